@@ -1,0 +1,71 @@
+"""API: obtaining a token, the organisations a caller can see, and the inspectors (staff)."""
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors, services
+from accounts.models import Organization, User
+from accounts.permissions import IsProgrammeStaff
+
+
+class TokenObtainApi(APIView):
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return "Token"  # so a failed sign-in is a 401 with its challenge, not a 403
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField()
+        password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: inline_serializer("Token", {"token": serializers.CharField()})},
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(request=request, **serializer.validated_data)
+        if user is None:
+            # Same answer for an unknown user and a wrong password: no hint which was wrong.
+            raise AuthenticationFailed("Invalid username or password.")
+        token = services.api_token_issue(user=user)
+        return Response({"token": token.key}, status=status.HTTP_200_OK)
+
+
+class OrganizationOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "kind"]
+
+
+class OrganizationListApi(generics.ListAPIView):
+    serializer_class = OrganizationOutputSerializer
+    queryset = Organization.objects.none()  # the schema's; callers get what they may see
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.organization_list(user=self.request.user)
+
+
+class InspectorOutputSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name")
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name"]
+
+
+class InspectorListApi(generics.ListAPIView):
+    serializer_class = InspectorOutputSerializer
+    permission_classes = [IsProgrammeStaff]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.inspector_list()

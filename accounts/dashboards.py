@@ -1,0 +1,80 @@
+"""What each role's dashboard shows: real figures from the selectors, nothing invented."""
+
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts import selectors
+from accounts.choices import OrganizationKind, Role
+from accounts.models import Organization, User
+from contracts.models import Sku
+from contracts.selectors import products_missing_fee_skus
+from notices.models import Notice
+from notices.selectors import notice_inbox
+from relicensing.models import Product
+from relicensing.selectors import vendor_list
+
+
+def dashboard_context(*, user: User) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "recent_notices": list(notice_inbox(user=user)[:5]),
+        "vendors": list(vendor_list()),
+    }
+    builder = {
+        Role.CUSTOMER: _customer,
+        Role.PARTNER: _partner,
+        Role.INSPECTOR: _inspector,
+        Role.STAFF: _staff,
+    }.get(Role(user.role) if user.role else Role.STAFF if user.is_superuser else None)
+    if builder is not None:
+        context.update(builder(user))
+    return context
+
+
+def _customer(user: User) -> dict[str, Any]:
+    return {
+        "template": "accounts/dashboard_customer.html",
+        "partners": list(Organization.objects.filter(customers=user.organization_id)),
+    }
+
+
+def _partner(user: User) -> dict[str, Any]:
+    customers = selectors.served_customers(user=user).annotate(user_count=Count("users"))
+    return {
+        "template": "accounts/dashboard_partner.html",
+        "customers": list(customers),
+        "sku_counts": list(
+            Sku.objects.values("vendor__name").annotate(n=Count("id")).order_by("vendor__name")
+        ),
+    }
+
+
+def _inspector(user: User) -> dict[str, Any]:
+    return {"template": "accounts/dashboard_inspector.html"}
+
+
+def _staff(user: User) -> dict[str, Any]:
+    organizations = Organization.objects.aggregate(
+        **{kind.value: Count("id", filter=Q(kind=kind)) for kind in OrganizationKind}
+    )
+    roles = User.objects.filter(is_active=True).aggregate(
+        **{role.value: Count("id", filter=Q(role=role)) for role in Role}
+    )
+    outbox = Notice.objects.aggregate(
+        unsent=Count("id", filter=Q(sent_at__isnull=True) & ~Q(to_email="")),
+        failing=Count("id", filter=Q(sent_at__isnull=True, attempts__gt=0)),
+        sent=Count("id", filter=Q(sent_at__isnull=False)),
+    )
+    return {
+        "template": "accounts/dashboard_staff.html",
+        "organization_counts": organizations,
+        "role_counts": roles,
+        "outbox": outbox,
+        "unquotable_products": list(products_missing_fee_skus()),
+        "past_support_products": list(
+            Product.objects.filter(end_of_support__lt=timezone.localdate()).select_related("vendor")
+        ),
+        "product_count": Product.objects.count(),
+        "sku_count": Sku.objects.count(),
+    }

@@ -1,0 +1,55 @@
+"""Demo organisations and people (API.md, "Demo data"): idempotent."""
+
+from django.contrib.auth.models import Group, Permission
+
+from accounts.choices import OrganizationKind, Role
+from accounts.models import Organization, Partnership, User
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published in README and API.md for the demo
+
+ORGANIZATIONS = [
+    ("Acme Networks", OrganizationKind.CUSTOMER),
+    ("Borealis Data", OrganizationKind.CUSTOMER),
+    ("NetReseller", OrganizationKind.PARTNER),
+    ("Polar Partners", OrganizationKind.PARTNER),
+    ("Programme Operations", OrganizationKind.OPERATOR),
+]
+PARTNERSHIPS = [("NetReseller", "Acme Networks"), ("Polar Partners", "Borealis Data")]
+USERS = [
+    ("customer", "Casey", "Morgan", "Acme Networks", Role.CUSTOMER),
+    ("customer2", "Kai", "Lindqvist", "Borealis Data", Role.CUSTOMER),
+    ("partner", "Priya", "Natarajan", "NetReseller", Role.PARTNER),
+    ("partner2", "Pekka", "Virtanen", "Polar Partners", Role.PARTNER),
+    ("inspector", "Ines", "Duarte", "Programme Operations", Role.INSPECTOR),
+    ("staff", "Sam", "Okafor", "Programme Operations", Role.STAFF),
+]
+STAFF_GROUP = "Programme staff"
+STAFF_APPS = ["accounts", "relicensing", "inspections", "contracts", "notices", "authtoken"]
+
+
+def load() -> None:
+    organizations = {
+        name: Organization.objects.update_or_create(name=name, defaults={"kind": kind})[0]
+        for name, kind in ORGANIZATIONS
+    }
+    for partner, customer in PARTNERSHIPS:
+        Partnership.objects.get_or_create(partner=organizations[partner], customer=organizations[customer])
+    staff_group, _ = Group.objects.get_or_create(name=STAFF_GROUP)
+    staff_group.permissions.set(Permission.objects.filter(content_type__app_label__in=STAFF_APPS))
+    for username, first, last, organization, role in USERS:
+        user, _ = User.objects.update_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@{organizations[organization].name.split()[0].lower()}.example",
+                "organization": organizations[organization],
+                "role": role,
+                "is_staff": role == Role.STAFF,
+                "is_active": True,
+            },
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        if role == Role.STAFF:
+            user.groups.add(staff_group)

@@ -1,0 +1,103 @@
+"""Organisations, the partner-to-customer links between them, and users with a role."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from accounts.choices import ROLE_ORGANIZATION_KIND, OrganizationKind, Role
+from accounts.visibility import Scope, VisibleQuerySet
+
+
+class OrganizationQuerySet(VisibleQuerySet):
+    scope = Scope(organization="pk")
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=16, choices=OrganizationKind.choices)
+    customers = models.ManyToManyField(
+        "self",
+        through="Partnership",
+        through_fields=("partner", "customer"),
+        symmetrical=False,
+        related_name="partners",
+        blank=True,
+        help_text="For a partner: the customer organisations it serves and may act for.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=OrganizationKind.values), name="organization_kind_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Partnership(models.Model):
+    """A partner serves a customer: it sees the customer's data and acts on its behalf."""
+
+    partner = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "customer"], name="partnership_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(partner=models.F("customer")), name="partnership_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} serves {self.customer}"
+
+    def clean(self) -> None:
+        if self.partner_id and self.partner.kind != OrganizationKind.PARTNER:
+            raise ValidationError({"partner": "Only a partner organisation can serve customers."})
+        if self.customer_id and self.customer.kind != OrganizationKind.CUSTOMER:
+            raise ValidationError({"customer": "A partner can only serve customer organisations."})
+
+
+class User(AbstractUser):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="users", null=True, blank=True
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role="") | models.Q(organization__isnull=False),
+                name="user_with_role_has_organization",
+            )
+        ]
+
+    @property
+    def is_programme_staff(self) -> bool:
+        return self.role == Role.STAFF or self.is_superuser
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role and self.organization_id:
+            expected = ROLE_ORGANIZATION_KIND[Role(self.role)]
+            if self.organization.kind != expected:
+                raise ValidationError(
+                    {
+                        "role": f"A {self.get_role_display().lower()} belongs to a "
+                        f"{OrganizationKind(expected).label.lower()} organisation."
+                    }
+                )

@@ -1,0 +1,70 @@
+"""Creating organisations and users, linking partners to customers, issuing API tokens."""
+
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from accounts.choices import ROLE_ORGANIZATION_KIND, OrganizationKind, Role
+from accounts.models import Organization, Partnership, User
+from config.errors import DomainError
+from notices.services import notice_create
+
+
+def organization_create(*, name: str, kind: OrganizationKind) -> Organization:
+    organization = Organization(name=name, kind=kind)
+    organization.full_clean()
+    organization.save()
+    return organization
+
+
+def partnership_create(*, partner: Organization, customer: Organization) -> Partnership:
+    partnership, _ = Partnership.objects.get_or_create(partner=partner, customer=customer)
+    partnership.full_clean()
+    return partnership
+
+
+def user_create(
+    *,
+    username: str,
+    password: str,
+    organization: Organization,
+    role: Role,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
+    """A user of one organisation, in the role that organisation's kind allows."""
+    if organization.kind != ROLE_ORGANIZATION_KIND[role]:
+        raise DomainError(
+            f"A {role.label.lower()} cannot belong to {organization.name}, a "
+            f"{OrganizationKind(organization.kind).label.lower()} organisation.",
+            code="role_organization_mismatch",
+        )
+    user = User(
+        username=username,
+        organization=organization,
+        role=role,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        # Programme staff run the catalog and price book in the Django admin.
+        is_staff=role == Role.STAFF,
+    )
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def api_token_issue(*, user: User) -> Token:
+    """The user's API key; a new key is announced by email, so a stolen password shows."""
+    token, created = Token.objects.get_or_create(user=user)
+    if created:
+        notice_create(
+            event="api_token_issued",
+            target=user,
+            recipients=[user],
+            context={"username": user.username},
+            link="/notices/",
+        )
+    return token

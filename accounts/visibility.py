@@ -1,0 +1,57 @@
+"""Who may see what: the one function that narrows every queryset to a user's reach.
+
+Customers see their own organisation's rows; partners also those of the customers they
+serve; inspectors also the work assigned to them; programme staff see everything. Every
+API view and every page starts from `Model.objects.visible_to(user)`, so an object outside
+the caller's reach is simply not found (404), never "forbidden".
+"""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Self
+
+from django.db import models
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+@dataclass(frozen=True)
+class Scope:
+    """How a model's rows attach to the people who may see them (ORM lookups, or None)."""
+
+    organization: str | None = None  # to the owning Organization ("pk" when the row is one)
+    inspector: str | None = None  # to the User assigned to inspect it
+    user: str | None = None  # to the single User a personal row belongs to
+
+
+def restrict(queryset: models.QuerySet[Any], user: "User", scope: Scope) -> models.QuerySet[Any]:
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_programme_staff:
+        return queryset
+    reach = Q(pk__in=[])
+    if scope.user:
+        reach |= Q(**{scope.user: user.pk})
+    if scope.organization and user.organization_id:
+        reach |= _organization_reach(scope.organization, user)
+    if scope.inspector and user.role == "inspector":
+        reach |= Q(**{scope.inspector: user.pk})
+    return queryset.filter(reach)
+
+
+def _organization_reach(lookup: str, user: "User") -> Q:
+    from accounts.models import Partnership
+
+    reach = Q(**{lookup: user.organization_id})
+    if user.role == "partner":
+        served = Partnership.objects.filter(partner_id=user.organization_id).values("customer_id")
+        reach |= Q(**{f"{lookup}__in": served})
+    return reach
+
+
+class VisibleQuerySet(models.QuerySet):
+    scope: Scope = Scope()
+
+    def visible_to(self, user: "User") -> Self:
+        return restrict(self, user, self.scope)

@@ -1,0 +1,15 @@
+"""Root URLs: pages, the admin, the health check and the v1 API."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from config.health import healthz
+
+urlpatterns = [
+    path("", include("accounts.urls")),
+    path("notices/", include("notices.urls")),
+    path("catalog/", include("relicensing.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", include("config.api_urls")),
+]

@@ -1,0 +1,24 @@
+"""Admin for the price book."""
+
+from django.contrib import admin
+
+from contracts.models import Sku, SkuProduct
+
+
+class SkuProductInline(admin.TabularInline):
+    model = SkuProduct
+    extra = 1
+    autocomplete_fields = ["product"]
+
+
+@admin.register(Sku)
+class SkuAdmin(admin.ModelAdmin):
+    list_display = ["code", "kind", "vendor", "price", "currency", "non_refundable"]
+    list_filter = ["vendor", "kind"]
+    list_select_related = ["vendor"]
+    search_fields = ["code", "description"]
+    inlines = [SkuProductInline]
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # The kind is copied onto each product link (see SkuProduct), so it is fixed once set.
+        return ["kind"] if obj else []

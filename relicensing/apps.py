@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RelicensingConfig(AppConfig):
+    name = "relicensing"
+    verbose_name = "Catalog and relicensing"

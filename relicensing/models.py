@@ -1,0 +1,95 @@
+"""The catalog: vendors with their programme policy, and the product models they make."""
+
+import re
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from relicensing.choices import ProductCategory
+
+
+def validate_regex(value: str) -> None:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValidationError(f"Not a valid regular expression: {exc}.") from exc
+
+
+def default_reminder_days() -> list[int]:
+    return [90, 30, 7]
+
+
+class Vendor(models.Model):
+    """A vendor running a programme; its policy fields are the programme's rules."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    inspection_lead_business_days = models.PositiveSmallIntegerField(
+        default=10, help_text="Advance notice an inspection needs, in business days."
+    )
+    quote_valid_days = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(1)], help_text="How long a quote stands."
+    )
+    inspections_per_inspector_per_day = models.PositiveSmallIntegerField(
+        default=4, validators=[MinValueValidator(1)]
+    )
+    serial_pattern = models.CharField(
+        max_length=200,
+        default=r"^[A-Z0-9]{6,20}$",
+        validators=[validate_regex],
+        help_text="Regular expression a normalised serial number must match.",
+    )
+    renewal_reminder_days = ArrayField(
+        models.PositiveSmallIntegerField(),
+        default=default_reminder_days,
+        help_text="Days before a contract ends on which the owner is reminded to renew.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="products")
+    model = models.CharField(max_length=100)
+    family = models.CharField(max_length=100, blank=True)
+    category = models.CharField(max_length=16, choices=ProductCategory.choices)
+    is_chassis = models.BooleanField(
+        default=True, help_text="Chassis are inspected and priced; line cards and FRUs ride on one."
+    )
+    end_of_sale = models.DateField(null=True, blank=True)
+    end_of_support = models.DateField(null=True, blank=True)
+    list_price = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The vendor's list price for the product new.",
+    )
+    currency = models.CharField(max_length=3, default="USD")
+
+    class Meta:
+        ordering = ["vendor__name", "model"]
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "model"], name="product_model_unique_per_vendor"),
+            models.CheckConstraint(
+                condition=models.Q(list_price__gte=0), name="product_list_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(category__in=ProductCategory.values),
+                name="product_category_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor.name} {self.model}"
+
+    @property
+    def is_past_end_of_support(self) -> bool:
+        return self.end_of_support is not None and self.end_of_support < timezone.localdate()

@@ -1,0 +1,52 @@
+"""Writes to the catalog: product models."""
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from config.errors import Conflict, DomainError
+from relicensing.models import Product, Vendor
+
+PRODUCT_FIELDS = (
+    "model",
+    "family",
+    "category",
+    "is_chassis",
+    "end_of_sale",
+    "end_of_support",
+    "list_price",
+    "currency",
+)
+
+
+def product_create(*, vendor: Vendor, model: str, **fields: Any) -> Product:
+    product = Product(vendor=vendor, model=model.strip(), **fields)
+    return _product_save(product)
+
+
+def product_update(*, product: Product, **fields: Any) -> Product:
+    if "vendor" in fields and fields.pop("vendor") != product.vendor:
+        raise DomainError(
+            "A product cannot move to another vendor; create it under the other vendor.",
+            code="vendor_immutable",
+        )
+    for name, value in fields.items():
+        if name not in PRODUCT_FIELDS:
+            raise DomainError(f"{name} cannot be changed.", code="field_immutable")
+        setattr(product, name, value.strip() if name == "model" else value)
+    return _product_save(product)
+
+
+def _product_save(product: Product) -> Product:
+    product.full_clean(validate_unique=False, validate_constraints=False)
+    if product.end_of_sale and product.end_of_support and product.end_of_support < product.end_of_sale:
+        raise DomainError("End of support cannot come before end of sale.", code="invalid_dates")
+    try:
+        with transaction.atomic():
+            product.save()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"{product.vendor.name} already has a product model {product.model}.",
+            code="already_exists",
+        ) from exc
+    return product

@@ -1,0 +1,79 @@
+"""Tokens, organisations and inspectors through the API."""
+
+import pytest
+
+from notices.models import Notice
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_token_for_the_right_password(api, customer):
+    response = api.post("/api/v1/auth/token/", {"username": "customer", "password": PASSWORD}, format="json")
+    assert response.status_code == 200
+    token = response.json()["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get("/api/v1/organizations/").status_code == 200
+
+
+def test_wrong_password_and_unknown_user_get_the_same_401(api, customer):
+    wrong = api.post("/api/v1/auth/token/", {"username": "customer", "password": "nope"}, format="json")
+    unknown = api.post("/api/v1/auth/token/", {"username": "nobody", "password": "nope"}, format="json")
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json() == {
+        "detail": "Invalid username or password.",
+        "code": "authentication_failed",
+    }
+
+
+def test_token_request_missing_fields_is_a_400_by_field(api):
+    response = api.post("/api/v1/auth/token/", {}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"username", "password"}
+
+
+def test_a_bad_token_is_a_401(api, customer):
+    api.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
+    response = api.get("/api/v1/organizations/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+
+
+def test_anonymous_is_401_with_a_challenge(api):
+    response = api.get("/api/v1/organizations/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json()["code"] == "not_authenticated"
+
+
+def test_first_token_is_announced_once_by_email(api, customer, mailbox, django_capture_on_commit_callbacks):
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            api.post("/api/v1/auth/token/", {"username": "customer", "password": PASSWORD}, format="json")
+    assert Notice.objects.filter(recipient=customer, event="api_token_issued").count() == 1
+    assert len(mailbox) == 1
+    assert mailbox[0]["To"] == customer.email
+    assert "API key" in mailbox[0]["Subject"]
+
+
+def test_organisations_list_is_what_the_caller_may_see(api_as, everyone):
+    response = api_as(everyone["partner"]).get("/api/v1/organizations/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 2
+    assert {(o["name"], o["kind"]) for o in body["results"]} == {
+        ("Acme Networks", "customer"),
+        ("NetReseller", "partner"),
+    }
+
+
+def test_inspectors_are_listed_for_staff_only(api_as, everyone):
+    response = api_as(everyone["staff"]).get("/api/v1/inspectors/")
+    assert response.status_code == 200
+    [row] = response.json()["results"]
+    assert row["username"] == "inspector"
+    assert row["name"] == everyone["inspector"].get_full_name()
+    for who in ("customer", "partner", "inspector"):
+        denied = api_as(everyone[who]).get("/api/v1/inspectors/")
+        assert denied.status_code == 403, who
+        assert denied.json()["code"] == "permission_denied"

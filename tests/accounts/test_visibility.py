@@ -1,0 +1,77 @@
+"""The visibility function, for each of the six kinds of user."""
+
+import pytest
+
+from accounts.models import Organization
+from accounts.visibility import Scope, restrict
+from notices.models import Notice
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def visible_names(user):
+    return set(Organization.objects.visible_to(user).values_list("name", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("customer", {"Acme Networks"}),
+        ("other_customer", {"Borealis Data"}),
+        ("partner", {"NetReseller", "Acme Networks"}),
+        ("other_partner", {"Polar Partners", "Borealis Data"}),
+        ("inspector", {"Programme Operations"}),
+        (
+            "staff",
+            {"Acme Networks", "Borealis Data", "NetReseller", "Polar Partners", "Programme Operations"},
+        ),
+    ],
+)
+def test_organisations_each_kind_of_user_sees(everyone, who, expected):
+    assert visible_names(everyone[who]) == expected
+
+
+def test_anonymous_and_inactive_users_see_nothing(everyone):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert not Organization.objects.visible_to(AnonymousUser()).exists()
+    customer = everyone["customer"]
+    customer.is_active = False
+    assert not Organization.objects.visible_to(customer).exists()
+
+
+def test_a_partner_stops_seeing_a_customer_once_the_link_is_gone(everyone, acme):
+    partner = everyone["partner"]
+    acme.partners.clear()
+    assert visible_names(partner) == {"NetReseller"}
+
+
+def test_user_with_no_role_or_organisation_sees_nothing(db):
+    stray = UserFactory(role="", organization=None)
+    assert not Organization.objects.visible_to(stray).exists()
+
+
+def test_personal_rows_are_seen_by_their_owner_and_staff_only(everyone):
+    from notices.services import notice_create
+
+    customer = everyone["customer"]
+    notice_create(event="api_token_issued", target=customer, recipients=[customer])
+    for who, user in everyone.items():
+        expected = 1 if who in {"customer", "staff"} else 0
+        assert Notice.objects.visible_to(user).count() == expected, who
+
+
+def test_assigned_work_is_visible_to_its_inspector_only(everyone):
+    """Rows reached only through an inspector assignment (here: a user row "assigned" to
+    itself) are seen by that inspector and staff, and by no other kind of user."""
+    users = everyone["customer"].__class__.objects.all()
+    assigned = Scope(inspector="pk")
+    for who, user in everyone.items():
+        seen = set(restrict(users, user, assigned))
+        if who == "staff":
+            assert seen == set(users)
+        elif who == "inspector":
+            assert seen == {user}
+        else:
+            assert seen == set(), who

@@ -1,0 +1,142 @@
+"""Shared fixtures: the six kinds of people every test speaks of, an API client, a mailbox."""
+
+import email
+import socket
+from collections.abc import Iterator
+from email.message import Message
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from accounts.choices import OrganizationKind, Role
+from accounts.models import Organization, User
+from tests.factories import OrganizationFactory, PartnershipFactory, UserFactory
+
+
+# --- people -------------------------------------------------------------------
+@pytest.fixture
+def acme(db) -> Organization:
+    return OrganizationFactory(name="Acme Networks", kind=OrganizationKind.CUSTOMER)
+
+
+@pytest.fixture
+def borealis(db) -> Organization:
+    return OrganizationFactory(name="Borealis Data", kind=OrganizationKind.CUSTOMER)
+
+
+@pytest.fixture
+def operator(db) -> Organization:
+    return OrganizationFactory(name="Programme Operations", kind=OrganizationKind.OPERATOR)
+
+
+@pytest.fixture
+def netreseller(acme) -> Organization:
+    return PartnershipFactory(partner__name="NetReseller", customer=acme).partner
+
+
+@pytest.fixture
+def polar(borealis) -> Organization:
+    return PartnershipFactory(partner__name="Polar Partners", customer=borealis).partner
+
+
+@pytest.fixture
+def customer(acme) -> User:
+    """A customer user of Acme."""
+    return UserFactory(username="customer", organization=acme, role=Role.CUSTOMER)
+
+
+@pytest.fixture
+def other_customer(borealis) -> User:
+    """A customer user of another organisation (Borealis)."""
+    return UserFactory(username="customer2", organization=borealis, role=Role.CUSTOMER)
+
+
+@pytest.fixture
+def partner(netreseller) -> User:
+    """A user of Acme's partner."""
+    return UserFactory(username="partner", organization=netreseller, role=Role.PARTNER)
+
+
+@pytest.fixture
+def other_partner(polar) -> User:
+    """A user of a partner unrelated to Acme (it serves Borealis)."""
+    return UserFactory(username="partner2", organization=polar, role=Role.PARTNER)
+
+
+@pytest.fixture
+def inspector(operator) -> User:
+    return UserFactory(username="inspector", organization=operator, role=Role.INSPECTOR)
+
+
+@pytest.fixture
+def staff(operator) -> User:
+    return UserFactory(username="staff", organization=operator, role=Role.STAFF)
+
+
+@pytest.fixture
+def everyone(customer, other_customer, partner, other_partner, inspector, staff) -> dict[str, User]:
+    return {
+        "customer": customer,
+        "other_customer": other_customer,
+        "partner": partner,
+        "other_partner": other_partner,
+        "inspector": inspector,
+        "staff": staff,
+    }
+
+
+# --- clients ------------------------------------------------------------------
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api):
+    """`api_as(user)` gives the API client signed in as that user (None: anonymous)."""
+
+    def sign_in(user: User | None) -> APIClient:
+        api.force_authenticate(user=user)
+        return api
+
+    return sign_in
+
+
+# --- email --------------------------------------------------------------------
+class _Sink:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[_Sink]:
+    """A real SMTP server on localhost; Django's SMTP backend sends to it during the tests."""
+    sink = _Sink()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=port,
+        EMAIL_USE_TLS=False,
+        EMAIL_HOST_USER="",
+        EMAIL_HOST_PASSWORD="",
+    ):
+        yield sink
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_sink) -> list[Message]:
+    """Messages delivered over SMTP during this test."""
+    smtp_sink.messages.clear()
+    return smtp_sink.messages

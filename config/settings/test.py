@@ -21,3 +21,6 @@ WHITENOISE_AUTOREFRESH = True
 # Tasks run in-process at commit; tests/notices/test_worker.py runs the real worker path.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+
+LOGGING["loggers"]["mail.log"] = {"level": "WARNING"}  # noqa: F405 - the aiosmtpd sink is chatty
+LOGGING["loggers"]["celery"] = {"level": "WARNING"}  # noqa: F405

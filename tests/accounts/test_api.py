@@ -20,10 +20,14 @@ def test_wrong_password_and_unknown_user_get_the_same_401(api, customer):
     wrong = api.post("/api/v1/auth/token/", {"username": "customer", "password": "nope"}, format="json")
     unknown = api.post("/api/v1/auth/token/", {"username": "nobody", "password": "nope"}, format="json")
     assert wrong.status_code == unknown.status_code == 401
-    assert wrong.json() == unknown.json() == {
-        "detail": "Invalid username or password.",
-        "code": "authentication_failed",
-    }
+    assert (
+        wrong.json()
+        == unknown.json()
+        == {
+            "detail": "Invalid username or password.",
+            "code": "authentication_failed",
+        }
+    )
 
 
 def test_token_request_missing_fields_is_a_400_by_field(api):

@@ -1,0 +1,119 @@
+"""Sign-in, sign-out and each role's dashboard, through Django's test client."""
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from notices.services import notice_create
+from tests.factories import PASSWORD, ProductFactory, priced_product
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pages_need_a_sign_in(client):
+    for path in ("/", "/notices/", "/catalog/"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/login/?next=")
+
+
+def test_wrong_password_shows_a_clear_error(client, customer):
+    response = client.post("/login/", {"username": "customer", "password": "wrong"})
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.text
+
+
+def test_sign_in_and_out(client, customer):
+    response = client.post("/login/", {"username": "customer", "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == "/"
+    assert "Acme Networks" in response.text
+    response = client.post("/logout/", follow=True)
+    assert response.redirect_chain[-1][0] == "/login/"
+
+
+def test_customer_dashboard_names_its_partner(client, customer, partner):
+    client.force_login(customer)
+    text = client.get("/").text
+    assert "Your partner" in text
+    assert "NetReseller" in text
+
+
+def test_customer_without_partner_is_told_what_to_do(client, customer):
+    client.force_login(customer)
+    assert "No authorised partner serves your organisation yet" in client.get("/").text
+
+
+def test_partner_dashboard_lists_only_its_customers(client, partner, other_customer):
+    client.force_login(partner)
+    text = client.get("/").text
+    assert "Acme Networks" in text
+    assert "Borealis Data" not in text
+
+
+def test_inspector_dashboard_shows_programme_capacity(client, settings):
+    settings.DEBUG = True
+    call_command("loaddemo")
+    client.force_login(User.objects.get(username="inspector"))
+    text = client.get("/").text
+    assert "Juniper Networks" in text
+    assert "Inspections / inspector / day" in text
+
+
+def test_staff_dashboard_flags_price_book_gaps(client, staff):
+    priced_product(model="ACX2200")
+    ProductFactory(model="NAKED-1")
+    client.force_login(staff)
+    text = client.get("/").text
+    assert "These chassis cannot be quoted" in text
+    assert "NAKED-1" in text
+    assert "ACX2200" not in text.split("Price-book gaps")[1].split("</section>")[0]
+
+
+def test_navigation_depends_on_role(client, customer, staff):
+    client.force_login(customer)
+    assert 'href="/admin/"' not in client.get("/").text
+    client.force_login(staff)
+    assert 'href="/admin/"' in client.get("/").text
+
+
+def test_catalog_page_shows_prices(client, customer):
+    priced_product(model="ACX2200")
+    client.force_login(customer)
+    text = client.get("/catalog/").text
+    assert "ACX2200" in text
+    assert "USD 1,000.00" in text
+    assert "USD 437.00" in text
+
+
+def test_notices_page_lists_own_notices_and_marks_them_read(client, customer, other_customer):
+    notice_create(
+        event="api_token_issued", target=customer, recipients=[customer], context={"username": "customer"}
+    )
+    notice_create(
+        event="api_token_issued",
+        target=other_customer,
+        recipients=[other_customer],
+        context={"username": "customer2"},
+    )
+    client.force_login(customer)
+    dashboard = client.get("/").text
+    assert 'title="unread">1<' in dashboard
+    text = client.get("/notices/").text
+    assert "An API key was issued for your account customer" in text
+    assert "customer2" not in text
+    assert 'title="unread"' not in client.get("/").text
+
+
+def test_staff_can_open_the_admin_catalog(client, settings):
+    settings.DEBUG = True
+    call_command("loaddemo")
+    demo_staff = User.objects.get(username="staff")
+    client.force_login(demo_staff)
+    for path in (
+        "/admin/",
+        "/admin/relicensing/product/",
+        "/admin/contracts/sku/",
+        "/admin/relicensing/vendor/",
+        "/admin/notices/notice/",
+    ):
+        assert client.get(path).status_code == 200, path

@@ -1,0 +1,42 @@
+"""Production settings refuse to start without their configuration, naming what is missing."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPLETE = {
+    "SECRET_KEY": "x" * 60,
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/relicensing",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "EMAIL_URL": "smtp://mail.example.com:587",
+    "ALLOWED_HOSTS": "relicensing.example.com",
+}
+
+
+def start_production(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in COMPLETE and k != "DEBUG"}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env={**clean, **env, "DJANGO_SETTINGS_MODULE": "config.settings.production"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_production_starts_with_everything_set():
+    result = start_production(COMPLETE)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("missing", sorted(COMPLETE))
+def test_production_refuses_to_start_without(missing):
+    result = start_production({k: v for k, v in COMPLETE.items() if k != missing})
+    assert result.returncode != 0
+    assert f"Set the {missing} environment variable" in result.stderr

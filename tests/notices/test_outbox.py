@@ -53,9 +53,8 @@ def test_the_same_notice_is_never_written_or_sent_twice(customer, mailbox):
 
 
 def test_task_run_twice_sends_once(customer, mailbox):
-    with mock.patch.object(services, "notices_dispatch"):  # keep it in the outbox
-        with transaction.atomic():
-            [notice_id] = write_notice(customer)
+    with mock.patch.object(services, "notices_dispatch"), transaction.atomic():  # stays in the outbox
+        [notice_id] = write_notice(customer)
     assert mailbox == []
     assert tasks.notice_send(notice_id) is True
     assert tasks.notice_send(notice_id) is False
@@ -64,9 +63,9 @@ def test_task_run_twice_sends_once(customer, mailbox):
 
 def test_broker_down_keeps_change_and_notice_and_the_sweep_sends_later(customer, mailbox, time_machine):
     time_machine.move_to("2026-11-21 10:00:00Z")
-    with mock.patch.object(tasks.notice_send, "delay", side_effect=OperationalError("Redis is down")):
-        with transaction.atomic():
-            [notice_id] = write_notice(customer)
+    redis_down = mock.patch.object(tasks.notice_send, "delay", side_effect=OperationalError("Redis is down"))
+    with redis_down, transaction.atomic():
+        [notice_id] = write_notice(customer)
     notice = Notice.objects.get(pk=notice_id)
     assert notice.sent_at is None
     assert mailbox == []
@@ -79,9 +78,8 @@ def test_broker_down_keeps_change_and_notice_and_the_sweep_sends_later(customer,
 
 def test_smtp_failure_is_recorded_and_retried(customer, mailbox, settings, time_machine):
     time_machine.move_to("2026-11-21 10:00:00Z")
-    with mock.patch.object(services, "notices_dispatch"):
-        with transaction.atomic():
-            [notice_id] = write_notice(customer)
+    with mock.patch.object(services, "notices_dispatch"), transaction.atomic():
+        [notice_id] = write_notice(customer)
     real_port = settings.EMAIL_PORT
     settings.EMAIL_PORT = 1  # nothing listens there
     assert tasks.notice_send(notice_id) is False

@@ -1,6 +1,6 @@
 """Organisations, the partner-to-customer links between them, and users with a role."""
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -71,8 +71,6 @@ class User(AbstractUser):
     )
     role = models.CharField(max_length=16, choices=Role.choices, blank=True)
 
-    objects = UserManager()
-
     class Meta:
         ordering = ["username"]
         constraints = [
@@ -92,7 +90,7 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
-        if self.role and self.organization_id:
+        if self.role and self.organization is not None:
             expected = ROLE_ORGANIZATION_KIND[Role(self.role)]
             if self.organization.kind != expected:
                 raise ValidationError(

@@ -7,7 +7,7 @@ the caller's reach is simply not found (404), never "forbidden".
 """
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from django.db import models
 from django.db.models import Q
@@ -25,7 +25,10 @@ class Scope:
     user: str | None = None  # to the single User a personal row belongs to
 
 
-def restrict(queryset: models.QuerySet[Any], user: "User", scope: Scope) -> models.QuerySet[Any]:
+QS = TypeVar("QS", bound=models.QuerySet[Any])
+
+
+def restrict(queryset: QS, user: "User", scope: Scope) -> QS:
     if not user.is_authenticated or not user.is_active:
         return queryset.none()
     if user.is_programme_staff:

@@ -22,5 +22,7 @@ WHITENOISE_AUTOREFRESH = True
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 
-LOGGING["loggers"]["mail.log"] = {"level": "WARNING"}  # noqa: F405 - the aiosmtpd sink is chatty
-LOGGING["loggers"]["celery"] = {"level": "WARNING"}  # noqa: F405
+# The aiosmtpd sink and eager Celery are chatty at INFO.
+LOGGING["loggers"].update(  # type: ignore[attr-defined]  # noqa: F405
+    {"mail.log": {"level": "WARNING"}, "celery": {"level": "WARNING"}}
+)

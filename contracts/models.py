@@ -1,7 +1,10 @@
-"""The price book: SKUs with their price and the product models they apply to."""
+"""The price book (SKUs and the products they price) and service contracts with their inventory."""
+
+import datetime as dt
 
 from django.db import models
 
+from accounts.visibility import Scope, VisibleQuerySet
 from contracts.choices import PER_CHASSIS_KINDS, SkuKind
 
 
@@ -54,3 +57,54 @@ class SkuProduct(models.Model):
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         self.kind = self.sku.kind
         super().save(*args, **kwargs)
+
+
+class ContractQuerySet(VisibleQuerySet):
+    scope = Scope(organization="owner")
+
+    def covering(self, *, on: dt.date) -> "ContractQuerySet":
+        return self.filter(starts_on__lte=on, ends_on__gte=on)
+
+
+class Contract(models.Model):
+    """A service contract in the owner's name: a site, a coverage period, an inventory."""
+
+    number = models.CharField(max_length=32, unique=True)
+    owner = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="contracts")
+    site_name = models.CharField(max_length=200)
+    site_address = models.TextField()
+    site_country = models.CharField(max_length=2)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    sales_order = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ContractQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gt=models.F("starts_on")), name="contract_period_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ContractLine(models.Model):
+    """A serial on a contract's inventory; an RMA swaps one line's serial for another."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="lines")
+    equipment = models.ForeignKey(
+        "relicensing.Equipment", on_delete=models.PROTECT, related_name="contract_lines"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "equipment"], name="contract_line_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract} / {self.equipment}"

@@ -6,9 +6,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.permissions import StaffWritesSignedInReads
-from relicensing import selectors, services
+from relicensing import selectors
 from relicensing.filters import ProductFilter
 from relicensing.models import Product, Vendor
+from relicensing.services import catalog as services
 
 
 class VendorOutputSerializer(serializers.ModelSerializer):

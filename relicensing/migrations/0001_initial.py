@@ -24,8 +24,8 @@ class Migration(migrations.Migration):
                 ('inspection_lead_business_days', models.PositiveSmallIntegerField(default=10, help_text='Advance notice an inspection needs, in business days.')),
                 ('quote_valid_days', models.PositiveSmallIntegerField(default=30, help_text='How long a quote stands.', validators=[django.core.validators.MinValueValidator(1)])),
                 ('inspections_per_inspector_per_day', models.PositiveSmallIntegerField(default=4, validators=[django.core.validators.MinValueValidator(1)])),
-                ('serial_pattern', models.CharField(default='^[A-Z0-9]{6,20}$', help_text='Regular expression a normalised serial number must match.', max_length=200, validators=[relicensing.models.validate_regex])),
-                ('renewal_reminder_days', django.contrib.postgres.fields.ArrayField(base_field=models.PositiveSmallIntegerField(), default=relicensing.models.default_reminder_days, help_text='Days before a contract ends on which the owner is reminded to renew.', size=None)),
+                ('serial_pattern', models.CharField(default='^[A-Z0-9]{6,20}$', help_text='Regular expression a normalised serial number must match.', max_length=200, validators=[relicensing.models.catalog.validate_regex])),
+                ('renewal_reminder_days', django.contrib.postgres.fields.ArrayField(base_field=models.PositiveSmallIntegerField(), default=relicensing.models.catalog.default_reminder_days, help_text='Days before a contract ends on which the owner is reminded to renew.', size=None)),
             ],
             options={
                 'ordering': ['name'],

@@ -25,6 +25,7 @@ def product_create(*, vendor: Vendor, model: str, **fields: Any) -> Product:
 
 
 def product_update(*, product: Product, **fields: Any) -> Product:
+    """Change a product; its registrations are re-judged when its support dates move."""
     if "vendor" in fields and fields.pop("vendor") != product.vendor:
         raise DomainError(
             "A product cannot move to another vendor; create it under the other vendor.",
@@ -34,7 +35,12 @@ def product_update(*, product: Product, **fields: Any) -> Product:
         if name not in PRODUCT_FIELDS:
             raise DomainError(f"{name} cannot be changed.", code="field_immutable")
         setattr(product, name, value.strip() if name == "model" else value)
-    return _product_save(product)
+    product = _product_save(product)
+    if "end_of_support" in fields:
+        from relicensing.services.equipment import products_refresh
+
+        products_refresh(product=product)
+    return product
 
 
 def _product_save(product: Product) -> Product:

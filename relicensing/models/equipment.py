@@ -1,0 +1,232 @@
+"""The installed base: one unit per vendor + serial, each organisation's registration of it,
+compliance holds, the audited history of both, and the software licences on a chassis."""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+from accounts.visibility import Scope, VisibleQuerySet
+from relicensing.choices import (
+    AcquisitionChannel,
+    Condition,
+    EventKind,
+    LicenceKind,
+    LicenceStatus,
+    Path,
+    RegistrationStatus,
+)
+
+
+class EquipmentQuerySet(VisibleQuerySet):
+    scope = Scope(organization="current_owner")
+
+
+class Equipment(models.Model):
+    """A physical chassis, known by vendor and normalised serial, whoever claims it."""
+
+    vendor = models.ForeignKey("relicensing.Vendor", on_delete=models.PROTECT, related_name="+")
+    serial_number = models.CharField(max_length=64)
+    product = models.ForeignKey(
+        "relicensing.Product", on_delete=models.PROTECT, null=True, blank=True, related_name="units"
+    )
+    reported_model = models.CharField(
+        max_length=100, blank=True, help_text="The model as registered, when the catalog lacks it."
+    )
+    lost_or_stolen = models.BooleanField(default=False)
+    counterfeit = models.BooleanField(default=False)
+    permanently_damaged = models.BooleanField(default=False)
+    damaged = models.BooleanField(default=False)
+    original_owner = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    current_owner = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EquipmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "equipment"
+        ordering = ["vendor_id", "serial_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "serial_number"], name="equipment_serial_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial_number
+
+    @property
+    def flags(self) -> frozenset[str]:
+        return frozenset(
+            name
+            for name in ("lost_or_stolen", "counterfeit", "permanently_damaged", "damaged")
+            if getattr(self, name)
+        )
+
+    @property
+    def model_name(self) -> str:
+        return self.product.model if self.product_id else self.reported_model
+
+
+class RegistrationQuerySet(VisibleQuerySet):
+    scope = Scope(organization="organization")
+
+    def active(self) -> "RegistrationQuerySet":
+        return self.filter(status=RegistrationStatus.ACTIVE)
+
+    def with_facts(self) -> "RegistrationQuerySet":
+        """Annotate what eligibility needs beyond the row itself: a hold, a rival claim."""
+        return self.select_related("equipment__product", "equipment__vendor").annotate(
+            on_hold=Exists(
+                ComplianceHold.objects.active().filter(
+                    vendor_id=OuterRef("equipment__vendor_id"),
+                    serial_number=OuterRef("equipment__serial_number"),
+                )
+            ),
+            disputed=Exists(
+                Registration.objects.active()
+                .filter(equipment_id=OuterRef("equipment_id"))
+                .exclude(organization_id=OuterRef("organization_id"))
+            ),
+        )
+
+
+class Registration(models.Model):
+    """An organisation's claim to a unit: how and when it acquired it, in what condition.
+
+    Its eligibility is stored so lists can filter on it; services refresh it whenever a fact
+    changes (a hold, a flag, a rival claim, the catalog), always through `eligibility()`.
+    """
+
+    equipment = models.ForeignKey(Equipment, on_delete=models.CASCADE, related_name="registrations")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="registrations"
+    )
+    acquisition_channel = models.CharField(max_length=32, choices=AcquisitionChannel.choices)
+    acquired_from = models.CharField(max_length=200, blank=True)
+    acquired_on = models.DateField(null=True, blank=True)
+    condition = models.CharField(max_length=32, choices=Condition.choices, default=Condition.WORKING)
+    status = models.CharField(
+        max_length=32, choices=RegistrationStatus.choices, default=RegistrationStatus.ACTIVE
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    eligible = models.BooleanField(default=False)
+    path = models.CharField(max_length=32, choices=Path.choices, default=Path.NONE)
+    reasons = ArrayField(models.CharField(max_length=32), default=list, blank=True)
+
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["equipment", "organization"], name="registration_once_per_organization"
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "eligible"], name="registration_by_org")]
+
+    def __str__(self) -> str:
+        return f"{self.equipment} ({self.organization_id})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == RegistrationStatus.ACTIVE
+
+
+class ComplianceHoldQuerySet(models.QuerySet):
+    def active(self) -> "ComplianceHoldQuerySet":
+        return self.filter(released_at__isnull=True)
+
+
+class ComplianceHold(models.Model):
+    """The vendor's hold on a serial; it may exist before anyone registers the serial."""
+
+    vendor = models.ForeignKey("relicensing.Vendor", on_delete=models.PROTECT, related_name="+")
+    serial_number = models.CharField(max_length=64)
+    reason = models.TextField()
+    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    placed_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    release_note = models.TextField(blank=True)
+
+    objects = ComplianceHoldQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-placed_at"]
+        indexes = [
+            models.Index(
+                fields=["vendor", "serial_number"],
+                condition=Q(released_at__isnull=True),
+                name="hold_active_by_serial",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Hold on {self.serial_number}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.released_at is None
+
+
+class EquipmentEvent(models.Model):
+    """One audited fact in a serial's history: who did what, when and why.
+
+    Keyed by vendor + serial (not the unit) so holds placed before registration belong too.
+    """
+
+    vendor = models.ForeignKey("relicensing.Vendor", on_delete=models.PROTECT, related_name="+")
+    serial_number = models.CharField(max_length=64)
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["vendor", "serial_number", "at"], name="event_by_serial")]
+
+    def __str__(self) -> str:
+        return f"{self.serial_number}: {self.kind}"
+
+
+class SoftwareLicence(models.Model):
+    equipment = models.ForeignKey(Equipment, on_delete=models.CASCADE, related_name="licences")
+    kind = models.CharField(max_length=16, choices=LicenceKind.choices)
+    description = models.CharField(max_length=255)
+    sku = models.ForeignKey(
+        "contracts.Sku", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    licensee = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="licences")
+    status = models.CharField(max_length=16, choices=LicenceStatus.choices, default=LicenceStatus.ACTIVE)
+    starts_on = models.DateField()
+    ends_on = models.DateField(
+        null=True, blank=True, help_text="Subscriptions end; embedded licences do not."
+    )
+    terminated_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=LicenceStatus.ACTIVE, terminated_on__isnull=True)
+                | Q(status=LicenceStatus.TERMINATED, terminated_on__isnull=False),
+                name="licence_terminated_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.equipment}"

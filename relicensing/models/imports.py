@@ -1,0 +1,43 @@
+"""A bulk registration upload, processed by a worker with progress the page can poll."""
+
+from django.conf import settings
+from django.db import models
+
+from accounts.visibility import Scope, VisibleQuerySet
+from relicensing.choices import ImportStatus
+
+
+class ImportJobQuerySet(VisibleQuerySet):
+    scope = Scope(organization="organization")
+
+
+class ImportJob(models.Model):
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    already_registered_count = models.PositiveIntegerField(default=0)
+    rejected = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True, help_text="Why the whole file failed, when it did.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.original_name})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ImportStatus.DONE:
+            return 100
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

@@ -1,0 +1,248 @@
+"""Registrations, eligibility refresh, compliance holds, flags and ownership disputes.
+
+Every change here writes an EquipmentEvent (the audited history) and refreshes the stored
+eligibility of the registrations it touches, in the same transaction.
+"""
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Organization, User
+from config.errors import Conflict, DomainError
+from relicensing.choices import (
+    AcquisitionChannel,
+    Condition,
+    EventKind,
+    Flag,
+    RegistrationStatus,
+)
+from relicensing.eligibility import Facts, eligibility
+from relicensing.models import ComplianceHold, Equipment, EquipmentEvent, Product, Registration, Vendor
+from relicensing.serials import serial_clean, serial_normalise
+
+
+def registration_facts(registration: Registration) -> Facts:
+    """The facts of a registration loaded through `Registration.objects.with_facts()`."""
+    equipment = registration.equipment
+    product = equipment.product
+    return Facts(
+        product_known=product is not None,
+        end_of_support=product.end_of_support if product else None,
+        flags=equipment.flags,
+        on_hold=registration.on_hold,  # type: ignore[attr-defined]
+        channel=registration.acquisition_channel,
+        condition=registration.condition,
+        # A claim settled for someone else stays disputed from its holder's point of view.
+        disputed=registration.disputed or not registration.is_active,  # type: ignore[attr-defined]
+    )
+
+
+def registrations_refresh(registrations: QuerySet[Registration], *, today: dt.date | None = None) -> int:
+    """Recompute stored eligibility through `eligibility()`; returns how many changed."""
+    today = today or timezone.localdate()
+    changed = []
+    for registration in registrations.with_facts():  # type: ignore[attr-defined]
+        result = eligibility(registration_facts(registration), today=today)
+        current = (registration.eligible, registration.path, list(registration.reasons))
+        if current != (result.eligible, result.path, list(result.reasons)):
+            registration.eligible, registration.path = result.eligible, result.path
+            registration.reasons = list(result.reasons)
+            changed.append(registration)
+    Registration.objects.bulk_update(changed, ["eligible", "path", "reasons"], batch_size=1000)
+    return len(changed)
+
+
+def _serial_registrations(vendor: Vendor, serial_number: str) -> QuerySet[Registration]:
+    return Registration.objects.filter(equipment__vendor=vendor, equipment__serial_number=serial_number)
+
+
+def _event(
+    equipment_or_vendor: Equipment | Vendor,
+    kind: EventKind,
+    *,
+    actor: User | None,
+    serial_number: str = "",
+    organization: Organization | None = None,
+    note: str = "",
+) -> EquipmentEvent:
+    if isinstance(equipment_or_vendor, Equipment):
+        vendor, serial_number = equipment_or_vendor.vendor, equipment_or_vendor.serial_number
+    else:
+        vendor = equipment_or_vendor
+    return EquipmentEvent.objects.create(
+        vendor=vendor,
+        serial_number=serial_number,
+        kind=kind,
+        actor=actor,
+        organization=organization,
+        note=note,
+    )
+
+
+@transaction.atomic
+def registration_create(
+    *,
+    organization: Organization,
+    user: User | None,
+    vendor: Vendor,
+    serial_number: str,
+    product: str,
+    acquisition_channel: AcquisitionChannel,
+    condition: Condition = Condition.WORKING,
+    acquired_from: str = "",
+    acquired_on: dt.date | None = None,
+) -> Registration:
+    """Register a serial to an organisation; a rival claim puts both in dispute."""
+    serial = serial_clean(vendor, serial_number)
+    known_product = Product.objects.filter(vendor=vendor, model__iexact=product.strip()).first()
+    equipment = _equipment_get_or_create(vendor, serial, known_product, product.strip(), organization)
+    if Registration.objects.filter(equipment=equipment, organization=organization).exists():
+        raise Conflict(
+            f"{organization.name} has already registered {vendor.name} serial {serial}.",
+            code="already_registered",
+            serial_number=serial,
+        )
+    rivals = list(equipment.registrations.active().select_related("organization"))
+    registration = Registration.objects.create(
+        equipment=equipment,
+        organization=organization,
+        acquisition_channel=acquisition_channel,
+        acquired_from=acquired_from,
+        acquired_on=acquired_on,
+        condition=condition,
+        registered_by=user,
+    )
+    _event(equipment, EventKind.REGISTERED, actor=user, organization=organization)
+    if equipment.current_owner_id is None:
+        Equipment.objects.filter(pk=equipment.pk).update(current_owner=organization)
+        _event(equipment, EventKind.OWNER_CHANGED, actor=user, organization=organization)
+    if rivals:
+        names = ", ".join(r.organization.name for r in rivals)
+        _event(
+            equipment,
+            EventKind.DISPUTE_OPENED,
+            actor=user,
+            organization=organization,
+            note=f"Also claimed by {names}.",
+        )
+    registrations_refresh(Registration.objects.filter(equipment=equipment))
+    registration.refresh_from_db()
+    return registration
+
+
+def _equipment_get_or_create(
+    vendor: Vendor, serial: str, product: Product | None, reported_model: str, owner: Organization
+) -> Equipment:
+    defaults = {
+        "product": product,
+        "reported_model": "" if product else reported_model[:100],
+        "original_owner": owner,
+    }
+    try:
+        with transaction.atomic():
+            equipment, _ = Equipment.objects.select_for_update().get_or_create(
+                vendor=vendor, serial_number=serial, defaults=defaults
+            )
+    except IntegrityError:  # registered by someone else at the same instant
+        equipment = Equipment.objects.select_for_update().get(vendor=vendor, serial_number=serial)
+    return equipment
+
+
+@transaction.atomic
+def hold_place(*, vendor: Vendor, serial_number: str, reason: str, user: User) -> ComplianceHold:
+    serial = serial_normalise(serial_number)
+    if not serial:
+        raise DomainError("Enter the serial number to hold.", code="invalid_serial")
+    if not reason.strip():
+        raise DomainError(
+            "Say why the serial is held (export control, fraud, dispute...).", code="reason_required"
+        )
+    hold = ComplianceHold.objects.create(
+        vendor=vendor, serial_number=serial, reason=reason.strip(), placed_by=user
+    )
+    _event(vendor, EventKind.HOLD_PLACED, actor=user, serial_number=serial, note=hold.reason)
+    registrations_refresh(_serial_registrations(vendor, serial))
+    return hold
+
+
+@transaction.atomic
+def hold_release(*, hold: ComplianceHold, note: str, user: User) -> ComplianceHold:
+    hold = ComplianceHold.objects.select_for_update().get(pk=hold.pk)
+    if not hold.is_active:
+        raise Conflict(
+            f"This hold was already released on {hold.released_at:%Y-%m-%d}.",  # type: ignore[str-format]
+            code="invalid_transition",
+            status="released",
+        )
+    if not note.strip():
+        raise DomainError("Add a note saying why the hold is released.", code="note_required")
+    hold.released_at, hold.released_by, hold.release_note = timezone.now(), user, note.strip()
+    hold.save(update_fields=["released_at", "released_by", "release_note"])
+    _event(
+        hold.vendor,
+        EventKind.HOLD_RELEASED,
+        actor=user,
+        serial_number=hold.serial_number,
+        note=hold.release_note,
+    )
+    registrations_refresh(_serial_registrations(hold.vendor, hold.serial_number))
+    return hold
+
+
+@transaction.atomic
+def equipment_flag_set(
+    *, equipment: Equipment, flag: Flag, note: str, user: User, value: bool = True
+) -> Equipment:
+    """Set (or clear) a staff flag. `permanently_damaged` is final: it can never be cleared."""
+    equipment = Equipment.objects.select_for_update().get(pk=equipment.pk)
+    if not value and flag == Flag.PERMANENTLY_DAMAGED:
+        raise DomainError(
+            "A unit declared permanently damaged stays so: the flag can never be cleared.",
+            code="permanently_damaged_final",
+        )
+    if getattr(equipment, flag) == value:
+        return equipment
+    setattr(equipment, flag, value)
+    equipment.save(update_fields=[flag])
+    kind = EventKind.FLAGGED if value else EventKind.FLAG_CLEARED
+    _event(equipment, kind, actor=user, note=f"{Flag(flag).label}. {note}".strip())
+    registrations_refresh(Registration.objects.filter(equipment=equipment))
+    return equipment
+
+
+@transaction.atomic
+def ownership_settle(*, equipment: Equipment, organization: Organization, note: str, user: User) -> Equipment:
+    """Staff settle a dispute for one claimant; the other claims stay on record, settled elsewhere."""
+    equipment = Equipment.objects.select_for_update().get(pk=equipment.pk)
+    claims = equipment.registrations.active()
+    if not claims.filter(organization=organization).exists():
+        raise DomainError(
+            f"{organization.name} has no active claim on {equipment.serial_number}.", code="not_a_claimant"
+        )
+    if not note.strip():
+        raise DomainError("Say how ownership was settled (the evidence seen).", code="note_required")
+    claims.filter(~Q(organization=organization)).update(status=RegistrationStatus.SETTLED_ELSEWHERE)
+    _event(equipment, EventKind.DISPUTE_SETTLED, actor=user, organization=organization, note=note.strip())
+    if equipment.current_owner_id != organization.pk:
+        equipment.current_owner = organization
+        equipment.save(update_fields=["current_owner"])
+        _event(equipment, EventKind.OWNER_CHANGED, actor=user, organization=organization, note=note.strip())
+    registrations_refresh(Registration.objects.filter(equipment=equipment))
+    return equipment
+
+
+def products_refresh(*, product: Product) -> int:
+    """After a catalog change (end of support moved), refresh that product's registrations."""
+    return registrations_refresh(Registration.objects.filter(equipment__product=product))
+
+
+def registrations_refresh_past_support(*, today: dt.date | None = None) -> int:
+    """Daily sweep: registrations whose product's support ended since they were last judged."""
+    today = today or timezone.localdate()
+    stale = Registration.objects.filter(equipment__product__end_of_support__lt=today).exclude(
+        reasons__contains=["end_of_support"]
+    )
+    return registrations_refresh(stale, today=today)

@@ -1,0 +1,443 @@
+"""Bulk registration from CSV or XLSX: read, validate per row, insert set-based.
+
+A bad row never stops a good one; a re-upload creates nothing twice (ON CONFLICT DO NOTHING
+on the same unique keys single registration uses). Large files run as an ImportJob in a
+worker, in committed chunks, so progress shows and a failure halfway loses no finished chunk.
+"""
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import Organization, User
+from config.errors import DomainError
+from relicensing.choices import AcquisitionChannel, Condition, EventKind, ImportStatus, RegistrationStatus
+from relicensing.eligibility import Facts, eligibility
+from relicensing.models import ImportJob, Product, Registration, Vendor
+from relicensing.serials import serial_matches, serial_normalise
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 100_000
+CHUNK_ROWS = 5_000
+COLUMNS = [
+    "vendor",
+    "serial_number",
+    "product",
+    "acquisition_channel",
+    "acquired_from",
+    "acquired_on",
+    "condition",
+]
+REQUIRED_COLUMNS = ["vendor", "serial_number", "product", "acquisition_channel"]
+FLAG_COLUMNS = ("lost_or_stolen", "counterfeit", "permanently_damaged", "damaged")
+
+Row = tuple[int, dict[str, str]]  # (row number as a spreadsheet shows it, cells by column)
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    already_registered: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, other: "ImportResult") -> None:
+        self.created += other.created
+        self.already_registered += other.already_registered
+        self.rejected.extend(other.rejected)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "already_registered": self.already_registered,
+            "rejected": self.rejected,
+        }
+
+
+# --- reading -------------------------------------------------------------------
+def rows_read(*, content: bytes, filename: str = "") -> list[Row]:
+    """Rows of a CSV (UTF-8 with or without BOM, or Latin-1) or XLSX file, judged by content."""
+    if not content.strip():
+        raise DomainError("The file is empty.", code="empty_file")
+    if len(content) > MAX_FILE_BYTES:
+        raise DomainError(
+            f"The file is {len(content) / 1_048_576:.1f} MB; the limit is {MAX_FILE_BYTES // 1_048_576} MB. "
+            "Split it into smaller files.",
+            code="file_too_large",
+        )
+    table = _xlsx_table(content) if content[:4] == b"PK\x03\x04" else _csv_table(content)
+    header = [str(cell or "").strip().lower().replace(" ", "_") for cell in next(table, [])]
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    if not any(header) or missing:
+        raise DomainError(
+            f"The first row must name the columns; missing: {', '.join(missing or REQUIRED_COLUMNS)}. "
+            f"Expected columns: {', '.join(COLUMNS)}.",
+            code="missing_columns",
+            missing=missing or REQUIRED_COLUMNS,
+        )
+    rows: list[Row] = []
+    for number, cells in enumerate(table, start=2):
+        if not any(str(cell or "").strip() for cell in cells):
+            continue  # blank lines are not rows
+        if len(rows) == MAX_ROWS:
+            raise DomainError(
+                f"The file has more than {MAX_ROWS:,} rows; split it into smaller files.",
+                code="too_many_rows",
+            )
+        rows.append((number, {name: _cell_text(value) for name, value in zip(header, cells, strict=False)}))
+    if not rows:
+        raise DomainError("The file has a header row but no data rows.", code="empty_file")
+    return rows
+
+
+def _csv_table(content: bytes) -> Iterator[list[str]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = content.decode("latin-1")
+    if "\x00" in text:
+        raise DomainError("This does not look like a CSV or XLSX file.", code="unreadable_file")
+    return csv.reader(io.StringIO(text, newline=""))
+
+
+def _xlsx_table(content: bytes) -> Iterator[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:
+        raise DomainError(
+            "The spreadsheet could not be opened; save it again as .xlsx.", code="unreadable_file"
+        ) from exc
+    return (list(row) for row in workbook.worksheets[0].iter_rows(values_only=True))
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+# --- validating ----------------------------------------------------------------
+@dataclass
+class _Valid:
+    row: int
+    vendor: Vendor
+    serial: str
+    product: Product | None
+    reported_model: str
+    channel: str
+    acquired_from: str
+    acquired_on: dt.date | None
+    condition: str
+
+
+class _Catalog:
+    """Vendors and products loaded once per import, looked up per row without queries."""
+
+    def __init__(self) -> None:
+        self.vendors = {v.slug: v for v in Vendor.objects.all()}
+        self.products = {(p.vendor_id, p.model.upper()): p for p in Product.objects.all()}
+
+
+CHANNELS = frozenset(AcquisitionChannel.values)
+CONDITIONS = frozenset(Condition.values)
+
+
+def _row_validate(number: int, cells: dict[str, str], catalog: _Catalog) -> _Valid | dict[str, Any]:
+    errors: list[str] = []
+    raw_serial = cells.get("serial_number", "")
+    serial = serial_normalise(raw_serial)
+    vendor = catalog.vendors.get(cells.get("vendor", "").strip().lower())
+    if vendor is None:
+        errors.append(
+            f"vendor: unknown vendor {cells.get('vendor', '')!r} (use {', '.join(sorted(catalog.vendors))})"
+        )
+    if not serial:
+        errors.append("serial_number: missing")
+    elif vendor is not None and not serial_matches(vendor, serial):
+        errors.append(f"serial_number: {serial} is not a {vendor.name} serial number")
+    model = cells.get("product", "").strip()
+    if not model:
+        errors.append("product: missing")
+    channel = cells.get("acquisition_channel", "").strip().lower()
+    if channel not in CHANNELS:
+        errors.append(f"acquisition_channel: must be one of {', '.join(sorted(CHANNELS))}")
+    condition = (cells.get("condition") or Condition.WORKING).strip().lower()
+    if condition not in CONDITIONS:
+        errors.append(f"condition: must be one of {', '.join(sorted(CONDITIONS))}")
+    acquired_on = None
+    if cells.get("acquired_on"):
+        try:
+            acquired_on = dt.date.fromisoformat(cells["acquired_on"].strip())
+        except ValueError:
+            errors.append("acquired_on: not a date (use YYYY-MM-DD)")
+    acquired_from = cells.get("acquired_from", "")
+    if len(acquired_from) > 200:
+        errors.append("acquired_from: longer than 200 characters")
+    if errors or vendor is None:
+        return {"row": number, "serial_number": serial or raw_serial, "errors": errors}
+    product = catalog.products.get((vendor.pk, model.upper()))
+    return _Valid(
+        number,
+        vendor,
+        serial,
+        product,
+        "" if product else model[:100],
+        channel,
+        acquired_from,
+        acquired_on,
+        condition,
+    )
+
+
+# --- importing -----------------------------------------------------------------
+def registrations_import(
+    *,
+    organization: Organization,
+    user: User | None,
+    rows: Iterable[Row],
+    seen: dict[tuple[int, str], int] | None = None,
+    catalog: _Catalog | None = None,
+) -> ImportResult:
+    """Validate and register one batch of rows, set-based. `seen` carries serials across
+    batches of the same file so a serial listed twice is reported, not silently merged."""
+    catalog = catalog or _Catalog()
+    seen = {} if seen is None else seen
+    result = ImportResult()
+    valid: list[_Valid] = []
+    for number, cells in rows:
+        checked = _row_validate(number, cells, catalog)
+        if isinstance(checked, dict):
+            result.rejected.append(checked)
+            continue
+        key = (checked.vendor.pk, checked.serial)
+        if key in seen:
+            result.rejected.append(
+                {
+                    "row": number,
+                    "serial_number": checked.serial,
+                    "errors": [f"serial_number: also on row {seen[key]}"],
+                }
+            )
+            continue
+        seen[key] = number
+        valid.append(checked)
+    if valid:
+        with transaction.atomic():
+            created, already = _insert(organization, user, valid)
+        result.created += created
+        result.already_registered += already
+    return result
+
+
+FACTS_SQL = """
+SELECT s.vendor_id, s.serial,
+       e.id, e.lost_or_stolen, e.counterfeit, e.permanently_damaged, e.damaged,
+       EXISTS (SELECT 1 FROM relicensing_compliancehold h
+               WHERE h.vendor_id = s.vendor_id AND h.serial_number = s.serial AND h.released_at IS NULL),
+       EXISTS (SELECT 1 FROM relicensing_registration r
+               WHERE r.equipment_id = e.id AND r.organization_id = %(org)s),
+       EXISTS (SELECT 1 FROM relicensing_registration r
+               WHERE r.equipment_id = e.id AND r.organization_id <> %(org)s AND r.status = 'active')
+FROM unnest(%(vendors)s::bigint[], %(serials)s::text[]) AS s(vendor_id, serial)
+LEFT JOIN relicensing_equipment e ON e.vendor_id = s.vendor_id AND e.serial_number = s.serial
+"""
+
+STAGING_SQL = """
+CREATE TEMP TABLE import_rows (
+    vendor_id bigint, serial text, product_id bigint, reported_model text, channel text,
+    acquired_from text, acquired_on date, condition text, eligible boolean, path text, reasons text[],
+    disputed boolean
+) ON COMMIT DROP
+"""
+
+INSERT_EQUIPMENT_SQL = """
+INSERT INTO relicensing_equipment (vendor_id, serial_number, product_id, reported_model, lost_or_stolen,
+    counterfeit, permanently_damaged, damaged, original_owner_id, current_owner_id, created_at)
+SELECT vendor_id, serial, product_id, COALESCE(reported_model, ''), false, false, false, false, %(org)s, %(org)s, %(now)s
+FROM import_rows
+ON CONFLICT (vendor_id, serial_number) DO NOTHING
+RETURNING vendor_id, serial_number
+"""
+
+INSERT_REGISTRATIONS_SQL = """
+WITH inserted AS (
+    INSERT INTO relicensing_registration (equipment_id, organization_id, acquisition_channel, acquired_from,
+        acquired_on, condition, status, registered_by_id, created_at, eligible, path, reasons)
+    SELECT e.id, %(org)s, s.channel, COALESCE(s.acquired_from, ''), s.acquired_on, s.condition, 'active', %(user)s, %(now)s,
+           s.eligible, s.path, s.reasons
+    FROM import_rows s JOIN relicensing_equipment e ON e.vendor_id = s.vendor_id AND e.serial_number = s.serial
+    ON CONFLICT (equipment_id, organization_id) DO NOTHING
+    RETURNING equipment_id
+)
+INSERT INTO relicensing_equipmentevent (vendor_id, serial_number, kind, organization_id, actor_id, note, at)
+SELECT e.vendor_id, e.serial_number, k.kind, %(org)s, %(user)s, k.note, %(now)s
+FROM inserted i
+JOIN relicensing_equipment e ON e.id = i.equipment_id
+JOIN import_rows s ON s.vendor_id = e.vendor_id AND s.serial = e.serial_number
+CROSS JOIN LATERAL (VALUES ('registered', 'Bulk import.'), ('dispute_opened', 'Also claimed by another organisation.'))
+    AS k(kind, note)
+WHERE k.kind = 'registered' OR s.disputed
+RETURNING kind
+"""
+
+
+def _insert(organization: Organization, user: User | None, rows: list[_Valid]) -> tuple[int, int]:
+    """Facts in one query, eligibility in Python, then COPY and three set-based statements."""
+    today, now = timezone.localdate(), timezone.now()
+    params = {"org": organization.pk, "user": user.pk if user else None, "now": now}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            FACTS_SQL, {**params, "vendors": [r.vendor.pk for r in rows], "serials": [r.serial for r in rows]}
+        )
+        facts = {(f[0], f[1]): f for f in cursor.fetchall()}
+        buffer, fresh = io.StringIO(), 0
+        writer = csv.writer(buffer)
+        for r in rows:
+            f = facts[(r.vendor.pk, r.serial)]
+            if f[8]:  # this organisation already registered it: nothing to do
+                continue
+            fresh += 1
+            flags = frozenset(name for name, on in zip(FLAG_COLUMNS, f[3:7], strict=True) if on)
+            product = r.product
+            result = eligibility(
+                Facts(
+                    product_known=product is not None,
+                    end_of_support=product.end_of_support if product else None,
+                    flags=flags,
+                    on_hold=f[7],
+                    channel=r.channel,
+                    condition=r.condition,
+                    disputed=f[9],
+                ),
+                today=today,
+            )
+            writer.writerow([
+                r.vendor.pk, r.serial, product.pk if product else "", r.reported_model, r.channel,
+                r.acquired_from, r.acquired_on or "", r.condition, result.eligible, result.path,
+                "{" + ",".join(result.reasons) + "}", f[9],
+            ])  # fmt: skip
+        if not fresh:
+            return 0, len(rows)
+        cursor.execute(STAGING_SQL)
+        buffer.seek(0)
+        cursor.copy_expert("COPY import_rows FROM STDIN WITH (FORMAT csv, NULL '')", buffer)
+        cursor.execute(INSERT_EQUIPMENT_SQL, params)
+        new_units = cursor.fetchall()
+        cursor.execute(INSERT_REGISTRATIONS_SQL, params)
+        kinds = [k for (k,) in cursor.fetchall()]
+        if new_units:
+            cursor.execute(
+                """INSERT INTO relicensing_equipmentevent (vendor_id, serial_number, kind, organization_id,
+                       actor_id, note, at)
+                   SELECT vendor_id, serial, 'owner_changed', %(org)s, %(user)s, 'First registration.', %(now)s
+                   FROM unnest(%(vendors)s::bigint[], %(serials)s::text[]) AS u(vendor_id, serial)""",
+                {**params, "vendors": [u[0] for u in new_units], "serials": [u[1] for u in new_units]},
+            )
+        disputed_units = [f[2] for key, f in facts.items() if f[9] and not f[8]]
+    created = kinds.count(EventKind.REGISTERED)
+    if disputed_units:  # the rival claims are now disputed too
+        from relicensing.services.equipment import registrations_refresh
+
+        registrations_refresh(
+            Registration.objects.filter(equipment_id__in=disputed_units, status=RegistrationStatus.ACTIVE)
+        )
+    return created, len(rows) - created
+
+
+# --- jobs (the page's path for any file; progress by chunk) --------------------
+def import_job_create(*, organization: Organization, user: User, upload: Any) -> ImportJob:
+    """Check the file now (clear 400s), queue the work for a worker after commit."""
+    content = upload.read()
+    rows = rows_read(content=content, filename=upload.name)
+    upload.seek(0)
+    job = ImportJob.objects.create(
+        organization=organization,
+        uploaded_by=user,
+        file=upload,
+        original_name=upload.name[:255],
+        total_rows=len(rows),
+    )
+    transaction.on_commit(lambda: _job_enqueue(job.pk))
+    return job
+
+
+def _job_enqueue(job_id: int) -> None:
+    from relicensing.tasks import import_job_run
+
+    import_job_run.delay(job_id)
+
+
+def import_job_run(*, job_id: int, on_chunk: Callable[[ImportJob], None] | None = None) -> ImportJob | None:
+    """Run a queued job in committed chunks. Safe to run twice: only a queued job starts."""
+    started = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING
+    )
+    if not started:
+        return None
+    job = ImportJob.objects.select_related("organization", "uploaded_by").get(pk=job_id)
+    try:
+        with job.file.open("rb") as handle:
+            rows = rows_read(content=handle.read(), filename=job.original_name)
+        catalog, seen, total = _Catalog(), {}, ImportResult()
+        for start in range(0, len(rows), CHUNK_ROWS):
+            chunk = rows[start : start + CHUNK_ROWS]
+            total.add(
+                registrations_import(
+                    organization=job.organization,
+                    user=job.uploaded_by,
+                    rows=chunk,
+                    seen=seen,
+                    catalog=catalog,
+                )
+            )
+            job.processed_rows = start + len(chunk)
+            job.created_count, job.already_registered_count = total.created, total.already_registered
+            job.rejected = total.rejected
+            job.save(
+                update_fields=["processed_rows", "created_count", "already_registered_count", "rejected"]
+            )
+            if on_chunk:
+                on_chunk(job)
+        job.status = ImportStatus.DONE
+    except DomainError as exc:
+        job.status, job.error = ImportStatus.FAILED, exc.detail
+    except Exception as exc:
+        job.status, job.error = (
+            ImportStatus.FAILED,
+            "The import stopped unexpectedly; rows already imported are kept.",
+        )
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "error", "finished_at"])
+        raise exc
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error", "finished_at"])
+    return job
+
+
+def error_report_csv(rejected: list[dict[str, Any]]) -> str:
+    """The per-row error report; cells a spreadsheet would run as formulas are neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["row", "serial_number", "errors"])
+    for item in rejected:
+        writer.writerow(
+            [item["row"], _neutral(str(item["serial_number"])), _neutral("; ".join(item["errors"]))]
+        )
+    return buffer.getvalue()
+
+
+def _neutral(cell: str) -> str:
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell

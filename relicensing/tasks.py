@@ -1,0 +1,15 @@
+"""Celery tasks for the relicensing area: bulk imports and the daily eligibility sweep."""
+
+from celery import shared_task
+
+from relicensing.services import equipment, imports
+
+
+@shared_task(name="relicensing.tasks.import_job_run")
+def import_job_run(job_id: int) -> None:
+    imports.import_job_run(job_id=job_id)
+
+
+@shared_task(name="relicensing.tasks.registrations_refresh_past_support")
+def registrations_refresh_past_support() -> int:
+    return equipment.registrations_refresh_past_support()

@@ -6,7 +6,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts.api import InspectorListApi, OrganizationListApi, TokenObtainApi
 from contracts.api import SkuListCreateApi
 from notices.api import NoticeListApi
-from relicensing.api import ProductDetailApi, ProductListCreateApi, VendorListApi
+from relicensing.api.catalog import ProductDetailApi, ProductListCreateApi, VendorListApi
+from relicensing.api.equipment import (
+    FlagApi,
+    HoldListCreateApi,
+    HoldReleaseApi,
+    OwnershipSettleApi,
+    RegistrationDetailApi,
+    RegistrationImportApi,
+    RegistrationListCreateApi,
+    SerialCheckApi,
+)
 
 urlpatterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="api-token"),
@@ -16,6 +26,14 @@ urlpatterns = [
     path("products/", ProductListCreateApi.as_view(), name="api-products"),
     path("products/<int:pk>/", ProductDetailApi.as_view(), name="api-product"),
     path("skus/", SkuListCreateApi.as_view(), name="api-skus"),
+    path("equipment/", RegistrationListCreateApi.as_view(), name="api-equipment"),
+    path("equipment/import/", RegistrationImportApi.as_view(), name="api-equipment-import"),
+    path("equipment/<int:pk>/", RegistrationDetailApi.as_view(), name="api-equipment-detail"),
+    path("equipment/<int:pk>/flags/", FlagApi.as_view(), name="api-equipment-flags"),
+    path("equipment/<int:pk>/settle-ownership/", OwnershipSettleApi.as_view(), name="api-equipment-settle"),
+    path("serial-check/", SerialCheckApi.as_view(), name="api-serial-check"),
+    path("compliance-holds/", HoldListCreateApi.as_view(), name="api-holds"),
+    path("compliance-holds/<int:pk>/release/", HoldReleaseApi.as_view(), name="api-hold-release"),
     path("notices/", NoticeListApi.as_view(), name="api-notices"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -2,7 +2,9 @@
 
 import django_filters
 
-from relicensing.models import Product
+from relicensing.choices import RegistrationStatus
+from relicensing.models import Product, Registration
+from relicensing.serials import serial_normalise
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -12,3 +14,20 @@ class ProductFilter(django_filters.FilterSet):
     class Meta:
         model = Product
         fields = ["vendor", "model", "family", "category", "is_chassis"]
+
+
+class RegistrationFilter(django_filters.FilterSet):
+    """Filters for the installed base: `?serial_number=` matches normalised, `?eligible=`."""
+
+    serial_number = django_filters.CharFilter(method="filter_serial")
+    vendor = django_filters.CharFilter(field_name="equipment__vendor__slug")
+    product = django_filters.CharFilter(field_name="equipment__product__model", lookup_expr="iexact")
+    eligible = django_filters.BooleanFilter()
+    status = django_filters.ChoiceFilter(choices=RegistrationStatus.choices)
+
+    class Meta:
+        model = Registration
+        fields = ["serial_number", "vendor", "product", "eligible", "status"]
+
+    def filter_serial(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        return queryset.filter(equipment__serial_number__contains=serial_normalise(value))

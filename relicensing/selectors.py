@@ -1,8 +1,20 @@
-"""Reads of the catalog."""
+"""Reads of the catalog and the installed base, narrowed to what the caller may see."""
 
-from django.db.models import QuerySet
+import datetime as dt
+from collections import Counter
+from typing import Any
 
-from relicensing.models import Product, Vendor
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.choices import OrganizationKind
+from accounts.models import Organization, User
+from contracts.models import ContractLine
+from relicensing.choices import RegistrationStatus
+from relicensing.eligibility import Facts, eligibility
+from relicensing.models import ComplianceHold, Equipment, EquipmentEvent, Product, Registration, Vendor
+from relicensing.serials import serial_normalise
 
 
 def vendor_list() -> QuerySet[Vendor]:
@@ -11,3 +23,126 @@ def vendor_list() -> QuerySet[Vendor]:
 
 def product_list() -> QuerySet[Product]:
     return Product.objects.select_related("vendor").order_by("vendor__name", "model")
+
+
+def registration_list(*, user: User) -> QuerySet[Registration]:
+    return (
+        Registration.objects.visible_to(user)
+        .select_related("equipment__vendor", "equipment__product", "organization")
+        .order_by("-created_at", "-id")
+    )
+
+
+def registration_get(*, user: User, pk: int) -> Registration:
+    try:
+        return registration_list(user=user).get(pk=pk)
+    except (Registration.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def customer_for(*, user: User, customer_id: Any) -> Organization:
+    """The customer organisation a write is for: the caller's own, or (partner, staff) one
+    they may act for. Anything else is a 404, never a hint that it exists."""
+    if user.role == "customer":
+        assert user.organization is not None
+        return user.organization
+    customers = Organization.objects.visible_to(user).filter(kind=OrganizationKind.CUSTOMER)
+    try:
+        return customers.get(pk=int(customer_id))
+    except (Organization.DoesNotExist, TypeError, ValueError) as exc:
+        raise Http404("No such customer.") from exc
+
+
+def equipment_history(*, vendor: Vendor, serial_number: str) -> QuerySet[EquipmentEvent]:
+    return EquipmentEvent.objects.filter(vendor=vendor, serial_number=serial_number).select_related(
+        "actor", "organization"
+    )
+
+
+def holds_for(*, vendor: Vendor, serial_number: str) -> QuerySet[ComplianceHold]:
+    return ComplianceHold.objects.filter(vendor=vendor, serial_number=serial_number).select_related(
+        "placed_by", "released_by"
+    )
+
+
+def hold_list(*, active_only: bool = True) -> QuerySet[ComplianceHold]:
+    holds = ComplianceHold.objects.select_related("vendor", "placed_by", "released_by")
+    return holds.active() if active_only else holds
+
+
+def dispute_list() -> QuerySet[Equipment]:
+    """Units that more than one organisation claims, awaiting staff."""
+    return (
+        Equipment.objects.annotate(
+            claims=Count("registrations", filter=Q(registrations__status=RegistrationStatus.ACTIVE))
+        )
+        .filter(claims__gt=1)
+        .select_related("vendor", "product")
+        .prefetch_related("registrations__organization")
+        .order_by("vendor__name", "serial_number")
+    )
+
+
+def serial_checks(
+    *, vendor: Vendor, serial_numbers: list[str], product: Product | None = None, today: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """The buyer's check for many serials at once, in a fixed number of queries.
+
+    A serial nobody registered is judged with `product` when the buyer names the model on
+    offer; otherwise its product is unknown, and says so.
+    """
+    today = today or timezone.localdate()
+    serials = list(dict.fromkeys(serial_normalise(s) for s in serial_numbers if serial_normalise(s)))
+    units = {
+        e.serial_number: e
+        for e in Equipment.objects.filter(vendor=vendor, serial_number__in=serials).select_related("product")
+    }
+    held = set(
+        ComplianceHold.objects.active()
+        .filter(vendor=vendor, serial_number__in=serials)
+        .values_list("serial_number", flat=True)
+    )
+    claims = Counter(
+        Registration.objects.active()
+        .filter(equipment__vendor=vendor, equipment__serial_number__in=serials)
+        .values_list("equipment__serial_number", flat=True)
+    )
+    covered = set(
+        ContractLine.objects.filter(
+            equipment__vendor=vendor,
+            equipment__serial_number__in=serials,
+            contract__starts_on__lte=today,
+            contract__ends_on__gte=today,
+        ).values_list("equipment__serial_number", flat=True)
+    )
+    results = []
+    for serial in serials:
+        unit = units.get(serial)
+        unit_product = (unit.product if unit else None) or (product if unit is None else None)
+        result = eligibility(
+            Facts(
+                product_known=unit_product is not None,
+                end_of_support=unit_product.end_of_support if unit_product else None,
+                flags=unit.flags if unit else frozenset(),
+                on_hold=serial in held,
+                disputed=claims[serial] > 1,
+            ),
+            today=today,
+        )
+        results.append(
+            {
+                "vendor": vendor.slug,
+                "serial_number": serial,
+                "known": unit is not None,
+                "product": unit_product.model if unit_product else None,
+                "end_of_support": unit_product.end_of_support if unit_product else None,
+                "compliance_hold": serial in held,
+                "reported_lost_or_stolen": bool(unit and unit.lost_or_stolen),
+                "counterfeit": bool(unit and unit.counterfeit),
+                "under_contract": serial in covered,
+                "eligible": result.eligible,
+                "path": result.path,
+                "reasons": list(result.reasons),
+            }
+        )
+    return results

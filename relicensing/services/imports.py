@@ -331,6 +331,7 @@ def _insert(organization: Organization, user: User | None, rows: list[_Valid]) -
             ])  # fmt: skip
         if not fresh:
             return 0, len(rows)
+        cursor.execute("DROP TABLE IF EXISTS import_rows")  # a second batch in one transaction
         cursor.execute(STAGING_SQL)
         buffer.seek(0)
         cursor.copy_expert("COPY import_rows FROM STDIN WITH (FORMAT csv, NULL '')", buffer)

@@ -1,0 +1,1 @@
+"""The relicensing area's API views, by noun."""

@@ -1,0 +1,254 @@
+"""API: registering serials (one or a file), the installed base, the buyer's serial check,
+and the staff tools (holds, flags, disputes). Thin: every rule is in the services."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Organization
+from accounts.permissions import IsProgrammeStaff
+from relicensing import selectors
+from relicensing.choices import AcquisitionChannel, Condition, Flag
+from relicensing.filters import RegistrationFilter
+from relicensing.models import ComplianceHold, Registration, Vendor
+from relicensing.services import equipment as services
+from relicensing.services import imports
+
+
+class EligibilitySerializer(serializers.Serializer):
+    eligible = serializers.BooleanField()
+    path = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class RegistrationOutputSerializer(serializers.ModelSerializer):
+    vendor = serializers.CharField(source="equipment.vendor.slug")
+    serial_number = serializers.CharField(source="equipment.serial_number")
+    product = serializers.CharField(source="equipment.product.model", default=None)
+    reported_model = serializers.CharField(source="equipment.reported_model")
+    flags = serializers.SerializerMethodField()
+    eligibility = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Registration
+        fields = [
+            "id",
+            "vendor",
+            "serial_number",
+            "product",
+            "reported_model",
+            "organization",
+            "acquisition_channel",
+            "acquired_from",
+            "acquired_on",
+            "condition",
+            "status",
+            "flags",
+            "eligibility",
+            "created_at",
+        ]
+
+    def get_flags(self, registration: Registration) -> list[str]:
+        return sorted(registration.equipment.flags)
+
+    @extend_schema_field(EligibilitySerializer)
+    def get_eligibility(self, registration: Registration) -> dict[str, object]:
+        return {"eligible": registration.eligible, "path": registration.path, "reasons": registration.reasons}
+
+
+class RegistrationInputSerializer(serializers.Serializer):
+    customer = serializers.IntegerField(
+        required=False, help_text="Organisation id; required for partners and staff."
+    )
+    vendor = serializers.SlugRelatedField(slug_field="slug", queryset=Vendor.objects.all())
+    serial_number = serializers.CharField(max_length=64)
+    product = serializers.CharField(max_length=100, help_text="The product model, e.g. ACX2200.")
+    acquisition_channel = serializers.ChoiceField(choices=AcquisitionChannel.choices)
+    acquired_from = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    acquired_on = serializers.DateField(required=False, allow_null=True, default=None)
+    condition = serializers.ChoiceField(choices=Condition.choices, required=False, default=Condition.WORKING)
+
+
+class RegistrationListCreateApi(generics.ListCreateAPIView):
+    serializer_class = RegistrationOutputSerializer
+    filterset_class = RegistrationFilter
+    queryset = Registration.objects.none()  # the schema's; callers get what they may see
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.registration_list(user=self.request.user)
+
+    @extend_schema(request=RegistrationInputSerializer, responses={201: RegistrationOutputSerializer})
+    def post(self, request: Request, *args: object, **kwargs: object) -> Response:
+        serializer = RegistrationInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        organization = selectors.customer_for(user=request.user, customer_id=data.pop("customer", None))
+        registration = services.registration_create(organization=organization, user=request.user, **data)
+        registration = selectors.registration_get(user=request.user, pk=registration.pk)
+        return Response(RegistrationOutputSerializer(registration).data, status=status.HTTP_201_CREATED)
+
+
+class RegistrationDetailApi(generics.RetrieveAPIView):
+    serializer_class = RegistrationOutputSerializer
+    queryset = Registration.objects.none()
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.registration_list(user=self.request.user)
+
+
+class ImportResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    already_registered = serializers.IntegerField()
+    rejected = serializers.ListField(child=serializers.DictField())
+
+
+class RegistrationImportApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField()
+        customer = serializers.IntegerField(required=False)
+
+    @extend_schema(request=InputSerializer, responses={200: ImportResultSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        organization = selectors.customer_for(
+            user=request.user, customer_id=serializer.validated_data.get("customer")
+        )
+        upload = serializer.validated_data["file"]
+        rows = imports.rows_read(content=upload.read(), filename=upload.name)
+        result = imports.registrations_import(organization=organization, user=request.user, rows=rows)
+        return Response(result.as_dict(), status=status.HTTP_200_OK)
+
+
+class SerialCheckApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        vendor = serializers.SlugRelatedField(slug_field="slug", queryset=Vendor.objects.all())
+        serial_number = serializers.CharField(max_length=64)
+        product = serializers.CharField(
+            max_length=100, required=False, help_text="The model on offer, if known."
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("vendor", required=True),
+            OpenApiParameter("serial_number", required=True),
+            OpenApiParameter("product", required=False),
+        ],
+        responses={200: dict},
+    )
+    def get(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        vendor = serializer.validated_data["vendor"]
+        model = serializer.validated_data.get("product")
+        product = vendor.products.filter(model__iexact=model).first() if model else None
+        [result] = selectors.serial_checks(
+            vendor=vendor, serial_numbers=[serializer.validated_data["serial_number"]], product=product
+        ) or [None]
+        if result is None:
+            raise serializers.ValidationError({"serial_number": ["Enter the serial number."]})
+        return Response(result)
+
+
+class HoldOutputSerializer(serializers.ModelSerializer):
+    vendor = serializers.CharField(source="vendor.slug")
+    active = serializers.BooleanField(source="is_active")
+
+    class Meta:
+        model = ComplianceHold
+        fields = [
+            "id",
+            "vendor",
+            "serial_number",
+            "reason",
+            "placed_at",
+            "active",
+            "released_at",
+            "release_note",
+        ]
+
+
+class HoldListCreateApi(generics.ListCreateAPIView):
+    serializer_class = HoldOutputSerializer
+    permission_classes = [IsProgrammeStaff]
+    queryset = ComplianceHold.objects.none()
+
+    class InputSerializer(serializers.Serializer):
+        vendor = serializers.SlugRelatedField(slug_field="slug", queryset=Vendor.objects.all())
+        serial_number = serializers.CharField(max_length=64)
+        reason = serializers.CharField()
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.hold_list(active_only=self.request.query_params.get("active") != "false")
+
+    @extend_schema(request=InputSerializer, responses={201: HoldOutputSerializer})
+    def post(self, request: Request, *args: object, **kwargs: object) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        hold = services.hold_place(user=request.user, **serializer.validated_data)
+        return Response(HoldOutputSerializer(hold).data, status=status.HTTP_201_CREATED)
+
+
+class HoldReleaseApi(APIView):
+    permission_classes = [IsProgrammeStaff]
+
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses={200: HoldOutputSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        hold = get_object_or_404(ComplianceHold, pk=pk)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        hold = services.hold_release(hold=hold, note=serializer.validated_data["note"], user=request.user)
+        return Response(HoldOutputSerializer(hold).data)
+
+
+class FlagApi(APIView):
+    permission_classes = [IsProgrammeStaff]
+
+    class InputSerializer(serializers.Serializer):
+        flag = serializers.ChoiceField(choices=Flag.choices)
+        note = serializers.CharField(required=False, allow_blank=True, default="")
+        action = serializers.ChoiceField(choices=["set", "clear"], required=False, default="set")
+
+    @extend_schema(request=InputSerializer, responses={200: RegistrationOutputSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        registration = selectors.registration_get(user=request.user, pk=pk)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.equipment_flag_set(
+            equipment=registration.equipment,
+            flag=data["flag"],
+            note=data["note"],
+            user=request.user,
+            value=data["action"] == "set",
+        )
+        registration = selectors.registration_get(user=request.user, pk=pk)
+        return Response(RegistrationOutputSerializer(registration).data)
+
+
+class OwnershipSettleApi(APIView):
+    permission_classes = [IsProgrammeStaff]
+
+    class InputSerializer(serializers.Serializer):
+        organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+        note = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses={200: RegistrationOutputSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        registration = selectors.registration_get(user=request.user, pk=pk)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.ownership_settle(
+            equipment=registration.equipment, user=request.user, **serializer.validated_data
+        )
+        registration = selectors.registration_get(user=request.user, pk=pk)
+        return Response(RegistrationOutputSerializer(registration).data)

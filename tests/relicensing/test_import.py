@@ -1,0 +1,133 @@
+"""Bulk registration from CSV and XLSX: per-row results and the edge cases of real files."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
+
+from relicensing.models import Registration
+from relicensing.services import imports
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "vendor,serial_number,product,acquisition_channel,acquired_from,acquired_on,condition\n"
+GOOD = "juniper,AB12CD34EF56,ACX2200,secondary_market,Broker Ltd,2026-01-05,working\n"
+BAD_SERIAL = "juniper,BAD,ACX2200,secondary_market,,,\n"
+
+
+def upload(client, content: bytes, name="serials.csv", **extra):
+    return client.post(
+        "/api/v1/equipment/import/", {"file": SimpleUploadedFile(name, content), **extra}, format="multipart"
+    )
+
+
+def test_a_bad_row_never_stops_a_good_row(api_as, customer, acx2200):
+    response = upload(api_as(customer), (HEADER + GOOD + BAD_SERIAL).encode())
+    assert response.status_code == 200
+    body = response.json()
+    assert body["created"] == 1
+    assert body["rejected"] == [
+        {"row": 3, "serial_number": "BAD", "errors": ["serial_number: BAD is not a Juniper Networks serial number"]}
+    ]
+
+
+def test_reupload_creates_no_duplicates(api_as, customer, acx2200):
+    client = api_as(customer)
+    upload(client, (HEADER + GOOD).encode())
+    again = upload(client, (HEADER + GOOD).encode()).json()
+    assert again["created"] == 0
+    assert again["already_registered"] == 1
+    assert Registration.objects.count() == 1
+
+
+def test_same_serial_twice_in_a_file_is_reported(api_as, customer, acx2200):
+    body = upload(api_as(customer), (HEADER + GOOD + GOOD.replace("AB12", "ab12")).encode()).json()
+    assert body["created"] == 1
+    assert body["rejected"][0]["errors"] == ["serial_number: also on row 2"]
+
+
+def test_utf8_bom_and_latin1_are_read(api_as, customer, acx2200):
+    client = api_as(customer)
+    bom = "\ufeff" + HEADER + GOOD.replace("Broker Ltd", "Bröker GmbH")
+    assert upload(client, bom.encode("utf-8")).json()["created"] == 1
+    latin = HEADER + GOOD.replace("AB12CD34EF56", "CD12CD34EF56").replace("Broker Ltd", "Société Générale")
+    assert upload(client, latin.encode("latin-1")).json()["created"] == 1
+    froms = set(Registration.objects.values_list("acquired_from", flat=True))
+    assert froms == {"Bröker GmbH", "Société Générale"}
+
+
+def test_xlsx_with_real_dates_and_numbers(api_as, customer, acx2200):
+    import datetime as dt
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Vendor", "Serial Number", "Product", "Acquisition Channel", "Acquired From", "Acquired On", "Condition"])
+    sheet.append(["juniper", "AB12CD34EF56", "ACX2200", "secondary_market", "Broker", dt.datetime(2026, 3, 4), "working"])
+    sheet.append(["juniper", 123456789012, "ACX2200", "secondary_market", None, None, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    body = upload(api_as(customer), buffer.getvalue(), name="serials.xlsx").json()
+    assert body["created"] == 2, body
+    assert Registration.objects.get(equipment__serial_number="AB12CD34EF56").acquired_on == dt.date(2026, 3, 4)
+    assert Registration.objects.filter(equipment__serial_number="123456789012").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"", "empty_file"),
+        (b"   \n", "empty_file"),
+        (HEADER.encode(), "empty_file"),
+        (b"serial_number,product\nAB12CD34EF56,ACX2200\n", "missing_columns"),
+        (b"PK\x03\x04 not really a spreadsheet", "unreadable_file"),
+        (b"\x00\x01\x02binary", "unreadable_file"),
+    ],
+)
+def test_unusable_files_are_a_clear_400(api_as, customer, acx2200, content, code):
+    response = upload(api_as(customer), content or b" ")
+    if content == b"":
+        response = upload(api_as(customer), b"")
+    assert response.status_code == 400
+    body = response.json()
+    assert body.get("code") == code or "file" in body
+
+
+def test_file_over_the_size_limit(api_as, customer, acx2200, monkeypatch):
+    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 100)
+    response = upload(api_as(customer), (HEADER + GOOD * 5).encode())
+    assert response.status_code == 400
+    assert response.json()["code"] == "file_too_large"
+
+
+def test_too_many_rows(api_as, customer, acx2200, monkeypatch):
+    monkeypatch.setattr(imports, "MAX_ROWS", 2)
+    rows = "".join(GOOD.replace("AB12CD34EF56", f"AB12CD34EF{n:02d}") for n in range(3))
+    response = upload(api_as(customer), (HEADER + rows).encode())
+    assert response.status_code == 400
+    assert response.json()["code"] == "too_many_rows"
+
+
+def test_wrong_types_are_named_per_row(api_as, customer, acx2200):
+    bad = "juniper,AB12CD34EF56,ACX2200,bought_at_a_fair,,last tuesday,soggy\n"
+    [row] = upload(api_as(customer), (HEADER + bad).encode()).json()["rejected"]
+    assert row["errors"] == [
+        "acquisition_channel: must be one of authorized, certified_refurbished, donated, secondary_market",
+        "condition: must be one of damaged, environmental_damage, working",
+        "acquired_on: not a date (use YYYY-MM-DD)",
+    ]
+
+
+def test_error_report_neutralises_formula_cells():
+    report = imports.error_report_csv(
+        [{"row": 2, "serial_number": "=HYPERLINK(\"x\")", "errors": ["+1", "@SUM(A1)", "-2"]}]
+    )
+    lines = report.splitlines()
+    assert lines[0] == "row,serial_number,errors"
+    assert lines[1].startswith("2,\"'=HYPERLINK") and ",'+1; @SUM(A1); -2" in lines[1]
+
+
+def test_import_for_another_organisation_is_a_404(api_as, partner, other_customer, acx2200):
+    response = upload(api_as(partner), (HEADER + GOOD).encode(), customer=other_customer.organization_id)
+    assert response.status_code == 404
+    assert not Registration.objects.exists()

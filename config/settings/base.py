@@ -129,6 +129,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `kind`; name each choice set after its noun in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "OrganizationKindEnum": "accounts.choices.OrganizationKind",
+        "SkuKindEnum": "contracts.choices.SkuKind",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------

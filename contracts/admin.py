@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from contracts.models import Sku, SkuProduct
+from contracts.models import Contract, ContractLine, Sku, SkuProduct
 
 
 class SkuProductInline(admin.TabularInline):
@@ -22,3 +22,17 @@ class SkuAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
         # The kind is copied onto each product link (see SkuProduct), so it is fixed once set.
         return ["kind"] if obj else []
+
+
+class ContractLineInline(admin.TabularInline):
+    model = ContractLine
+    extra = 0
+    raw_id_fields = ["equipment"]
+
+
+@admin.register(Contract)
+class ContractAdmin(admin.ModelAdmin):
+    list_display = ["number", "owner", "starts_on", "ends_on", "sales_order"]
+    list_select_related = ["owner"]
+    search_fields = ["number", "sales_order", "lines__equipment__serial_number"]
+    inlines = [ContractLineInline]

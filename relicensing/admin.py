@@ -2,7 +2,18 @@
 
 from django.contrib import admin
 
-from relicensing.models import Product, Vendor
+from relicensing.models import (
+    ComplianceHold,
+    Equipment,
+    EquipmentEvent,
+    ImportJob,
+    Product,
+    Registration,
+    SoftwareLicence,
+    Vendor,
+)
+
+FLAG_FIELDS = ["lost_or_stolen", "counterfeit", "permanently_damaged", "damaged"]
 
 
 @admin.register(Vendor)
@@ -32,3 +43,98 @@ class ProductAdmin(admin.ModelAdmin):
     list_filter = ["vendor", "category", "is_chassis"]
     list_select_related = ["vendor"]
     search_fields = ["model", "family"]
+
+
+class RegistrationInline(admin.TabularInline):
+    model = Registration
+    extra = 0
+    can_delete = False
+    fields = [
+        "organization",
+        "acquisition_channel",
+        "condition",
+        "status",
+        "eligible",
+        "path",
+        "reasons",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+class SoftwareLicenceInline(admin.TabularInline):
+    model = SoftwareLicence
+    extra = 0
+    autocomplete_fields = ["licensee"]
+
+
+@admin.register(Equipment)
+class EquipmentAdmin(admin.ModelAdmin):
+    """Read-mostly: flags, holds and ownership change only through the staff pages or the API,
+    which audit the change and refresh eligibility."""
+
+    list_display = ["serial_number", "vendor", "product", "current_owner", *FLAG_FIELDS]
+    list_filter = ["vendor", *FLAG_FIELDS]
+    list_select_related = ["vendor", "product", "current_owner"]
+    search_fields = ["serial_number"]
+    readonly_fields = [
+        "vendor",
+        "serial_number",
+        "product",
+        "reported_model",
+        *FLAG_FIELDS,
+        "original_owner",
+        "current_owner",
+        "created_at",
+    ]
+    inlines = [RegistrationInline, SoftwareLicenceInline]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(ComplianceHold)
+class ComplianceHoldAdmin(admin.ModelAdmin):
+    list_display = ["serial_number", "vendor", "reason", "placed_at", "released_at"]
+    list_filter = ["vendor", ("released_at", admin.EmptyFieldListFilter)]
+    search_fields = ["serial_number", "reason"]
+    readonly_fields = [f.name for f in ComplianceHold._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(EquipmentEvent)
+class EquipmentEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "serial_number", "vendor", "kind", "organization", "actor"]
+    list_filter = ["kind", "vendor"]
+    list_select_related = ["vendor", "organization", "actor"]
+    search_fields = ["serial_number", "note"]
+    readonly_fields = [f.name for f in EquipmentEvent._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "original_name",
+        "organization",
+        "status",
+        "processed_rows",
+        "total_rows",
+        "created_at",
+    ]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in ImportJob._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False

@@ -62,3 +62,46 @@ def load() -> None:
                 "list_price": Decimal(price),
             },
         )
+
+
+# (organisation, vendor, serial, model, channel, condition, seller)
+EQUIPMENT = [
+    ("Acme Networks", "juniper", "JN11AC220001", "ACX2200", "secondary_market", "working", "Reliable Surplus Ltd"),
+    ("Acme Networks", "juniper", "JN11AC220002", "ACX2200", "secondary_market", "working", "Reliable Surplus Ltd"),
+    ("Acme Networks", "juniper", "JN11QF510001", "QFX5100", "secondary_market", "working", "DataCentre Liquidators"),
+    ("Acme Networks", "cisco", "FDO2201A0BC", "ISR4331", "authorized", "working", "Cisco partner (new)"),
+    ("Acme Networks", "cisco", "FDO1645R0XY", "WS-C3750X-48P", "secondary_market", "working", "Online auction"),
+    ("Acme Networks", "cisco", "FOC2317X1AB", "C9300-48P", "secondary_market", "damaged", "Online auction"),
+    ("Borealis Data", "juniper", "JN11AC229901", "ACX2200", "secondary_market", "working", "Nordic IT Recyclers"),
+    ("Borealis Data", "cisco", "FOC2420Y0ZZ", "C9300-48P", "donated", "working", "Community donation"),
+]  # fmt: skip
+HOLDS = [("juniper", "JN11HOLD0001", "Export control review pending (demo)")]
+
+
+def load_equipment() -> None:
+    """A few registrations per demo customer, one on each eligibility path, and a hold on a
+    serial nobody has registered yet. Registered through the services, like a person would."""
+    from accounts.models import Organization, User
+    from relicensing.models import ComplianceHold, Registration
+    from relicensing.services.equipment import hold_place, registration_create
+
+    vendors = {v.slug: v for v in Vendor.objects.all()}
+    for org_name, vendor, serial, model, channel, condition, seller in EQUIPMENT:
+        organization = Organization.objects.get(name=org_name)
+        if Registration.objects.filter(organization=organization, equipment__serial_number=serial).exists():
+            continue
+        registration_create(
+            organization=organization,
+            user=User.objects.filter(organization=organization).first(),
+            vendor=vendors[vendor],
+            serial_number=serial,
+            product=model,
+            acquisition_channel=channel,
+            condition=condition,
+            acquired_from=seller,
+            acquired_on=dt.date(2026, 9, 15),
+        )
+    staff = User.objects.get(username="staff")
+    for vendor, serial, reason in HOLDS:
+        if not ComplianceHold.objects.active().filter(vendor=vendors[vendor], serial_number=serial).exists():
+            hold_place(vendor=vendors[vendor], serial_number=serial, reason=reason, user=staff)

@@ -115,10 +115,11 @@ def registration_create(
         condition=condition,
         registered_by=user,
     )
-    _event(equipment, EventKind.REGISTERED, actor=user, organization=organization)
-    if equipment.current_owner_id is None:
+    first = equipment.current_owner_id is None
+    if first:
         Equipment.objects.filter(pk=equipment.pk).update(current_owner=organization)
-        _event(equipment, EventKind.OWNER_CHANGED, actor=user, organization=organization)
+    note = "First registration, so the owner of record." if first else ""
+    _event(equipment, EventKind.REGISTERED, actor=user, organization=organization, note=note)
     if rivals:
         names = ", ".join(r.organization.name for r in rivals)
         _event(
@@ -140,7 +141,7 @@ def _equipment_get_or_create(
         "product": product,
         "reported_model": "" if product else reported_model[:100],
         "original_owner": owner,
-    }
+    }  # current_owner is set by the caller, which records the ownership event
     try:
         with transaction.atomic():
             equipment, _ = Equipment.objects.select_for_update().get_or_create(

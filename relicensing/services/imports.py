@@ -7,6 +7,7 @@ worker, in committed chunks, so progress shows and a failure halfway loses no fi
 
 import csv
 import datetime as dt
+import functools
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -70,7 +71,8 @@ def rows_read(*, content: bytes, filename: str = "") -> list[Row]:
             "Split it into smaller files.",
             code="file_too_large",
         )
-    table = _xlsx_table(content) if content[:4] == b"PK\x03\x04" else _csv_table(content)
+    is_xlsx = content[:4] == b"PK\x03\x04"
+    table = _xlsx_table(content) if is_xlsx else _csv_table(content)
     header = [str(cell or "").strip().lower().replace(" ", "_") for cell in next(table, [])]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if not any(header) or missing:
@@ -81,18 +83,33 @@ def rows_read(*, content: bytes, filename: str = "") -> list[Row]:
             missing=missing or REQUIRED_COLUMNS,
         )
     rows: list[Row] = []
+    convert = _cell_text if is_xlsx else str.strip  # CSV cells are already text
     for number, cells in enumerate(table, start=2):
-        if not any(str(cell or "").strip() for cell in cells):
-            continue  # blank lines are not rows
+        if _blank(cells):
+            continue
         if len(rows) == MAX_ROWS:
             raise DomainError(
                 f"The file has more than {MAX_ROWS:,} rows; split it into smaller files.",
                 code="too_many_rows",
             )
-        rows.append((number, {name: _cell_text(value) for name, value in zip(header, cells, strict=False)}))
+        rows.append(
+            (
+                number,
+                {
+                    name: convert(value)
+                    for name, value in zip(header, cells, strict=False)
+                    if value is not None
+                },
+            )
+        )
     if not rows:
         raise DomainError("The file has a header row but no data rows.", code="empty_file")
     return rows
+
+
+def _blank(cells: list[Any]) -> bool:
+    """Blank lines (and spreadsheet rows of empty cells) are not rows."""
+    return not "".join("" if c is None else str(c) for c in cells).strip()
 
 
 def _csv_table(content: bytes) -> Iterator[list[str]]:
@@ -269,7 +286,6 @@ INSERT INTO relicensing_equipment (vendor_id, serial_number, product_id, reporte
 SELECT vendor_id, serial, product_id, COALESCE(reported_model, ''), false, false, false, false, %(org)s, %(org)s, %(now)s
 FROM import_rows
 ON CONFLICT (vendor_id, serial_number) DO NOTHING
-RETURNING vendor_id, serial_number
 """
 
 INSERT_REGISTRATIONS_SQL = """
@@ -287,8 +303,10 @@ SELECT e.vendor_id, e.serial_number, k.kind, %(org)s, %(user)s, k.note, %(now)s
 FROM inserted i
 JOIN relicensing_equipment e ON e.id = i.equipment_id
 JOIN import_rows s ON s.vendor_id = e.vendor_id AND s.serial = e.serial_number
-CROSS JOIN LATERAL (VALUES ('registered', 'Bulk import.'), ('dispute_opened', 'Also claimed by another organisation.'))
-    AS k(kind, note)
+CROSS JOIN LATERAL (VALUES
+    ('registered', CASE WHEN e.original_owner_id = %(org)s AND e.created_at = %(now)s
+                        THEN 'Bulk import; first registration, so the owner of record.' ELSE 'Bulk import.' END),
+    ('dispute_opened', 'Also claimed by another organisation.')) AS k(kind, note)
 WHERE k.kind = 'registered' OR s.disputed
 RETURNING kind
 """
@@ -304,6 +322,8 @@ def _insert(organization: Organization, user: User | None, rows: list[_Valid]) -
         )
         facts = {(f[0], f[1]): f for f in cursor.fetchall()}
         buffer, fresh = io.StringIO(), 0
+        # Rows with the same facts get the same answer: judge each distinct set of facts once.
+        judge = functools.lru_cache(maxsize=None)(functools.partial(eligibility, today=today))
         writer = csv.writer(buffer)
         for r in rows:
             f = facts[(r.vendor.pk, r.serial)]
@@ -312,7 +332,7 @@ def _insert(organization: Organization, user: User | None, rows: list[_Valid]) -
             fresh += 1
             flags = frozenset(name for name, on in zip(FLAG_COLUMNS, f[3:7], strict=True) if on)
             product = r.product
-            result = eligibility(
+            result = judge(
                 Facts(
                     product_known=product is not None,
                     end_of_support=product.end_of_support if product else None,
@@ -322,7 +342,6 @@ def _insert(organization: Organization, user: User | None, rows: list[_Valid]) -
                     condition=r.condition,
                     disputed=f[9],
                 ),
-                today=today,
             )
             writer.writerow([
                 r.vendor.pk, r.serial, product.pk if product else "", r.reported_model, r.channel,
@@ -336,17 +355,8 @@ def _insert(organization: Organization, user: User | None, rows: list[_Valid]) -
         buffer.seek(0)
         cursor.copy_expert("COPY import_rows FROM STDIN WITH (FORMAT csv, NULL '')", buffer)
         cursor.execute(INSERT_EQUIPMENT_SQL, params)
-        new_units = cursor.fetchall()
         cursor.execute(INSERT_REGISTRATIONS_SQL, params)
         kinds = [k for (k,) in cursor.fetchall()]
-        if new_units:
-            cursor.execute(
-                """INSERT INTO relicensing_equipmentevent (vendor_id, serial_number, kind, organization_id,
-                       actor_id, note, at)
-                   SELECT vendor_id, serial, 'owner_changed', %(org)s, %(user)s, 'First registration.', %(now)s
-                   FROM unnest(%(vendors)s::bigint[], %(serials)s::text[]) AS u(vendor_id, serial)""",
-                {**params, "vendors": [u[0] for u in new_units], "serials": [u[1] for u in new_units]},
-            )
         disputed_units = [f[2] for key, f in facts.items() if f[9] and not f[8]]
     created = kinds.count(EventKind.REGISTERED)
     if disputed_units:  # the rival claims are now disputed too

@@ -7,11 +7,22 @@ from django.core.management import CommandError, call_command
 from accounts.models import Organization, Partnership, User
 from contracts.models import Sku, SkuProduct
 from contracts.selectors import products_missing_fee_skus
-from relicensing.models import Product, Vendor
+from relicensing.models import ComplianceHold, EquipmentEvent, Product, Registration, Vendor
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [Organization, Partnership, User, Vendor, Product, Sku, SkuProduct]
+MODELS = [
+    Organization,
+    Partnership,
+    User,
+    Vendor,
+    Product,
+    Sku,
+    SkuProduct,
+    Registration,
+    ComplianceHold,
+    EquipmentEvent,
+]
 
 
 def counts():
@@ -69,3 +80,10 @@ def test_refuses_with_debug_off_unless_forced(settings):
     assert not User.objects.exists()
     call_command("loaddemo", "--force")
     assert User.objects.count() == 6
+
+
+def test_demo_equipment_shows_each_path(demo):
+    paths = set(Registration.objects.values_list("path", flat=True))
+    assert {"inspection", "no_relicensing_needed", "none"} <= paths
+    reasons = {r for rs in Registration.objects.values_list("reasons", flat=True) for r in rs}
+    assert {"end_of_support", "damaged", "donated_equipment"} <= reasons

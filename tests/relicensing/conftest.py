@@ -26,7 +26,13 @@ def acx2200(juniper):
 @pytest.fixture
 def qfx5100(juniper):
     product = priced_product(vendor=juniper, model="QFX5100", list_price=Decimal("26000.00"))
-    SkuFactory(code="QFX5K-C1-AFL", kind="addon_license", vendor=juniper, price=Decimal("2950.00"), products=[product])
+    SkuFactory(
+        code="QFX5K-C1-AFL",
+        kind="addon_license",
+        vendor=juniper,
+        price=Decimal("2950.00"),
+        products=[product],
+    )
     return product
 
 

@@ -11,7 +11,9 @@ from relicensing.eligibility import PATHS, REASONS, Facts, eligibility
 from relicensing.serials import serial_normalise
 
 TODAY = dt.date(2026, 11, 21)
-SOUND = Facts(product_known=True, end_of_support=dt.date(2030, 1, 1), channel=AcquisitionChannel.SECONDARY_MARKET)
+SOUND = Facts(
+    product_known=True, end_of_support=dt.date(2030, 1, 1), channel=AcquisitionChannel.SECONDARY_MARKET
+)
 
 
 def judge(**changes):
@@ -50,7 +52,11 @@ def test_support_ending_today_is_still_supported():
 
 def test_environmental_damage_goes_to_the_compromised_review():
     result = judge(condition=Condition.ENVIRONMENTAL_DAMAGE)
-    assert (result.eligible, result.path, result.reasons) == (False, "compromised_review", ("environmental_damage",))
+    assert (result.eligible, result.path, result.reasons) == (
+        False,
+        "compromised_review",
+        ("environmental_damage",),
+    )
 
 
 def test_authorised_channel_needs_no_relicensing_and_refurbished_no_inspection():
@@ -81,7 +87,9 @@ def test_eligible_exactly_when_no_reason(f):
     result = eligibility(f, today=TODAY)
     assert result.eligible == (result.reasons == ())
     assert set(result.reasons) <= set(Reason.values)
-    assert (result.path == Path.NONE) == (bool(result.reasons) and result.reasons != ("environmental_damage",))
+    assert (result.path == Path.NONE) == (
+        bool(result.reasons) and result.reasons != ("environmental_damage",)
+    )
 
 
 @given(facts)

@@ -28,7 +28,11 @@ def test_a_bad_row_never_stops_a_good_row(api_as, customer, acx2200):
     body = response.json()
     assert body["created"] == 1
     assert body["rejected"] == [
-        {"row": 3, "serial_number": "BAD", "errors": ["serial_number: BAD is not a Juniper Networks serial number"]}
+        {
+            "row": 3,
+            "serial_number": "BAD",
+            "errors": ["serial_number: BAD is not a Juniper Networks serial number"],
+        }
     ]
 
 
@@ -62,14 +66,36 @@ def test_xlsx_with_real_dates_and_numbers(api_as, customer, acx2200):
 
     book = Workbook()
     sheet = book.active
-    sheet.append(["Vendor", "Serial Number", "Product", "Acquisition Channel", "Acquired From", "Acquired On", "Condition"])
-    sheet.append(["juniper", "AB12CD34EF56", "ACX2200", "secondary_market", "Broker", dt.datetime(2026, 3, 4), "working"])
+    sheet.append(
+        [
+            "Vendor",
+            "Serial Number",
+            "Product",
+            "Acquisition Channel",
+            "Acquired From",
+            "Acquired On",
+            "Condition",
+        ]
+    )
+    sheet.append(
+        [
+            "juniper",
+            "AB12CD34EF56",
+            "ACX2200",
+            "secondary_market",
+            "Broker",
+            dt.datetime(2026, 3, 4),
+            "working",
+        ]
+    )
     sheet.append(["juniper", 123456789012, "ACX2200", "secondary_market", None, None, None])
     buffer = io.BytesIO()
     book.save(buffer)
     body = upload(api_as(customer), buffer.getvalue(), name="serials.xlsx").json()
     assert body["created"] == 2, body
-    assert Registration.objects.get(equipment__serial_number="AB12CD34EF56").acquired_on == dt.date(2026, 3, 4)
+    assert Registration.objects.get(equipment__serial_number="AB12CD34EF56").acquired_on == dt.date(
+        2026, 3, 4
+    )
     assert Registration.objects.filter(equipment__serial_number="123456789012").exists()
 
 
@@ -120,7 +146,7 @@ def test_wrong_types_are_named_per_row(api_as, customer, acx2200):
 
 def test_error_report_neutralises_formula_cells():
     report = imports.error_report_csv(
-        [{"row": 2, "serial_number": "=HYPERLINK(\"x\")", "errors": ["+1", "@SUM(A1)", "-2"]}]
+        [{"row": 2, "serial_number": '=HYPERLINK("x")', "errors": ["+1", "@SUM(A1)", "-2"]}]
     )
     lines = report.splitlines()
     assert lines[0] == "row,serial_number,errors"

@@ -6,8 +6,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-# Order matters: the price book refers to the catalog, which the people do not.
-DEMO_MODULES = ["accounts.demo", "relicensing.demo", "contracts.demo"]
+# Order matters: the price book refers to the catalog; equipment to people and catalog.
+DEMO_LOADERS = [
+    ("accounts.demo", "load"),
+    ("relicensing.demo", "load"),
+    ("contracts.demo", "load"),
+    ("relicensing.demo", "load_equipment"),
+]
 
 
 class Command(BaseCommand):
@@ -25,6 +30,6 @@ class Command(BaseCommand):
                 "password would be created. Re-run with --force if that is really what you want."
             )
         with transaction.atomic():
-            for module in DEMO_MODULES:
-                import_module(module).load()
+            for module, loader in DEMO_LOADERS:
+                getattr(import_module(module), loader)()
         self.stdout.write(self.style.SUCCESS("Demo data loaded (password for every demo user: see README)."))

@@ -101,7 +101,31 @@ def load_equipment() -> None:
             acquired_from=seller,
             acquired_on=dt.date(2026, 9, 15),
         )
+    _load_licences()
     staff = User.objects.get(username="staff")
     for vendor, serial, reason in HOLDS:
         if not ComplianceHold.objects.active().filter(vendor=vendors[vendor], serial_number=serial).exists():
             hold_place(vendor=vendors[vendor], serial_number=serial, reason=reason, user=staff)
+
+
+def _load_licences() -> None:
+    """The router Acme bought new carries its embedded licence in Acme's name; the gray-market
+    ACX2200 still carries its previous owner's (Harbour Logistics), which relicensing will terminate."""
+    from accounts.choices import OrganizationKind
+    from accounts.models import Organization
+    from relicensing.models import Equipment, SoftwareLicence
+
+    acme = Organization.objects.get(name="Acme Networks")
+    previous, _ = Organization.objects.get_or_create(
+        name="Harbour Logistics", defaults={"kind": OrganizationKind.CUSTOMER}
+    )
+    licences = [
+        ("FDO2201A0BC", acme, "IOS XE Network Essentials (embedded)", dt.date(2026, 9, 15)),
+        ("JN11AC220001", previous, "Junos base licence (embedded)", dt.date(2019, 4, 2)),
+    ]
+    for serial, licensee, description, starts_on in licences:
+        SoftwareLicence.objects.get_or_create(
+            equipment=Equipment.objects.get(serial_number=serial),
+            kind="embedded",
+            defaults={"licensee": licensee, "description": description, "starts_on": starts_on},
+        )

@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import InspectorListApi, OrganizationListApi, TokenObtainApi
-from contracts.api import SkuListCreateApi
+from contracts.api import QuoteAcceptApi, QuoteDetailApi, QuoteIssueApi, QuotePdfApi, SkuListCreateApi
 from notices.api import NoticeListApi
 from relicensing.api.catalog import ProductDetailApi, ProductListCreateApi, VendorListApi
 from relicensing.api.equipment import (
@@ -16,6 +16,15 @@ from relicensing.api.equipment import (
     RegistrationImportApi,
     RegistrationListCreateApi,
     SerialCheckApi,
+)
+from relicensing.api.requests import (
+    DocumentDownloadApi,
+    DocumentUploadApi,
+    DocumentVerifyApi,
+    RequestCancelApi,
+    RequestDetailApi,
+    RequestListCreateApi,
+    RequestRejectApi,
 )
 
 urlpatterns = [
@@ -34,6 +43,25 @@ urlpatterns = [
     path("serial-check/", SerialCheckApi.as_view(), name="api-serial-check"),
     path("compliance-holds/", HoldListCreateApi.as_view(), name="api-holds"),
     path("compliance-holds/<int:pk>/release/", HoldReleaseApi.as_view(), name="api-hold-release"),
+    path("requests/", RequestListCreateApi.as_view(), name="api-requests"),
+    path("requests/<int:pk>/", RequestDetailApi.as_view(), name="api-request"),
+    path("requests/<int:pk>/cancel/", RequestCancelApi.as_view(), name="api-request-cancel"),
+    path("requests/<int:pk>/reject/", RequestRejectApi.as_view(), name="api-request-reject"),
+    path("requests/<int:pk>/documents/", DocumentUploadApi.as_view(), name="api-request-documents"),
+    path(
+        "requests/<int:pk>/documents/<int:document_id>/",
+        DocumentDownloadApi.as_view(),
+        name="api-request-document",
+    ),
+    path(
+        "requests/<int:pk>/documents/<int:document_id>/verify/",
+        DocumentVerifyApi.as_view(),
+        name="api-request-document-verify",
+    ),
+    path("requests/<int:pk>/quotes/", QuoteIssueApi.as_view(), name="api-request-quotes"),
+    path("quotes/<int:pk>/", QuoteDetailApi.as_view(), name="api-quote"),
+    path("quotes/<int:pk>/pdf/", QuotePdfApi.as_view(), name="api-quote-pdf"),
+    path("quotes/<int:pk>/accept/", QuoteAcceptApi.as_view(), name="api-quote-accept"),
     path("notices/", NoticeListApi.as_view(), name="api-notices"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

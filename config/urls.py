@@ -8,7 +8,7 @@ from config.health import healthz
 urlpatterns = [
     path("", include("accounts.urls")),
     path("notices/", include("notices.urls")),
-    path("catalog/", include("relicensing.urls")),
+    path("", include("relicensing.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("config.api_urls")),

@@ -1,11 +1,13 @@
-"""The price book (SKUs and the products they price) and service contracts with their inventory."""
+"""The price book (SKUs and the products they price), quotes, and service contracts with
+their inventory."""
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import models
 
 from accounts.visibility import Scope, VisibleQuerySet
-from contracts.choices import PER_CHASSIS_KINDS, SkuKind
+from contracts.choices import PER_CHASSIS_KINDS, QuoteStatus, SkuKind
 
 
 class Sku(models.Model):
@@ -108,3 +110,73 @@ class ContractLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract} / {self.equipment}"
+
+
+class QuoteQuerySet(VisibleQuerySet):
+    scope = Scope(organization="request__customer")
+
+
+class Quote(models.Model):
+    """A priced offer for a request, from the price book only; a new one supersedes the last."""
+
+    request = models.ForeignKey("relicensing.Request", on_delete=models.CASCADE, related_name="quotes")
+    number = models.CharField(max_length=32, unique=True)
+    revision = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=16, choices=QuoteStatus.choices, default=QuoteStatus.ISSUED)
+    currency = models.CharField(max_length=3)
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    valid_until = models.DateField()
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(auto_now_add=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = QuoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "revision"], name="quote_revision_unique"),
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=models.Q(status__in=["issued", "accepted"]),
+                name="one_current_quote_per_request",
+            ),
+            models.CheckConstraint(condition=models.Q(total__gte=0), name="quote_total_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_current(self) -> bool:
+        return self.status in (QuoteStatus.ISSUED, QuoteStatus.ACCEPTED)
+
+
+class QuoteLine(models.Model):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    sku = models.CharField(max_length=64)
+    kind = models.CharField(max_length=16, choices=SkuKind.choices)
+    description = models.CharField(max_length=255)
+    equipment = models.ForeignKey("relicensing.Equipment", on_delete=models.PROTECT, related_name="+")
+    serial_number = models.CharField(max_length=64)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    non_refundable = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["quote", "position"], name="quote_line_position_unique"),
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="quote_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(unit_price__gte=0, amount__gte=0), name="quote_line_amounts_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quote} #{self.position} {self.sku}"

@@ -87,3 +87,50 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running", "Running"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+
+
+class RequestStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    QUOTED = "quoted", "Quoted"
+    QUOTE_ACCEPTED = "quote_accepted", "Quote accepted"
+    INSPECTION_SCHEDULED = "inspection_scheduled", "Inspection scheduled"
+    INSPECTED = "inspected", "Inspected"
+    FAILED_INSPECTION = "failed_inspection", "Failed inspection"
+    PO_RECEIVED = "po_received", "Purchase order received"
+    APPROVED = "approved", "Approved"
+    REINSTATED = "reinstated", "Reinstated"
+    CANCELLED = "cancelled", "Cancelled"
+    REJECTED = "rejected", "Rejected"
+
+
+# The lifecycle of API.md, in one table: from each status, the statuses it may move to.
+# quoted -> quoted is a new quote superseding the last; quoted -> submitted is a quote expiring.
+_S = RequestStatus
+REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {
+    _S.SUBMITTED: frozenset({_S.QUOTED, _S.CANCELLED, _S.REJECTED}),
+    _S.QUOTED: frozenset({_S.QUOTED, _S.QUOTE_ACCEPTED, _S.SUBMITTED, _S.CANCELLED, _S.REJECTED}),
+    _S.QUOTE_ACCEPTED: frozenset({_S.INSPECTION_SCHEDULED, _S.CANCELLED, _S.REJECTED}),
+    _S.INSPECTION_SCHEDULED: frozenset({_S.INSPECTED, _S.FAILED_INSPECTION, _S.CANCELLED, _S.REJECTED}),
+    _S.INSPECTED: frozenset({_S.PO_RECEIVED, _S.REJECTED}),
+    _S.PO_RECEIVED: frozenset({_S.APPROVED, _S.REJECTED}),
+    _S.APPROVED: frozenset({_S.REINSTATED, _S.REJECTED}),
+    _S.FAILED_INSPECTION: frozenset(),
+    _S.REINSTATED: frozenset(),
+    _S.CANCELLED: frozenset(),
+    _S.REJECTED: frozenset(),
+}
+CLOSED_STATUSES = frozenset(status for status, onward in REQUEST_TRANSITIONS.items() if not onward)
+OPEN_STATUSES = frozenset(RequestStatus.values) - CLOSED_STATUSES
+# Customers and partners may cancel only before inspection results exist.
+CANCELLABLE_STATUSES = frozenset(s for s, onward in REQUEST_TRANSITIONS.items() if _S.CANCELLED in onward)
+
+
+class ItemOutcome(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PASSED = "passed", "Passed"
+    FAILED = "failed", "Failed"
+
+
+class DocumentKind(models.TextChoices):
+    PROOF_OF_PURCHASE = "proof_of_purchase", "Proof of purchase"
+    PROOF_OF_LICENSE = "proof_of_license", "Proof of licence"

@@ -1,8 +1,10 @@
 """Shared fixtures: the six kinds of people every test speaks of, an API client, a mailbox."""
 
+import datetime as dt
 import email
 import socket
 from collections.abc import Iterator
+from decimal import Decimal
 from email.message import Message
 
 import pytest
@@ -12,7 +14,15 @@ from rest_framework.test import APIClient
 
 from accounts.choices import OrganizationKind, Role
 from accounts.models import Organization, User
-from tests.factories import OrganizationFactory, PartnershipFactory, UserFactory
+from tests.factories import (
+    OrganizationFactory,
+    PartnershipFactory,
+    ProductFactory,
+    SkuFactory,
+    UserFactory,
+    VendorFactory,
+    priced_product,
+)
 
 
 # --- people -------------------------------------------------------------------
@@ -85,6 +95,40 @@ def everyone(customer, other_customer, partner, other_partner, inspector, staff)
         "inspector": inspector,
         "staff": staff,
     }
+
+
+# --- catalog: Juniper and Cisco as in the demo -------------------------------
+@pytest.fixture
+def juniper(db):
+    return VendorFactory(slug="juniper", name="Juniper Networks", serial_pattern=r"^[A-Z0-9]{12}$")
+
+
+@pytest.fixture
+def cisco(db):
+    return VendorFactory(slug="cisco", name="Cisco Systems", serial_pattern=r"^[A-Z]{3}[0-9]{4}[A-Z0-9]{4}$")
+
+
+@pytest.fixture
+def acx2200(juniper):
+    return priced_product(vendor=juniper, model="ACX2200", list_price=Decimal("8500.00"))
+
+
+@pytest.fixture
+def qfx5100(juniper):
+    product = priced_product(vendor=juniper, model="QFX5100", list_price=Decimal("26000.00"))
+    SkuFactory(
+        code="QFX5K-C1-AFL",
+        kind="addon_license",
+        vendor=juniper,
+        price=Decimal("2950.00"),
+        products=[product],
+    )
+    return product
+
+
+@pytest.fixture
+def old_cisco(cisco):
+    return ProductFactory(vendor=cisco, model="WS-C3750X-48P", end_of_support=dt.date(2021, 10, 31))
 
 
 # --- clients ------------------------------------------------------------------

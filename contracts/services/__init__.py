@@ -1,0 +1,1 @@
+"""Writes in the contracts area, by noun: the price book, quotes."""

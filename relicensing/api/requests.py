@@ -1,0 +1,297 @@
+"""API: relicensing requests (open, list, read with timeline, cancel, reject) and their
+documents. Thin: the lifecycle and every rule live in the services."""
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import FileResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request as HttpRequest
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.choices import Role
+from accounts.permissions import IsProgrammeStaff, has_role
+from config.errors import Conflict
+from contracts.models import Quote
+from relicensing import selectors
+from relicensing.choices import DocumentKind
+from relicensing.models import IdempotentCall, Request, RequestDocument
+from relicensing.services import requests as services
+
+
+class SiteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    address = serializers.CharField()
+    country = serializers.RegexField(r"^[A-Za-z]{2}$", help_text="ISO 3166 alpha-2, e.g. GB.")
+    contact_name = serializers.CharField(max_length=200)
+    contact_email = serializers.EmailField()
+    contact_phone = serializers.CharField(max_length=40)
+
+    def validate_country(self, value: str) -> str:
+        return value.upper()
+
+
+class DocumentOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RequestDocument
+        fields = ["id", "kind", "original_name", "content_type", "size", "uploaded_at", "verified"]
+
+
+class RequestOutputSerializer(serializers.ModelSerializer):
+    customer = serializers.IntegerField(source="customer_id")
+    vendor = serializers.CharField(source="vendor.slug")
+    site = serializers.SerializerMethodField()
+    items = serializers.SerializerMethodField()
+    quote = serializers.SerializerMethodField()
+    inspection = serializers.SerializerMethodField()
+    contract = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Request
+        fields = [
+            "id",
+            "number",
+            "status",
+            "customer",
+            "vendor",
+            "site",
+            "preferred_inspection_date",
+            "items",
+            "quote",
+            "inspection",
+            "contract",
+            "rejection_reason",
+            "created_at",
+        ]
+
+    def get_site(self, request: Request) -> dict[str, str]:
+        return {
+            "name": request.site_name,
+            "address": request.site_address,
+            "country": request.site_country,
+            "contact_name": request.contact_name,
+            "contact_email": request.contact_email,
+            "contact_phone": request.contact_phone,
+        }
+
+    def get_items(self, request: Request) -> list[dict[str, object]]:
+        return [
+            {
+                "equipment": item.registration_id,
+                "serial_number": item.equipment.serial_number,
+                "product": item.equipment.product.model if item.equipment.product else None,
+                "outcome": item.outcome,
+            }
+            for item in request.items.all()
+        ]
+
+    def get_quote(self, request: Request) -> int | None:
+        current = [q for q in request.quotes.all() if q.is_current]
+        return current[0].pk if current else None
+
+    def get_inspection(self, request: Request) -> int | None:
+        return None  # inspections are scheduled in the next stage of the programme (not built yet)
+
+    def get_contract(self, request: Request) -> str | None:
+        return None  # contracts are issued on reinstatement (not built yet)
+
+
+class RequestDetailSerializer(RequestOutputSerializer):
+    timeline = serializers.SerializerMethodField()
+    documents = DocumentOutputSerializer(many=True)
+    quotes = serializers.SerializerMethodField()
+
+    class Meta(RequestOutputSerializer.Meta):
+        fields = [*RequestOutputSerializer.Meta.fields, "timeline", "documents", "quotes"]
+
+    def get_timeline(self, request: Request) -> list[dict[str, object]]:
+        return [
+            {
+                "from": t.from_status or None,
+                "to": t.to_status,
+                "actor": t.actor.username if t.actor else None,
+                "at": t.at.isoformat(),
+                "reason": t.reason,
+            }
+            for t in request.transitions.all()
+        ]
+
+    def get_quotes(self, request: Request) -> list[dict[str, object]]:
+        return [
+            {
+                "id": q.pk,
+                "number": q.number,
+                "status": q.status,
+                "total": f"{q.total:.2f}",
+                "valid_until": q.valid_until,
+            }
+            for q in request.quotes.all()
+        ]
+
+
+class RequestInputSerializer(serializers.Serializer):
+    customer = serializers.IntegerField(required=False, help_text="Required when a partner calls.")
+    site = SiteSerializer()
+    equipment = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=500)
+    preferred_inspection_date = serializers.DateField()
+
+
+def request_queryset(user):  # type: ignore[no-untyped-def]
+    return (
+        Request.objects.visible_to(user)
+        .select_related("vendor")
+        .prefetch_related(
+            "items__equipment__product", Prefetch("quotes", queryset=Quote.objects.order_by("-revision"))
+        )
+    )
+
+
+class RequestListCreateApi(generics.ListAPIView):
+    serializer_class = RequestOutputSerializer
+    queryset = Request.objects.none()
+    filterset_fields = ["status"]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return request_queryset(self.request.user).order_by("-created_at", "-id")
+
+    @extend_schema(request=RequestInputSerializer, responses={201: RequestDetailSerializer})
+    def post(self, request: HttpRequest) -> Response:
+        if not has_role(request.user, Role.CUSTOMER, Role.PARTNER):
+            raise PermissionDenied("Requests are opened by a customer or by its partner.")
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request: HttpRequest) -> Response:
+        serializer = RequestInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        customer = selectors.customer_for(user=request.user, customer_id=data.get("customer"))
+        created = services.request_create(
+            customer=customer,
+            user=request.user,
+            site=data["site"],
+            equipment=data["equipment"],
+            preferred_inspection_date=data["preferred_inspection_date"],
+        )
+        return Response(RequestDetailSerializer(request_detail(request.user, created.pk)).data, status=201)
+
+
+def idempotent(request: HttpRequest, produce) -> Response:  # type: ignore[no-untyped-def]
+    """With an Idempotency-Key header, a retried POST gets the first answer back and nothing is
+    created twice. Two retries racing: the second waits on the key's unique index."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        return produce()
+    if len(key) > 200:
+        raise serializers.ValidationError({"Idempotency-Key": ["At most 200 characters."]})
+    with transaction.atomic():
+        call, created = IdempotentCall.objects.get_or_create(
+            user=request.user, key=key, defaults={"path": request.path}
+        )
+        if not created:
+            if call.path != request.path or call.status_code is None:
+                raise Conflict(
+                    "This Idempotency-Key was used for another call.", code="idempotency_key_reused"
+                )
+            return Response(call.body, status=call.status_code)
+        response = produce()
+        call.status_code, call.body = response.status_code, response.data
+        call.save(update_fields=["status_code", "body"])
+        return response
+
+
+def request_detail(user, pk):  # type: ignore[no-untyped-def]
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        request_queryset(user).prefetch_related("transitions__actor", "documents"), pk=pk
+    )
+
+
+class RequestDetailApi(APIView):
+    @extend_schema(responses={200: RequestDetailSerializer})
+    def get(self, request: HttpRequest, pk: int) -> Response:
+        return Response(RequestDetailSerializer(request_detail(request.user, pk)).data)
+
+
+class RequestCancelApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses={200: RequestDetailSerializer})
+    def post(self, request: HttpRequest, pk: int) -> Response:
+        target = request_detail(request.user, pk)
+        if not has_role(request.user, Role.CUSTOMER, Role.PARTNER):
+            raise PermissionDenied("A request is cancelled by its customer or partner; staff reject instead.")
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.request_cancel(request=target, user=request.user, reason=serializer.validated_data["reason"])
+        return Response(RequestDetailSerializer(request_detail(request.user, pk)).data)
+
+
+class RequestRejectApi(APIView):
+    permission_classes = [IsProgrammeStaff]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses={200: RequestDetailSerializer})
+    def post(self, request: HttpRequest, pk: int) -> Response:
+        target = request_detail(request.user, pk)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.request_reject(request=target, user=request.user, reason=serializer.validated_data["reason"])
+        return Response(RequestDetailSerializer(request_detail(request.user, pk)).data)
+
+
+class DocumentUploadApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=DocumentKind.choices)
+        file = serializers.FileField()
+
+    @extend_schema(request=InputSerializer, responses={201: DocumentOutputSerializer})
+    def post(self, request: HttpRequest, pk: int) -> Response:
+        target = request_detail(request.user, pk)
+        if has_role(request.user, Role.INSPECTOR):
+            raise PermissionDenied("Inspectors do not upload proofs.")
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        document = services.document_upload(
+            request=target, user=request.user, kind=data["kind"], upload=data["file"]
+        )
+        return Response(DocumentOutputSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+class DocumentDownloadApi(APIView):
+    def get(self, request: HttpRequest, pk: int, document_id: int) -> FileResponse:
+        target = request_detail(request.user, pk)
+        document = generics.get_object_or_404(target.documents.all(), pk=document_id)
+        return FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=document.original_name,
+            content_type=document.content_type,
+        )
+
+
+class DocumentVerifyApi(APIView):
+    permission_classes = [IsProgrammeStaff]
+
+    class InputSerializer(serializers.Serializer):
+        verified = serializers.BooleanField()
+
+    @extend_schema(request=InputSerializer, responses={200: DocumentOutputSerializer})
+    def post(self, request: HttpRequest, pk: int, document_id: int) -> Response:
+        target = request_detail(request.user, pk)
+        document = generics.get_object_or_404(target.documents.all(), pk=document_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        document = services.document_verify(
+            document=document, user=request.user, verified=serializer.validated_data["verified"]
+        )
+        return Response(DocumentOutputSerializer(document).data)

@@ -1,0 +1,152 @@
+"""Relicensing requests: the chassis in them, their timeline of transitions, their documents,
+and the record that makes a retried POST return its first answer."""
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from accounts.visibility import Scope, VisibleQuerySet
+from relicensing.choices import OPEN_STATUSES, DocumentKind, ItemOutcome, RequestStatus
+
+
+class RequestQuerySet(VisibleQuerySet):
+    scope = Scope(organization="customer")
+
+    def open(self) -> "RequestQuerySet":
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class Request(models.Model):
+    number = models.CharField(max_length=20, unique=True)
+    customer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="requests")
+    vendor = models.ForeignKey("relicensing.Vendor", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=32, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED)
+    site_name = models.CharField(max_length=200)
+    site_address = models.TextField()
+    site_country = models.CharField(max_length=2, help_text="ISO 3166 alpha-2 code.")
+    contact_name = models.CharField(max_length=200)
+    contact_email = models.EmailField()
+    contact_phone = models.CharField(max_length=40)
+    preferred_inspection_date = models.DateField()
+    rejection_reason = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=RequestStatus.values), name="request_status_valid"),
+        ]
+        indexes = [models.Index(fields=["customer", "status"], name="request_by_customer")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class RequestItem(models.Model):
+    """A chassis in a request. `is_open` mirrors the request's state so the database itself
+    can hold a chassis to one open request at a time."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="items")
+    registration = models.ForeignKey("relicensing.Registration", on_delete=models.PROTECT, related_name="+")
+    equipment = models.ForeignKey(
+        "relicensing.Equipment", on_delete=models.PROTECT, related_name="request_items"
+    )
+    outcome = models.CharField(max_length=16, choices=ItemOutcome.choices, default=ItemOutcome.PENDING)
+    is_open = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["equipment"], condition=Q(is_open=True), name="one_open_request_per_chassis"
+            ),
+            models.UniqueConstraint(fields=["request", "equipment"], name="request_item_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request} / {self.equipment}"
+
+
+class Transition(models.Model):
+    """One move of a request's status: the audit trail and the request's timeline."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=32, choices=RequestStatus.choices, blank=True)
+    to_status = models.CharField(max_length=32, choices=RequestStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the system moved it (a worker or a sweep).",
+    )
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.request}: {self.from_status or '∅'} → {self.to_status}"
+
+
+def document_path(document: "RequestDocument", filename: str) -> str:
+    # Generated names: nothing a user typed ends up in a path on disk.
+    return f"documents/{document.request_id}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()[:8]}"
+
+
+class RequestDocument(models.Model):
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=32, choices=DocumentKind.choices)
+    file = models.FileField(upload_to=document_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    verified = models.BooleanField(
+        null=True, blank=True, help_text="Staff's judgement of a proof of licence."
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class IdempotentCall(models.Model):
+    """A POST made with an Idempotency-Key: its first answer, returned again on a retry."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    path = models.CharField(max_length=200)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")]
+
+    def __str__(self) -> str:
+        return self.key

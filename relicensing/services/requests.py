@@ -1,0 +1,204 @@
+"""Opening a relicensing request, cancelling or rejecting it, and its documents."""
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import filetype
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Organization, User
+from config.errors import Conflict, DomainError
+from relicensing.business_days import earliest_inspection_date, is_business_day
+from relicensing.choices import (
+    DocumentKind,
+    Path,
+    RequestStatus,
+)
+from relicensing.models import Registration, Request, RequestDocument, RequestItem, Transition
+from relicensing.services.lifecycle import request_notify, request_transition
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+DOCUMENT_TYPES = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG"}
+
+
+@transaction.atomic
+def request_create(
+    *,
+    customer: Organization,
+    user: User,
+    site: dict[str, str],
+    equipment: Sequence[int],
+    preferred_inspection_date: dt.date,
+) -> Request:
+    """Open a request for one site: eligible chassis of this customer, one vendor, a date at
+    least the vendor's lead time ahead, no chassis already in another open request."""
+    registrations = _registrations_for(customer, equipment)
+    vendor = registrations[0].equipment.vendor
+    _check_lead_time(vendor.inspection_lead_business_days, preferred_inspection_date)
+    request = Request.objects.create(
+        number=_next_number(),
+        customer=customer,
+        vendor=vendor,
+        preferred_inspection_date=preferred_inspection_date,
+        created_by=user,
+        **{f"site_{k}" if k in ("name", "address", "country") else k: v for k, v in site.items()},
+    )
+    try:
+        with transaction.atomic():
+            RequestItem.objects.bulk_create(
+                [RequestItem(request=request, registration=r, equipment=r.equipment) for r in registrations]
+            )
+    except IntegrityError as exc:
+        raise _already_requested(registrations) from exc
+    Transition.objects.create(request=request, from_status="", to_status=RequestStatus.SUBMITTED, actor=user)
+    request_notify(request=request, event="request_submitted", context={"site": request.site_name})
+    return request
+
+
+def _registrations_for(customer: Organization, ids: Sequence[int]) -> list[Registration]:
+    if not ids:
+        raise DomainError("Choose at least one chassis.", code="no_equipment")
+    found = {
+        r.pk: r
+        for r in Registration.objects.filter(organization=customer, pk__in=ids).select_related(
+            "equipment__vendor", "equipment__product"
+        )
+    }
+    unknown = [i for i in ids if i not in found]
+    if unknown:
+        # The same answer whether the id exists elsewhere or nowhere: nothing is revealed.
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError(
+            {"equipment": [f"No equipment {i} is registered to {customer.name}." for i in unknown]}
+        )
+    registrations = [found[i] for i in dict.fromkeys(ids)]
+    ineligible = [r for r in registrations if not (r.is_active and r.eligible and r.path == Path.INSPECTION)]
+    if ineligible:
+        raise DomainError(
+            "Some chassis cannot enter the inspection programme: "
+            + "; ".join(f"{r.equipment.serial_number} ({', '.join(r.reasons) or r.path})" for r in ineligible)
+            + ".",
+            code="ineligible_equipment",
+            equipment=[
+                {
+                    "equipment": r.pk,
+                    "serial_number": r.equipment.serial_number,
+                    "path": r.path,
+                    "reasons": r.reasons,
+                }
+                for r in ineligible
+            ],
+        )
+    vendors = {r.equipment.vendor_id for r in registrations}
+    if len(vendors) > 1:
+        raise DomainError(
+            "A request covers one vendor's programme; open one request per vendor.", code="mixed_vendors"
+        )
+    return registrations
+
+
+def _check_lead_time(lead_days: int, preferred: dt.date) -> None:
+    earliest = earliest_inspection_date(today=timezone.localdate(), lead_business_days=lead_days)
+    if preferred < earliest:
+        raise DomainError(
+            f"Inspections need {lead_days} business days' notice: the earliest date is {earliest:%Y-%m-%d}.",
+            code="lead_time",
+            earliest_date=earliest.isoformat(),
+        )
+    if not is_business_day(preferred):
+        raise DomainError(
+            f"{preferred:%A %Y-%m-%d} is not a business day; choose a weekday.",
+            code="lead_time",
+            earliest_date=earliest.isoformat(),
+        )
+
+
+def _already_requested(registrations: list[Registration]) -> Conflict:
+    taken = list(
+        RequestItem.objects.filter(
+            equipment__in=[r.equipment_id for r in registrations], is_open=True
+        ).select_related("equipment", "request")
+    )
+    return Conflict(
+        "Already in an open request: "
+        + ", ".join(f"{i.equipment.serial_number} ({i.request.number})" for i in taken)
+        + ". Cancel that request first or wait for it to close.",
+        code="already_requested",
+        serial_numbers=[i.equipment.serial_number for i in taken],
+    )
+
+
+def _next_number() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('relicensing_request_number_seq')")
+        (n,) = cursor.fetchone()
+    return f"RQ-{timezone.localdate():%Y}-{n:06d}"
+
+
+def request_cancel(*, request: Request, user: User, reason: str = "") -> Request:
+    """Customer or partner withdraw a request, before inspection results (the table says when)."""
+    return request_transition(
+        request=request, to=RequestStatus.CANCELLED, actor=user, reason=reason, notice="request_cancelled"
+    )
+
+
+def request_reject(*, request: Request, user: User, reason: str) -> Request:
+    if not reason.strip():
+        raise DomainError(
+            "Say why the request is rejected; the customer will read it.", code="reason_required"
+        )
+    request = request_transition(
+        request=request,
+        to=RequestStatus.REJECTED,
+        actor=user,
+        reason=reason.strip(),
+        notice="request_rejected",
+    )
+    Request.objects.filter(pk=request.pk).update(rejection_reason=reason.strip())
+    request.rejection_reason = reason.strip()
+    return request
+
+
+def document_upload(*, request: Request, user: User, kind: DocumentKind, upload: Any) -> RequestDocument:
+    """A proof, judged by its content (not its name or claimed type): PDF, PNG or JPEG, ≤ 10 MB."""
+    if upload.size > MAX_DOCUMENT_BYTES:
+        raise DomainError(
+            f"The file is {upload.size / 1_048_576:.1f} MB; documents may be at most 10 MB.",
+            code="file_too_large",
+        )
+    head = upload.read(8192)
+    upload.seek(0)
+    detected = filetype.guess(head)
+    if detected is None or detected.mime not in DOCUMENT_TYPES:
+        raise DomainError(
+            "Upload a PDF, PNG or JPEG file; this file's content is none of those.",
+            code="unsupported_file_type",
+        )
+    if not request.is_open:
+        raise Conflict(
+            f"Request {request.number} is {request.get_status_display().lower()}; it takes no more documents.",
+            code="invalid_transition",
+            status=request.status,
+        )
+    return RequestDocument.objects.create(
+        request=request,
+        kind=kind,
+        file=upload,
+        original_name=upload.name[:255],
+        content_type=detected.mime,
+        size=upload.size,
+        uploaded_by=user,
+    )
+
+
+def document_verify(*, document: RequestDocument, user: User, verified: bool) -> RequestDocument:
+    if document.kind != DocumentKind.PROOF_OF_LICENSE:
+        raise DomainError("Only a proof of licence is verified.", code="not_a_licence_proof")
+    document.verified, document.verified_by, document.verified_at = verified, user, timezone.now()
+    document.save(update_fields=["verified", "verified_by", "verified_at"])
+    return document

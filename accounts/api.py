@@ -21,17 +21,17 @@ class TokenObtainApi(APIView):
     def get_authenticate_header(self, request: Request) -> str:
         return "Token"  # so a failed sign-in is a 401 with its challenge, not a 403
 
-    class InputSerializer(serializers.Serializer):
+    class TokenObtainInputSerializer(serializers.Serializer):
         username = serializers.CharField()
         password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
     @extend_schema(
-        request=InputSerializer,
+        request=TokenObtainInputSerializer,
         responses={200: inline_serializer("Token", {"token": serializers.CharField()})},
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.TokenObtainInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = authenticate(request=request, **serializer.validated_data)
         if user is None:

@@ -133,19 +133,19 @@ class QuoteIssueApi(APIView):
         sku = serializers.CharField(max_length=64)
         quantity = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
 
-    class InputSerializer(serializers.Serializer):
+    class QuoteIssueInputSerializer(serializers.Serializer):
         addons = serializers.ListField(
             child=serializers.DictField(), required=False, default=list, max_length=500
         )
 
-    @extend_schema(request=InputSerializer, responses={201: QuoteOutputSerializer})
+    @extend_schema(request=QuoteIssueInputSerializer, responses={201: QuoteOutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
         from relicensing.api.requests import request_detail
 
         target = request_detail(request.user, pk)
         if not (has_role(request.user, Role.PARTNER) or request.user.is_programme_staff):
             raise PermissionDenied("Quotes are issued by the customer's partner or programme staff.")
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.QuoteIssueInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         addons = self.AddonSerializer(data=serializer.validated_data["addons"], many=True)
         addons.is_valid(raise_exception=True)

@@ -29,3 +29,10 @@ def test_docs_page_loads_nothing_from_outside(client):
     sources = re.findall(r'(?:src|href)="([^"]+)"', response.text)
     assert sources, "the docs page should load its scripts"
     assert all(not s.startswith(("http://", "https://", "//")) for s in sources), sources
+
+
+def test_schema_generates_without_a_warning():
+    """A warning means a wrong or ambiguous schema for partners' generated clients."""
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")

@@ -133,6 +133,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrganizationKindEnum": "accounts.choices.OrganizationKind",
         "SkuKindEnum": "contracts.choices.SkuKind",
+        "RequestStatusEnum": "relicensing.choices.RequestStatus",
+        "DocumentKindEnum": "relicensing.choices.DocumentKind",
+        "QuoteStatusEnum": "contracts.choices.QuoteStatus",
+        "RegistrationStatusEnum": "relicensing.choices.RegistrationStatus",
     },
 }
 

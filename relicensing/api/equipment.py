@@ -109,13 +109,13 @@ class ImportResultSerializer(serializers.Serializer):
 class RegistrationImportApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
-    class InputSerializer(serializers.Serializer):
+    class ImportInputSerializer(serializers.Serializer):
         file = serializers.FileField()
         customer = serializers.IntegerField(required=False)
 
-    @extend_schema(request=InputSerializer, responses={200: ImportResultSerializer})
+    @extend_schema(request=ImportInputSerializer, responses={200: ImportResultSerializer})
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.ImportInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         organization = selectors.customer_for(
             user=request.user, customer_id=serializer.validated_data.get("customer")
@@ -127,7 +127,7 @@ class RegistrationImportApi(APIView):
 
 
 class SerialCheckApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class SerialCheckInputSerializer(serializers.Serializer):
         vendor = serializers.SlugRelatedField(slug_field="slug", queryset=Vendor.objects.all())
         serial_number = serializers.CharField(max_length=64)
         product = serializers.CharField(
@@ -143,7 +143,7 @@ class SerialCheckApi(APIView):
         responses={200: dict},
     )
     def get(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.query_params)
+        serializer = self.SerialCheckInputSerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
         vendor = serializer.validated_data["vendor"]
         model = serializer.validated_data.get("product")
@@ -179,7 +179,7 @@ class HoldListCreateApi(generics.ListCreateAPIView):
     permission_classes = [IsProgrammeStaff]
     queryset = ComplianceHold.objects.none()
 
-    class InputSerializer(serializers.Serializer):
+    class HoldInputSerializer(serializers.Serializer):
         vendor = serializers.SlugRelatedField(slug_field="slug", queryset=Vendor.objects.all())
         serial_number = serializers.CharField(max_length=64)
         reason = serializers.CharField()
@@ -187,9 +187,9 @@ class HoldListCreateApi(generics.ListCreateAPIView):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.hold_list(active_only=self.request.query_params.get("active") != "false")
 
-    @extend_schema(request=InputSerializer, responses={201: HoldOutputSerializer})
+    @extend_schema(request=HoldInputSerializer, responses={201: HoldOutputSerializer})
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.HoldInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         hold = services.hold_place(user=request.user, **serializer.validated_data)
         return Response(HoldOutputSerializer(hold).data, status=status.HTTP_201_CREATED)
@@ -198,13 +198,13 @@ class HoldListCreateApi(generics.ListCreateAPIView):
 class HoldReleaseApi(APIView):
     permission_classes = [IsProgrammeStaff]
 
-    class InputSerializer(serializers.Serializer):
+    class HoldReleaseInputSerializer(serializers.Serializer):
         note = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses={200: HoldOutputSerializer})
+    @extend_schema(request=HoldReleaseInputSerializer, responses={200: HoldOutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
         hold = get_object_or_404(ComplianceHold, pk=pk)
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.HoldReleaseInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         hold = services.hold_release(hold=hold, note=serializer.validated_data["note"], user=request.user)
         return Response(HoldOutputSerializer(hold).data)
@@ -213,15 +213,15 @@ class HoldReleaseApi(APIView):
 class FlagApi(APIView):
     permission_classes = [IsProgrammeStaff]
 
-    class InputSerializer(serializers.Serializer):
+    class FlagInputSerializer(serializers.Serializer):
         flag = serializers.ChoiceField(choices=Flag.choices)
         note = serializers.CharField(required=False, allow_blank=True, default="")
         action = serializers.ChoiceField(choices=["set", "clear"], required=False, default="set")
 
-    @extend_schema(request=InputSerializer, responses={200: RegistrationOutputSerializer})
+    @extend_schema(request=FlagInputSerializer, responses={200: RegistrationOutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
         registration = selectors.registration_get(user=request.user, pk=pk)
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.FlagInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         services.equipment_flag_set(
@@ -238,14 +238,14 @@ class FlagApi(APIView):
 class OwnershipSettleApi(APIView):
     permission_classes = [IsProgrammeStaff]
 
-    class InputSerializer(serializers.Serializer):
+    class OwnershipSettleInputSerializer(serializers.Serializer):
         organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
         note = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses={200: RegistrationOutputSerializer})
+    @extend_schema(request=OwnershipSettleInputSerializer, responses={200: RegistrationOutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
         registration = selectors.registration_get(user=request.user, pk=pk)
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.OwnershipSettleInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.ownership_settle(
             equipment=registration.equipment, user=request.user, **serializer.validated_data

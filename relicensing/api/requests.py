@@ -4,7 +4,8 @@ documents. Thin: the lifecycle and every rule live in the services."""
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -32,6 +33,34 @@ class SiteSerializer(serializers.Serializer):
 
     def validate_country(self, value: str) -> str:
         return value.upper()
+
+
+class RequestItemSerializer(serializers.Serializer):
+    equipment = serializers.IntegerField()
+    serial_number = serializers.CharField()
+    product = serializers.CharField(allow_null=True)
+    outcome = serializers.ChoiceField(choices=["pending", "passed", "failed"])
+
+
+class TransitionSerializer(serializers.Serializer):
+    from_status = serializers.CharField(allow_null=True)
+    to = serializers.CharField()
+    actor = serializers.CharField(allow_null=True)
+    at = serializers.DateTimeField()
+    reason = serializers.CharField()
+
+    def get_fields(self):  # type: ignore[no-untyped-def]
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_status")  # `from` is a keyword in Python
+        return fields
+
+
+class QuoteSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    status = serializers.CharField()
+    total = serializers.DecimalField(max_digits=14, decimal_places=2)
+    valid_until = serializers.DateField()
 
 
 class DocumentOutputSerializer(serializers.ModelSerializer):
@@ -67,6 +96,7 @@ class RequestOutputSerializer(serializers.ModelSerializer):
             "created_at",
         ]
 
+    @extend_schema_field(SiteSerializer)
     def get_site(self, request: Request) -> dict[str, str]:
         return {
             "name": request.site_name,
@@ -77,6 +107,7 @@ class RequestOutputSerializer(serializers.ModelSerializer):
             "contact_phone": request.contact_phone,
         }
 
+    @extend_schema_field(RequestItemSerializer(many=True))
     def get_items(self, request: Request) -> list[dict[str, object]]:
         return [
             {
@@ -107,6 +138,7 @@ class RequestDetailSerializer(RequestOutputSerializer):
     class Meta(RequestOutputSerializer.Meta):
         fields = [*RequestOutputSerializer.Meta.fields, "timeline", "documents", "quotes"]
 
+    @extend_schema_field(TransitionSerializer(many=True))
     def get_timeline(self, request: Request) -> list[dict[str, object]]:
         return [
             {
@@ -119,6 +151,7 @@ class RequestDetailSerializer(RequestOutputSerializer):
             for t in request.transitions.all()
         ]
 
+    @extend_schema_field(QuoteSummarySerializer(many=True))
     def get_quotes(self, request: Request) -> list[dict[str, object]]:
         return [
             {
@@ -217,15 +250,15 @@ class RequestDetailApi(APIView):
 
 
 class RequestCancelApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class RequestCancelInputSerializer(serializers.Serializer):
         reason = serializers.CharField(required=False, allow_blank=True, default="")
 
-    @extend_schema(request=InputSerializer, responses={200: RequestDetailSerializer})
+    @extend_schema(request=RequestCancelInputSerializer, responses={200: RequestDetailSerializer})
     def post(self, request: HttpRequest, pk: int) -> Response:
         target = request_detail(request.user, pk)
         if not has_role(request.user, Role.CUSTOMER, Role.PARTNER):
             raise PermissionDenied("A request is cancelled by its customer or partner; staff reject instead.")
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.RequestCancelInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.request_cancel(request=target, user=request.user, reason=serializer.validated_data["reason"])
         return Response(RequestDetailSerializer(request_detail(request.user, pk)).data)
@@ -234,13 +267,13 @@ class RequestCancelApi(APIView):
 class RequestRejectApi(APIView):
     permission_classes = [IsProgrammeStaff]
 
-    class InputSerializer(serializers.Serializer):
+    class RequestRejectInputSerializer(serializers.Serializer):
         reason = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses={200: RequestDetailSerializer})
+    @extend_schema(request=RequestRejectInputSerializer, responses={200: RequestDetailSerializer})
     def post(self, request: HttpRequest, pk: int) -> Response:
         target = request_detail(request.user, pk)
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.RequestRejectInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.request_reject(request=target, user=request.user, reason=serializer.validated_data["reason"])
         return Response(RequestDetailSerializer(request_detail(request.user, pk)).data)
@@ -249,16 +282,16 @@ class RequestRejectApi(APIView):
 class DocumentUploadApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
-    class InputSerializer(serializers.Serializer):
+    class DocumentUploadInputSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=DocumentKind.choices)
         file = serializers.FileField()
 
-    @extend_schema(request=InputSerializer, responses={201: DocumentOutputSerializer})
+    @extend_schema(request=DocumentUploadInputSerializer, responses={201: DocumentOutputSerializer})
     def post(self, request: HttpRequest, pk: int) -> Response:
         target = request_detail(request.user, pk)
         if has_role(request.user, Role.INSPECTOR):
             raise PermissionDenied("Inspectors do not upload proofs.")
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.DocumentUploadInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         document = services.document_upload(
@@ -268,6 +301,7 @@ class DocumentUploadApi(APIView):
 
 
 class DocumentDownloadApi(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request: HttpRequest, pk: int, document_id: int) -> FileResponse:
         target = request_detail(request.user, pk)
         document = generics.get_object_or_404(target.documents.all(), pk=document_id)
@@ -282,14 +316,14 @@ class DocumentDownloadApi(APIView):
 class DocumentVerifyApi(APIView):
     permission_classes = [IsProgrammeStaff]
 
-    class InputSerializer(serializers.Serializer):
+    class DocumentVerifyInputSerializer(serializers.Serializer):
         verified = serializers.BooleanField()
 
-    @extend_schema(request=InputSerializer, responses={200: DocumentOutputSerializer})
+    @extend_schema(request=DocumentVerifyInputSerializer, responses={200: DocumentOutputSerializer})
     def post(self, request: HttpRequest, pk: int, document_id: int) -> Response:
         target = request_detail(request.user, pk)
         document = generics.get_object_or_404(target.documents.all(), pk=document_id)
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.DocumentVerifyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         document = services.document_verify(
             document=document, user=request.user, verified=serializer.validated_data["verified"]

@@ -12,7 +12,7 @@ from contracts.models import Sku
 from contracts.selectors import products_missing_fee_skus
 from notices.models import Notice
 from notices.selectors import notice_inbox
-from relicensing.models import Product
+from relicensing.models import Product, Registration
 from relicensing.selectors import vendor_list
 
 
@@ -36,6 +36,7 @@ def _customer(user: User) -> dict[str, Any]:
     return {
         "template": "accounts/dashboard_customer.html",
         "partners": list(Organization.objects.filter(customers=user.organization_id)),
+        "equipment": equipment_summary(user=user),
     }
 
 
@@ -47,7 +48,17 @@ def _partner(user: User) -> dict[str, Any]:
         "sku_counts": list(
             Sku.objects.values("vendor__name").annotate(n=Count("id")).order_by("vendor__name")
         ),
+        "equipment": equipment_summary(user=user),
     }
+
+
+def equipment_summary(*, user: User) -> dict[str, int]:
+    """Registered equipment in the user's reach: all of it, what can enter the programme, the rest."""
+    return Registration.objects.visible_to(user).aggregate(
+        total=Count("id"),
+        eligible_count=Count("id", filter=Q(eligible=True)),
+        attention=Count("id", filter=Q(eligible=False)),
+    )
 
 
 def _inspector(user: User) -> dict[str, Any]:

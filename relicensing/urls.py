@@ -1,5 +1,24 @@
+"""URLs of the relicensing pages: the catalog, the installed base, the buyer's checks, staff tools."""
+
 from django.urls import path
 
-from relicensing import views
+from relicensing.views import catalog, checks, equipment, imports, staff
 
-urlpatterns = [path("", views.catalog, name="catalog")]
+urlpatterns = [
+    path("catalog/", catalog.catalog, name="catalog"),
+    path("equipment/", equipment.equipment_list, name="equipment-list"),
+    path("equipment/register/", equipment.equipment_register, name="equipment-register"),
+    path("equipment/<int:pk>/", equipment.equipment_detail, name="equipment-detail"),
+    path("equipment/import/", imports.import_start, name="equipment-import"),
+    path("equipment/import/template.csv", imports.import_template, name="equipment-import-template"),
+    path("equipment/import/<int:pk>/", imports.import_job, name="equipment-import-job"),
+    path("equipment/import/<int:pk>/status.json", imports.import_job_status, name="equipment-import-status"),
+    path("equipment/import/<int:pk>/errors.csv", imports.import_job_errors, name="equipment-import-errors"),
+    path("serial-check/", checks.serial_check, name="serial-check"),
+    path("serial-check/bulk/", checks.serial_check_bulk, name="serial-check-bulk"),
+    path("staff/holds/", staff.holds, name="staff-holds"),
+    path("staff/holds/<int:pk>/release/", staff.hold_release, name="staff-hold-release"),
+    path("staff/disputes/", staff.disputes, name="staff-disputes"),
+    path("staff/equipment/<int:pk>/flags/", staff.equipment_flag, name="staff-equipment-flag"),
+    path("staff/equipment/<int:pk>/settle/", staff.equipment_settle, name="staff-equipment-settle"),
+]

@@ -37,6 +37,7 @@ def quote_issue(*, request: Request, user: User, addons: Sequence[dict[str, Any]
     priced: list[tuple[RequestItem, PriceLine]] = []
     for item in items:
         product = item.equipment.product
+        assert product is not None  # only eligible chassis, so known products, enter a request
         priced += [(item, line) for line in chassis_lines(product, skus=product.skus.all())]
     priced += _addon_lines(items, addons)
     lines = [line for _, line in priced]
@@ -98,7 +99,7 @@ def _addon_lines(
     skus = {s.code: s for s in Sku.objects.filter(code__in=codes).prefetch_related("products")}
     lines, errors = [], []
     for number, addon in enumerate(addons, start=1):
-        item = by_registration.get(addon.get("equipment"))
+        item = by_registration.get(int(addon.get("equipment") or 0))
         sku = skus.get(str(addon.get("sku", "")).upper())
         quantity = addon.get("quantity", 1)
         if item is None:

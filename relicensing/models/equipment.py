@@ -67,7 +67,7 @@ class Equipment(models.Model):
 
     @property
     def model_name(self) -> str:
-        return self.product.model if self.product_id else self.reported_model
+        return self.product.model if self.product is not None else self.reported_model
 
 
 class RegistrationQuerySet(VisibleQuerySet):

@@ -402,7 +402,8 @@ def import_job_run(*, job_id: int, on_chunk: Callable[[ImportJob], None] | None 
     try:
         with job.file.open("rb") as handle:
             rows = rows_read(content=handle.read(), filename=job.original_name)
-        catalog, seen, total = _Catalog(), {}, ImportResult()
+        catalog, total = _Catalog(), ImportResult()
+        seen: dict[tuple[int, str], int] = {}
         for start in range(0, len(rows), CHUNK_ROWS):
             chunk = rows[start : start + CHUNK_ROWS]
             total.add(
@@ -445,10 +446,11 @@ def error_report_csv(rejected: list[dict[str, Any]]) -> str:
     writer.writerow(["row", "serial_number", "errors"])
     for item in rejected:
         writer.writerow(
-            [item["row"], _neutral(str(item["serial_number"])), _neutral("; ".join(item["errors"]))]
+            [item["row"], cell_neutral(str(item["serial_number"])), cell_neutral("; ".join(item["errors"]))]
         )
     return buffer.getvalue()
 
 
-def _neutral(cell: str) -> str:
+def cell_neutral(cell: str) -> str:
+    """A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR) is prefixed with a quote."""
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell

@@ -16,7 +16,12 @@ def check(client, **params):
 
 
 def register(client, serial, **extra):
-    body = {"vendor": "juniper", "serial_number": serial, "product": "ACX2200", "acquisition_channel": "secondary_market"}
+    body = {
+        "vendor": "juniper",
+        "serial_number": serial,
+        "product": "ACX2200",
+        "acquisition_channel": "secondary_market",
+    }
     return client.post("/api/v1/equipment/", {**body, **extra}, format="json")
 
 
@@ -75,13 +80,19 @@ def test_hold_flags_and_contract_show_up(api_as, customer, staff, acx2200):
 
 
 def test_past_end_of_support(api_as, customer, old_cisco):
-    body = check(api_as(customer), vendor="cisco", serial_number="FOC1234X56Y", product="WS-C3750X-48P").json()
+    body = check(
+        api_as(customer), vendor="cisco", serial_number="FOC1234X56Y", product="WS-C3750X-48P"
+    ).json()
     assert body["reasons"] == ["end_of_support"]
 
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"serial_number": "X"}, "vendor"), ({"vendor": "juniper"}, "serial_number"), ({"vendor": "nope", "serial_number": "X"}, "vendor")],
+    [
+        ({"serial_number": "X"}, "vendor"),
+        ({"vendor": "juniper"}, "serial_number"),
+        ({"vendor": "nope", "serial_number": "X"}, "vendor"),
+    ],
 )
 def test_missing_or_unknown_parameters_are_a_400(api_as, customer, juniper, params, field):
     response = check(api_as(customer), **params)

@@ -1,0 +1,34 @@
+"""Template filters that turn stored reason and path codes into the explanations people read."""
+
+from django import template
+
+from relicensing.choices import Path
+from relicensing.eligibility import PATHS, REASONS, Explanation
+
+register = template.Library()
+
+
+def _reason(code: str) -> Explanation:
+    # A code added to the rules before its wording still shows, rather than breaking the page.
+    return REASONS.get(code, Explanation(code.replace("_", " ").capitalize(), "", ""))
+
+
+@register.filter
+def reason_title(code: str) -> str:
+    return _reason(code).title
+
+
+@register.filter
+def reasons_explained(codes: list[str]) -> list[tuple[str, Explanation]]:
+    return [(code, _reason(code)) for code in codes or []]
+
+
+@register.filter
+def path_explained(path: str) -> Explanation:
+    return PATHS.get(path, PATHS["none"])
+
+
+@register.filter
+def path_label(path: str) -> str:
+    """The short name of a path, for a table cell beside the eligible badge."""
+    return Path(path).label if path in Path.values else path

@@ -1,0 +1,1 @@
+"""Pages of the relicensing area, one module per noun; `relicensing.urls` wires them."""

@@ -1,0 +1,89 @@
+"""Pages: my equipment (the list), one unit's page, and the register form."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from accounts.choices import Role
+from accounts.models import Organization, User
+from config.errors import Conflict, DomainError
+from relicensing import selectors
+from relicensing.forms import EquipmentFilterForm, RegistrationForm
+from relicensing.models import Registration, Vendor
+from relicensing.services import equipment as services
+from relicensing.views.access import installed_base_page
+from relicensing.views.equipment_detail import detail_context
+from relicensing.views.legend import legend
+
+PAGE_SIZE = 25
+
+
+@installed_base_page
+def equipment_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    filters = EquipmentFilterForm(request.GET, user=user)
+    registrations = filters.apply(selectors.registration_list(user=user))
+    page = Paginator(registrations, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "filtered": any(request.GET.get(name) for name in filters.fields),
+        "show_customer": user.role != Role.CUSTOMER,  # type: ignore[union-attr]
+        **legend((r.path, r.reasons) for r in page.object_list),
+    }
+    return render(request, "relicensing/equipment_list.html", context)
+
+
+@installed_base_page
+def equipment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = selectors.registration_get(user=request.user, pk=pk)  # type: ignore[arg-type]
+    context = detail_context(user=request.user, registration=registration)  # type: ignore[arg-type]
+    return render(request, "relicensing/equipment_detail.html", context)
+
+
+@installed_base_page
+def equipment_register(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    # A GET may prefill the form, e.g. from the serial check's "register this serial" link.
+    form = RegistrationForm(request.POST or None, user=user, initial=request.GET.dict())
+    existing = None
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        customer = data.pop("customer", None)
+        organization = selectors.customer_for(user=user, customer_id=customer.pk if customer else None)
+        try:
+            registration = services.registration_create(organization=organization, user=user, **data)
+        except ValidationError as exc:  # the serial pattern, keyed by field
+            form.add_error(None, exc)
+        except Conflict as exc:
+            form.add_error(None, exc.detail)
+            existing = _existing(user, organization, data["vendor"], exc)
+        except DomainError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            messages.success(
+                request,
+                f"{registration.equipment.vendor.name} serial {registration.equipment.serial_number} "
+                "is registered. Its eligibility is below.",
+            )
+            return redirect("equipment-detail", pk=registration.pk)
+    context = {
+        "form": form,
+        "existing": existing,
+        "vendors": selectors.vendor_list().prefetch_related("products"),
+    }
+    return render(request, "relicensing/equipment_register.html", context)
+
+
+def _existing(
+    user: User, organization: Organization, vendor: Vendor, conflict: Conflict
+) -> Registration | None:
+    """The registration the conflict names, when the person may see it (to link to it)."""
+    serial = conflict.extra.get("serial_number", "")
+    return (
+        selectors.registration_list(user=user)
+        .filter(organization=organization, equipment__vendor=vendor, equipment__serial_number=serial)
+        .first()
+    )

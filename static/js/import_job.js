@@ -1,0 +1,28 @@
+// Polls the import job's status every second, moves the bar, and reloads once it has finished
+// so the server renders the results (counts, rejected rows, error report link).
+(() => {
+  const box = document.getElementById("import-progress");
+  if (!box) return;
+  const bar = box.querySelector(".progress-bar");
+  const meter = box.querySelector("[role=progressbar]");
+  const text = box.querySelector("[data-progress-text]");
+  const poll = async () => {
+    try {
+      const response = await fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(response.statusText);
+      const job = await response.json();
+      bar.style.width = job.percent + "%";
+      meter.setAttribute("aria-valuenow", job.percent);
+      text.textContent = `${job.processed_rows.toLocaleString()} of ${job.total_rows.toLocaleString()} rows (${job.percent} %): ` +
+        `${job.created_count.toLocaleString()} registered, ${job.rejected_count.toLocaleString()} rejected so far.`;
+      if (job.status === "done" || job.status === "failed") {
+        window.location.reload();
+        return;
+      }
+    } catch (error) {
+      text.textContent = "Could not reach the server; retrying…";
+    }
+    window.setTimeout(poll, 1000);
+  };
+  window.setTimeout(poll, 1000);
+})();

@@ -12,8 +12,11 @@ from contracts.models import Sku
 from contracts.selectors import products_missing_fee_skus
 from notices.models import Notice
 from notices.selectors import notice_inbox
+from relicensing.choices import OPEN_STATUSES, RequestStatus
 from relicensing.models import Product, Registration
-from relicensing.selectors import vendor_list
+from relicensing.selectors import request_status_counts, requests_awaiting_quote, vendor_list
+
+AWAITING_QUOTE_SHOWN = 10
 
 
 def dashboard_context(*, user: User) -> dict[str, Any]:
@@ -37,6 +40,7 @@ def _customer(user: User) -> dict[str, Any]:
         "template": "accounts/dashboard_customer.html",
         "partners": list(Organization.objects.filter(customers=user.organization_id)),
         "equipment": equipment_summary(user=user),
+        "requests": requests_by_status(user=user, statuses=OPEN_STATUSES),
     }
 
 
@@ -49,7 +53,17 @@ def _partner(user: User) -> dict[str, Any]:
             Sku.objects.values("vendor__name").annotate(n=Count("id")).order_by("vendor__name")
         ),
         "equipment": equipment_summary(user=user),
+        "requests": requests_by_status(user=user, statuses=OPEN_STATUSES),
+        "awaiting_quote": list(requests_awaiting_quote(user=user)[:AWAITING_QUOTE_SHOWN]),
     }
+
+
+def requests_by_status(*, user: User, statuses: frozenset[str] | None = None) -> dict[str, Any]:
+    """Requests in the user's reach by status, in lifecycle order: {rows: [(status, label, n)], total}."""
+    wanted = [status for status in RequestStatus if statuses is None or status in statuses]
+    counts = request_status_counts(user=user, statuses=wanted)
+    rows = [(status.value, status.label, counts[status.value]) for status in wanted]
+    return {"rows": rows, "total": sum(n for _, _, n in rows)}
 
 
 def equipment_summary(*, user: User) -> dict[str, int]:
@@ -87,5 +101,6 @@ def _staff(user: User) -> dict[str, Any]:
             Product.objects.filter(end_of_support__lt=timezone.localdate()).select_related("vendor")
         ),
         "product_count": Product.objects.count(),
+        "requests": requests_by_status(user=user),
         "sku_count": Sku.objects.count(),
     }

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("notices/", include("notices.urls")),
     path("", include("relicensing.urls")),
+    path("", include("contracts.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("config.api_urls")),

@@ -7,11 +7,15 @@ Quotes (issue: requests and quotes) and the relicense-or-refurbished comparison 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
 
 from config.errors import DomainError
-from contracts.choices import PER_CHASSIS_KINDS, SkuKind
+from contracts.choices import ADDON_KINDS, PER_CHASSIS_KINDS, SkuKind
 from contracts.models import Sku
 from relicensing.models import Product
+
+if TYPE_CHECKING:
+    from relicensing.models import RequestItem
 
 CENT = Decimal("0.01")
 
@@ -71,6 +75,55 @@ def lines_total(lines: Sequence[PriceLine]) -> Decimal:
     if len(currencies) > 1:
         raise DomainError("Lines in different currencies cannot be added up.", code="mixed_currency")
     return sum((line.amount for line in lines), Decimal("0.00")).quantize(CENT)
+
+
+def request_lines(
+    items: Sequence["RequestItem"], addons: Sequence[dict[str, Any]] = ()
+) -> list[tuple["RequestItem", PriceLine]]:
+    """Every line of a request's quote, in order: each chassis's three fees, then the add-ons
+    asked for. Issuing a quote and previewing one both come here, so they cannot differ."""
+    priced: list[tuple[RequestItem, PriceLine]] = []
+    for item in items:
+        product = item.equipment.product
+        assert product is not None  # only eligible chassis, so known products, enter a request
+        priced += [(item, line) for line in chassis_lines(product, skus=product.skus.all())]
+    return priced + _addon_lines(items, addons)
+
+
+def _addon_lines(
+    items: Sequence["RequestItem"], addons: Sequence[dict[str, Any]]
+) -> list[tuple["RequestItem", PriceLine]]:
+    """Add-on and subscription SKUs at list price, each for a chassis in the request that the
+    SKU applies to. Errors name the field and the problem, row by row."""
+    from django.core.exceptions import ValidationError
+
+    by_registration = {item.registration_id: item for item in items}
+    codes = {str(a.get("sku", "")).upper() for a in addons}
+    skus = {s.code: s for s in Sku.objects.filter(code__in=codes).prefetch_related("products")}
+    lines: list[tuple[RequestItem, PriceLine]] = []
+    errors: list[str] = []
+    for number, addon in enumerate(addons, start=1):
+        item = by_registration.get(int(addon.get("equipment") or 0))
+        sku = skus.get(str(addon.get("sku", "")).upper())
+        quantity = addon.get("quantity", 1)
+        if item is None:
+            errors.append(f"Add-on {number}: equipment {addon.get('equipment')} is not in this request.")
+        elif sku is None:
+            errors.append(f"Add-on {number}: no SKU {addon.get('sku')} in the price book.")
+        elif sku.kind not in ADDON_KINDS:
+            errors.append(
+                f"Add-on {number}: {sku.code} is a {SkuKind(sku.kind).label.lower()} fee, which every chassis "
+                "already carries; add-ons are add-on licences and subscriptions."
+            )
+        elif item.equipment.product not in sku.products.all():
+            errors.append(f"Add-on {number}: {sku.code} does not apply to {item.equipment.product}.")
+        elif not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= 10_000:
+            errors.append(f"Add-on {number}: quantity must be a whole number from 1 to 10,000.")
+        else:
+            lines.append((item, line_from_sku(sku, quantity=quantity)))
+    if errors:
+        raise ValidationError({"addons": errors})
+    return lines
 
 
 @dataclass(frozen=True)

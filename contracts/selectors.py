@@ -1,10 +1,18 @@
-"""Reads of the price book."""
+"""Reads of the price book and of quotes, including the preview of a quote before it is issued."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 
+from accounts.models import User
 from contracts.choices import PER_CHASSIS_KINDS
-from contracts.models import Sku
-from relicensing.models import Product
+from contracts.models import Quote, Sku
+from contracts.pricing import lines_total, request_lines
+from relicensing.models import Product, Request, RequestItem
 
 
 def sku_list() -> QuerySet[Sku]:
@@ -20,4 +28,65 @@ def products_missing_fee_skus() -> QuerySet[Product]:
         .filter(fee_kinds__lt=len(kinds))
         .select_related("vendor")
         .order_by("vendor__name", "model")
+    )
+
+
+# --- quotes -------------------------------------------------------------------------
+def quote_get(*, user: User, pk: int) -> Quote:
+    try:
+        return (
+            Quote.objects.visible_to(user)
+            .select_related("request__customer", "request__vendor", "issued_by", "accepted_by")
+            .prefetch_related("lines")
+            .get(pk=pk)
+        )
+    except (Quote.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def quote_items(*, request: Request) -> QuerySet[RequestItem]:
+    """The request's chassis with their products' SKUs, ready to price."""
+    return request.items.select_related("equipment__product", "registration").prefetch_related(
+        "equipment__product__skus"
+    )
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    serial_number: str
+    sku: str
+    description: str
+    quantity: int
+    unit_price: Decimal
+    amount: Decimal
+    non_refundable: bool
+
+
+@dataclass(frozen=True)
+class QuotePreview:
+    lines: list[PreviewLine]
+    total: Decimal
+    currency: str
+
+
+def quote_preview(*, items: Sequence[RequestItem], addons: Sequence[dict[str, Any]]) -> QuotePreview:
+    """The lines and total quote_issue would write for these add-ons: the same function
+    (contracts.pricing.request_lines) builds both, with the same errors."""
+    priced = request_lines(items, addons)
+    lines = [line for _, line in priced]
+    return QuotePreview(
+        lines=[
+            PreviewLine(
+                serial_number=item.equipment.serial_number,
+                sku=line.sku,
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                amount=line.amount,
+                non_refundable=line.non_refundable,
+            )
+            for item, line in priced
+        ],
+        total=lines_total(lines),
+        currency=lines[0].currency,
     )

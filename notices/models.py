@@ -4,7 +4,8 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.template.loader import render_to_string
+from django.template import Context, engines
+from django.template.loader import get_template
 
 from accounts.visibility import Scope, VisibleQuerySet
 
@@ -58,9 +59,16 @@ class Notice(models.Model):
         return f"{self.event} → {self.recipient_id}"
 
     def render(self, part: str) -> str:
-        """Render `subject.txt`, `body.txt` or `body.html` from templates/notices/<event>/."""
+        """Render `subject.txt`, `body.txt` or `body.html` from templates/notices/<event>/.
+
+        Text parts are not HTML: "O'Brien & Sons" must arrive as typed, so only the HTML part
+        is auto-escaped.
+        """
         context = {**self.context, "notice": self, "site_url": settings.SITE_URL}
-        return render_to_string(f"notices/{self.event}/{part}", context)
+        name = f"notices/{self.event}/{part}"
+        if part.endswith(".html"):
+            return get_template(name).render(context)
+        return engines["django"].engine.get_template(name).render(Context(context, autoescape=False))  # type: ignore[attr-defined]
 
     @property
     def subject(self) -> str:

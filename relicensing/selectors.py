@@ -2,6 +2,7 @@
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -11,9 +12,18 @@ from django.utils import timezone
 from accounts.choices import OrganizationKind
 from accounts.models import Organization, User
 from contracts.models import ContractLine
-from relicensing.choices import RegistrationStatus
+from relicensing.choices import OPEN_STATUSES, RegistrationStatus, RequestStatus
 from relicensing.eligibility import Facts, eligibility
-from relicensing.models import ComplianceHold, Equipment, EquipmentEvent, Product, Registration, Vendor
+from relicensing.models import (
+    ComplianceHold,
+    Equipment,
+    EquipmentEvent,
+    Product,
+    Registration,
+    Request,
+    RequestItem,
+    Vendor,
+)
 from relicensing.serials import serial_normalise
 
 
@@ -146,3 +156,51 @@ def serial_checks(
             }
         )
     return results
+
+
+# --- relicensing requests ---------------------------------------------------------
+def request_list(*, user: User) -> QuerySet[Request]:
+    """Requests in the user's reach, with what a list row shows, in a fixed number of queries."""
+    return (
+        Request.objects.visible_to(user)
+        .select_related("customer", "vendor")
+        .annotate(chassis_count=Count("items"))
+        .order_by("-created_at", "-id")
+    )
+
+
+def request_get(*, user: User, pk: int) -> Request:
+    try:
+        return Request.objects.visible_to(user).select_related("customer", "vendor", "created_by").get(pk=pk)
+    except (Request.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def request_status_counts(*, user: User, statuses: Iterable[str] | None = None) -> dict[str, int]:
+    """How many requests in the user's reach stand in each status (one aggregate query)."""
+    wanted = list(statuses if statuses is not None else RequestStatus.values)
+    return Request.objects.visible_to(user).aggregate(
+        **{str(status): Count("id", filter=Q(status=status)) for status in wanted}
+    )
+
+
+def requests_awaiting_quote(*, user: User) -> QuerySet[Request]:
+    return request_list(user=user).filter(status=RequestStatus.SUBMITTED).order_by("created_at", "id")
+
+
+def request_candidates(*, customer: Organization) -> QuerySet[Registration]:
+    """Every registration of the customer, for the wizard's equipment step (eligible or not:
+    the step shows why a chassis cannot be chosen)."""
+    return (
+        Registration.objects.filter(organization=customer)
+        .select_related("equipment__vendor", "equipment__product")
+        .order_by("equipment__vendor__name", "equipment__serial_number")
+    )
+
+
+def open_requests_by_equipment(*, equipment_ids: list[int]) -> dict[int, Request]:
+    """The open request each of these units is in, if any."""
+    items = RequestItem.objects.filter(
+        equipment_id__in=equipment_ids, is_open=True, request__status__in=OPEN_STATUSES
+    ).select_related("request")
+    return {item.equipment_id: item.request for item in items}

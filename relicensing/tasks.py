@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from relicensing.services import equipment, imports
+from relicensing.services import equipment, imports, requests
 
 
 @shared_task(name="relicensing.tasks.import_job_run")
@@ -13,3 +13,8 @@ def import_job_run(job_id: int) -> None:
 @shared_task(name="relicensing.tasks.registrations_refresh_past_support")
 def registrations_refresh_past_support() -> int:
     return equipment.registrations_refresh_past_support()
+
+
+@shared_task(name="relicensing.tasks.staged_documents_sweep")
+def staged_documents_sweep() -> int:
+    return requests.staged_documents_sweep()

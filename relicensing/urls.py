@@ -1,8 +1,18 @@
-"""URLs of the relicensing pages: the catalog, the installed base, the buyer's checks, staff tools."""
+"""URLs of the relicensing pages: the catalog, the installed base, the buyer's checks, requests,
+staff tools."""
 
 from django.urls import path
 
-from relicensing.views import catalog, checks, equipment, imports, staff
+from relicensing.views import (
+    catalog,
+    checks,
+    equipment,
+    imports,
+    request_actions,
+    request_wizard,
+    requests,
+    staff,
+)
 
 urlpatterns = [
     path("catalog/", catalog.catalog, name="catalog"),
@@ -16,6 +26,28 @@ urlpatterns = [
     path("equipment/import/<int:pk>/errors.csv", imports.import_job_errors, name="equipment-import-errors"),
     path("serial-check/", checks.serial_check, name="serial-check"),
     path("serial-check/bulk/", checks.serial_check_bulk, name="serial-check-bulk"),
+    path("requests/", requests.request_list, name="request-list"),
+    path("requests/new/", request_wizard.request_new, name="request-new"),
+    path("requests/new/discard/", request_wizard.request_new_discard, name="request-new-discard"),
+    path("requests/new/<slug:step>/", request_wizard.request_new, name="request-new-step"),
+    path("requests/<int:pk>/", requests.request_detail, name="request-detail"),
+    path("requests/<int:pk>/cancel/", request_actions.request_cancel, name="request-cancel"),
+    path("requests/<int:pk>/reject/", request_actions.request_reject, name="request-reject"),
+    path(
+        "requests/<int:pk>/documents/",
+        request_actions.request_document_upload,
+        name="request-document-upload",
+    ),
+    path(
+        "requests/<int:pk>/documents/<int:document_id>/",
+        request_actions.request_document_download,
+        name="request-document-download",
+    ),
+    path(
+        "requests/<int:pk>/documents/<int:document_id>/verify/",
+        request_actions.request_document_verify,
+        name="request-document-verify",
+    ),
     path("staff/holds/", staff.holds, name="staff-holds"),
     path("staff/holds/<int:pk>/release/", staff.hold_release, name="staff-hold-release"),
     path("staff/disputes/", staff.disputes, name="staff-disputes"),

@@ -131,6 +131,14 @@ def old_cisco(cisco):
     return ProductFactory(vendor=cisco, model="WS-C3750X-48P", end_of_support=dt.date(2021, 10, 31))
 
 
+# --- time -----------------------------------------------------------------------
+@pytest.fixture
+def frozen_friday(time_machine) -> dt.date:
+    """Friday 20 November 2026, noon UTC: ten business days on is Friday 4 December."""
+    time_machine.move_to(dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC), tick=False)
+    return dt.date(2026, 11, 20)
+
+
 # --- clients ------------------------------------------------------------------
 @pytest.fixture
 def api() -> APIClient:

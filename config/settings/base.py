@@ -165,6 +165,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.quotes_expire",
         "schedule": 15 * 60.0,
     },
+    "staged-documents-sweep": {
+        "task": "relicensing.tasks.staged_documents_sweep",
+        "schedule": 24 * 60 * 60.0,
+    },
     "registrations-refresh-past-support": {
         "task": "relicensing.tasks.registrations_refresh_past_support",
         "schedule": 6 * 60 * 60.0,  # dates turn at midnight somewhere; a few runs a day is plenty

@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.errors import Conflict
-from contracts.choices import ADDON_KINDS, QuoteStatus, SkuKind
-from contracts.models import Quote, QuoteLine, Sku
-from contracts.pricing import PriceLine, chassis_lines, line_from_sku, lines_total
+from contracts.choices import QuoteStatus
+from contracts.models import Quote, QuoteLine
+from contracts.pricing import lines_total, request_lines
 from relicensing.choices import RequestStatus
-from relicensing.models import Request, RequestItem, Transition
+from relicensing.models import Request, Transition
 from relicensing.services.lifecycle import request_notify, request_transition, transition_allowed
 
 
@@ -34,12 +34,7 @@ def quote_issue(*, request: Request, user: User, addons: Sequence[dict[str, Any]
     items = list(
         request.items.select_related("equipment__product").prefetch_related("equipment__product__skus")
     )
-    priced: list[tuple[RequestItem, PriceLine]] = []
-    for item in items:
-        product = item.equipment.product
-        assert product is not None  # only eligible chassis, so known products, enter a request
-        priced += [(item, line) for line in chassis_lines(product, skus=product.skus.all())]
-    priced += _addon_lines(items, addons)
+    priced = request_lines(items, addons)
     lines = [line for _, line in priced]
     previous = request.quotes.filter(status=QuoteStatus.ISSUED)
     previous_numbers = list(previous.values_list("number", flat=True))
@@ -85,41 +80,6 @@ def quote_issue(*, request: Request, user: User, addons: Sequence[dict[str, Any]
         notice_target=quote,
     )
     return quote
-
-
-def _addon_lines(
-    items: list[RequestItem], addons: Sequence[dict[str, Any]]
-) -> list[tuple[RequestItem, PriceLine]]:
-    """Add-on and subscription SKUs at list price, each for a chassis in the request that the
-    SKU applies to. Errors name the field and the problem, row by row."""
-    from django.core.exceptions import ValidationError
-
-    by_registration = {item.registration_id: item for item in items}
-    codes = {str(a.get("sku", "")).upper() for a in addons}
-    skus = {s.code: s for s in Sku.objects.filter(code__in=codes).prefetch_related("products")}
-    lines, errors = [], []
-    for number, addon in enumerate(addons, start=1):
-        item = by_registration.get(int(addon.get("equipment") or 0))
-        sku = skus.get(str(addon.get("sku", "")).upper())
-        quantity = addon.get("quantity", 1)
-        if item is None:
-            errors.append(f"Add-on {number}: equipment {addon.get('equipment')} is not in this request.")
-        elif sku is None:
-            errors.append(f"Add-on {number}: no SKU {addon.get('sku')} in the price book.")
-        elif sku.kind not in ADDON_KINDS:
-            errors.append(
-                f"Add-on {number}: {sku.code} is a {SkuKind(sku.kind).label.lower()} fee, which every chassis "
-                "already carries; add-ons are add-on licences and subscriptions."
-            )
-        elif item.equipment.product not in sku.products.all():
-            errors.append(f"Add-on {number}: {sku.code} does not apply to {item.equipment.product}.")
-        elif not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= 10_000:
-            errors.append(f"Add-on {number}: quantity must be a whole number from 1 to 10,000.")
-        else:
-            lines.append((item, line_from_sku(sku, quantity=quantity)))
-    if errors:
-        raise ValidationError({"addons": errors})
-    return lines
 
 
 @transaction.atomic

@@ -36,7 +36,9 @@ def request_create(
     least the vendor's lead time ahead, no chassis already in another open request."""
     registrations = _registrations_for(customer, equipment)
     vendor = registrations[0].equipment.vendor
-    _check_lead_time(vendor.inspection_lead_business_days, preferred_inspection_date)
+    inspection_date_check(
+        lead_business_days=vendor.inspection_lead_business_days, preferred=preferred_inspection_date
+    )
     request = Request.objects.create(
         number=_next_number(),
         customer=customer,
@@ -100,11 +102,13 @@ def _registrations_for(customer: Organization, ids: Sequence[int]) -> list[Regis
     return registrations
 
 
-def _check_lead_time(lead_days: int, preferred: dt.date) -> None:
-    earliest = earliest_inspection_date(today=timezone.localdate(), lead_business_days=lead_days)
+def inspection_date_check(*, lead_business_days: int, preferred: dt.date) -> None:
+    """A preferred inspection date at least the lead time ahead, on a business day. Also
+    called by the request wizard's date step, so a person hears of it before submitting."""
+    earliest = earliest_inspection_date(today=timezone.localdate(), lead_business_days=lead_business_days)
     if preferred < earliest:
         raise DomainError(
-            f"Inspections need {lead_days} business days' notice: the earliest date is {earliest:%Y-%m-%d}.",
+            f"Inspections need {lead_business_days} business days' notice: the earliest date is {earliest:%Y-%m-%d}.",
             code="lead_time",
             earliest_date=earliest.isoformat(),
         )
@@ -166,6 +170,27 @@ def request_reject(*, request: Request, user: User, reason: str) -> Request:
 
 def document_upload(*, request: Request, user: User, kind: DocumentKind, upload: Any) -> RequestDocument:
     """A proof, judged by its content (not its name or claimed type): PDF, PNG or JPEG, ≤ 10 MB."""
+    content_type = document_check(upload=upload)
+    if not request.is_open:
+        raise Conflict(
+            f"Request {request.number} is {request.get_status_display().lower()}; it takes no more documents.",
+            code="invalid_transition",
+            status=request.status,
+        )
+    return RequestDocument.objects.create(
+        request=request,
+        kind=kind,
+        file=upload,
+        original_name=upload.name[:255],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=user,
+    )
+
+
+def document_check(*, upload: Any) -> str:
+    """The upload's content type when it is an acceptable proof; the request wizard checks
+    files with it before the request exists."""
     if upload.size > MAX_DOCUMENT_BYTES:
         raise DomainError(
             f"The file is {upload.size / 1_048_576:.1f} MB; documents may be at most 10 MB.",
@@ -179,21 +204,7 @@ def document_upload(*, request: Request, user: User, kind: DocumentKind, upload:
             "Upload a PDF, PNG or JPEG file; this file's content is none of those.",
             code="unsupported_file_type",
         )
-    if not request.is_open:
-        raise Conflict(
-            f"Request {request.number} is {request.get_status_display().lower()}; it takes no more documents.",
-            code="invalid_transition",
-            status=request.status,
-        )
-    return RequestDocument.objects.create(
-        request=request,
-        kind=kind,
-        file=upload,
-        original_name=upload.name[:255],
-        content_type=detected.mime,
-        size=upload.size,
-        uploaded_by=user,
-    )
+    return str(detected.mime)
 
 
 def document_verify(*, document: RequestDocument, user: User, verified: bool) -> RequestDocument:
@@ -202,3 +213,26 @@ def document_verify(*, document: RequestDocument, user: User, verified: bool) ->
     document.verified, document.verified_by, document.verified_at = verified, user, timezone.now()
     document.save(update_fields=["verified", "verified_by", "verified_at"])
     return document
+
+
+# Wizard drafts stage their proofs here (relicensing/views/request_draft.py) until submitted.
+STAGING_DIR = "drafts"
+
+
+def staged_documents_sweep(*, older_than: dt.timedelta | None = None) -> int:
+    """Delete proofs staged by drafts nobody submitted. A draft lives in its session, which
+    expires after SESSION_COOKIE_AGE, so a file older than that belongs to no draft."""
+    from django.conf import settings
+    from django.core.files.storage import default_storage
+
+    cutoff = timezone.now() - (older_than or dt.timedelta(seconds=settings.SESSION_COOKIE_AGE))
+    removed = 0
+    if not default_storage.exists(STAGING_DIR):
+        return 0
+    for user_dir in default_storage.listdir(STAGING_DIR)[0]:
+        for name in default_storage.listdir(f"{STAGING_DIR}/{user_dir}")[1]:
+            path = f"{STAGING_DIR}/{user_dir}/{name}"
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+                removed += 1
+    return removed

@@ -1,4 +1,4 @@
-"""Who may open which page: the installed base for its owners' roles, staff tools for staff.
+"""Who may open which page: the installed base and requests for their owners' roles, staff tools for staff.
 
 Objects outside a person's reach are 404s (the querysets never find them); these checks only
 turn a role that has no business on a page into a 403.
@@ -50,3 +50,17 @@ def next_url(request: HttpRequest, default: str) -> str:
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return resolve_url(default)
+
+
+def request_opener_page(view: View) -> View:
+    """Requests are opened by a customer, or by a partner for a customer it serves; staff
+    reject requests but never open them (as in the API)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.role not in (Role.CUSTOMER, Role.PARTNER):  # type: ignore[union-attr]
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper

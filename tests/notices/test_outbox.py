@@ -105,3 +105,22 @@ def test_a_user_without_email_gets_the_notice_in_app_only(customer, mailbox):
     assert mailbox == []
     assert Notice.objects.filter(recipient=customer).count() == 1
     assert services.notices_due_for_resend(older_than_seconds=0) == []
+
+
+def test_text_parts_are_not_html_escaped_but_the_html_part_is(customer, mailbox):
+    with transaction.atomic():
+        services.notice_create(
+            event="api_token_issued",
+            target=customer,
+            recipients=[customer],
+            context={"username": "O'Brien & <Sons>"},
+        )
+    [message] = mailbox
+    parts = {
+        part.get_content_type(): part.get_payload(decode=True).decode()
+        for part in message.walk()
+        if not part.is_multipart()
+    }
+    assert message["Subject"] == "An API key was issued for your account O'Brien & <Sons>"
+    assert "O'Brien & <Sons>" in parts["text/plain"]
+    assert "O&#x27;Brien &amp; &lt;Sons&gt;" in parts["text/html"]

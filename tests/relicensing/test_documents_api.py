@@ -105,3 +105,18 @@ def test_bad_kind_is_a_400(api_as, customer, request_id):
     response = upload(api_as(customer), request_id, PDF, "x.pdf", kind="selfie")
     assert response.status_code == 400
     assert "kind" in response.json()
+
+
+def test_proofs_staged_by_abandoned_drafts_are_swept(settings, tmp_path):
+    import os
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    old = default_storage.save("drafts/7/old.pdf", ContentFile(PDF))
+    fresh = default_storage.save("drafts/7/fresh.pdf", ContentFile(PDF))
+    two_weeks_ago = (dt.datetime.now() - dt.timedelta(days=15)).timestamp()
+    os.utime(default_storage.path(old), (two_weeks_ago, two_weeks_ago))
+    assert request_services.staged_documents_sweep() == 1
+    assert not default_storage.exists(old) and default_storage.exists(fresh)

@@ -1,0 +1,151 @@
+"""Pages: the partner's quote builder, one quote's page, its PDF, and accepting a quote.
+
+The builder previews every line through contracts.pricing and issues through quote_issue, with
+the previewed add-ons, so the quote issued is the one the partner saw.
+"""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.views.decorators.http import require_POST
+
+from accounts.choices import Role
+from accounts.models import User
+from config.errors import DomainError
+from contracts import selectors
+from contracts.choices import QuoteStatus
+from contracts.forms import AddonForm, addons_signature
+from contracts.models import Quote
+from contracts.pdf import quote_pdf
+from contracts.services import quotes as services
+from relicensing.choices import RequestStatus
+from relicensing.models import Request
+from relicensing.selectors import request_get
+from relicensing.views.access import installed_base_page
+from relicensing.views.confirm import confirm_page
+
+QUOTABLE = (RequestStatus.SUBMITTED, RequestStatus.QUOTED)
+
+
+def _money(quote: Quote) -> str:
+    return f"{quote.currency} {intcomma(quote.total)}"
+
+
+def _day(day: dt.date) -> str:
+    return dateformat.format(day, "j F Y")
+
+
+@installed_base_page
+def quote_builder(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    target = request_get(user=user, pk=pk)
+    if not (user.role == Role.PARTNER or user.is_programme_staff):
+        raise PermissionDenied("Quotes are issued by the customer's partner or programme staff.")
+    if target.status not in QUOTABLE:
+        messages.error(
+            request,
+            f"Request {target.number} is {target.get_status_display().lower()}; quotes are issued while "
+            "it is submitted or quoted.",
+        )
+        return redirect("request-detail", pk=pk)
+    items = list(selectors.quote_items(request=target))
+    form = AddonForm(request.POST if request.method == "POST" else None, items=items)
+    addons = form.addons()
+    context = {"rq": target, "form": form, "previewed": addons_signature(addons), "changed": False}
+    try:
+        context["preview"] = selectors.quote_preview(items=items, addons=addons)
+    except DomainError as exc:  # a product lacks a fee SKU: say which, preview nothing
+        context["missing"] = exc.detail
+    if request.POST.get("action") == "issue" and form.is_valid() and "preview" in context:
+        if request.POST.get("previewed", "") == context["previewed"]:
+            return _issue(request, target, form, addons) or _render_builder(request, target, context)
+        context["changed"] = True  # quantities edited after the preview: show the new one first
+    return _render_builder(request, target, context)
+
+
+def _issue(request: HttpRequest, target: Request, form: AddonForm, addons: list) -> HttpResponse | None:
+    try:
+        quote = services.quote_issue(request=target, user=request.user, addons=addons)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        form.add_error(None, exc.messages)
+    except DomainError as exc:
+        form.add_error(None, exc.detail)
+    else:
+        who = "You or the customer" if request.user.role == Role.PARTNER else "The customer or its partner"  # type: ignore[union-attr]
+        messages.success(
+            request,
+            f"Quote {quote.number} is issued: {_money(quote)}, valid until {_day(quote.valid_until)}. "
+            f"{who} can accept it below.",
+        )
+        return redirect("request-detail", pk=target.pk)
+    return None
+
+
+def _render_builder(request: HttpRequest, target: Request, context: dict) -> HttpResponse:
+    current = target.quotes.filter(status=QuoteStatus.ISSUED).first()
+    context |= {
+        "rows": context["form"].rows(),
+        "current": current,
+        "valid_until": timezone.localdate() + dt.timedelta(days=target.vendor.quote_valid_days),
+    }
+    return render(request, "contracts/quote_builder.html", context)
+
+
+@installed_base_page
+def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    quote = selectors.quote_get(user=user, pk=pk)
+    context = {
+        "quote": quote,
+        "rq": quote.request,
+        "can_accept": user.role in (Role.CUSTOMER, Role.PARTNER) and quote.status == QuoteStatus.ISSUED,
+    }
+    return render(request, "contracts/quote_detail.html", context)
+
+
+@installed_base_page
+def quote_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get(user=request.user, pk=pk)  # type: ignore[arg-type]
+    response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{quote.number}.pdf"'
+    return response
+
+
+@installed_base_page
+@require_POST
+def quote_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    quote = selectors.quote_get(user=user, pk=pk)
+    if user.role not in (Role.CUSTOMER, Role.PARTNER):
+        raise PermissionDenied("A quote is accepted by the customer or its partner.")
+    request_url = reverse("request-detail", args=[quote.request_id])
+    if not request.POST.get("confirmed"):
+        return confirm_page(
+            request,
+            title=f"Accept quote {quote.number}?",
+            details=[
+                ("Request", f"{quote.request.number} · {quote.request.customer.name}"),
+                ("Total", _money(quote)),
+                ("Valid until", _day(quote.valid_until)),
+            ],
+            consequence="Every fee in the programme is non-refundable. By accepting you agree to pay "
+            "these fees; the inspection fee is owed for each chassis whether it passes or fails.",
+            action="Accept the quote and its non-refundable fees",
+            action_class="btn-primary",
+            cancel_url=request_url,
+        )
+    try:
+        services.quote_accept(quote=quote, user=user)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request, f"Quote {quote.number} is accepted. Programme staff now schedule the inspection."
+        )
+    return redirect(request_url)

@@ -1,0 +1,86 @@
+"""Pages: the list of relicensing requests and one request's page (status, what happens next,
+chassis, timeline, documents, quotes, and the actions the viewer may take)."""
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts.choices import Role
+from accounts.models import User
+from contracts.choices import QuoteStatus
+from relicensing import selectors
+from relicensing.choices import RequestStatus
+from relicensing.models import Request
+from relicensing.request_forms import CancelForm, DocumentUploadForm, RejectForm, RequestFilterForm
+from relicensing.services.lifecycle import transition_allowed
+from relicensing.views.access import installed_base_page
+
+PAGE_SIZE = 25
+
+_S = RequestStatus
+# One sentence per status: what happens next, and who moves it on.
+NEXT_STEPS = {
+    _S.SUBMITTED: "The customer's partner now prepares a quote of the programme fees from the price book; "
+    "nothing is owed until a quote is accepted.",
+    _S.QUOTED: "The quote below waits for the customer or its partner to accept it before it expires; "
+    "the partner can issue a new one meanwhile.",
+    _S.QUOTE_ACCEPTED: "Programme staff now schedule the inspection at the site, on or after the preferred date.",
+    _S.INSPECTION_SCHEDULED: "An inspector visits the site on the scheduled day and checks every chassis.",
+    _S.INSPECTED: "The results are in and the quote is final: the partner sends a purchase order for its total.",
+    _S.FAILED_INSPECTION: "No chassis passed inspection, so none can be reinstated; the inspection fees stay due.",
+    _S.PO_RECEIVED: "Programme staff check the results, the licence proof and the order, then approve reinstatement.",
+    _S.APPROVED: "Reinstatement is approved: the contract and the licence in the owner's name are being issued.",
+    _S.REINSTATED: "Done: the equipment is under a service contract in the customer's name, with its licence.",
+    _S.CANCELLED: "The request was withdrawn and nothing more happens; its chassis can go into a new request.",
+    _S.REJECTED: "Programme staff rejected the request for the reason shown; its chassis can go into a new "
+    "request once the reason is dealt with.",
+}
+
+
+@installed_base_page
+def request_list(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    filters = RequestFilterForm(request.GET, user=user)
+    requests = filters.apply(selectors.request_list(user=user))
+    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "filtered": any(request.GET.get(name) for name in filters.fields),
+        "show_customer": user.role != Role.CUSTOMER,
+        "can_open": user.role in (Role.CUSTOMER, Role.PARTNER),
+    }
+    return render(request, "relicensing/requests/list.html", context)
+
+
+@installed_base_page
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    target = selectors.request_get(user=user, pk=pk)
+    return render(request, "relicensing/requests/detail.html", detail_context(user=user, target=target))
+
+
+def detail_context(*, user: User, target: Request) -> dict[str, Any]:
+    quotes = list(target.quotes.select_related("issued_by", "accepted_by").prefetch_related("lines"))
+    current = next((quote for quote in quotes if quote.is_current), None)
+    is_party = user.role in (Role.CUSTOMER, Role.PARTNER)
+    return {
+        "rq": target,
+        "items": target.items.select_related("equipment__product", "registration"),
+        "timeline": target.transitions.select_related("actor__organization"),
+        "documents": target.documents.select_related("uploaded_by", "verified_by"),
+        "current_quote": current,
+        "quote_history": [quote for quote in quotes if quote is not current],
+        "next_step": NEXT_STEPS[RequestStatus(target.status)],
+        "can_cancel": is_party and transition_allowed(target.status, RequestStatus.CANCELLED),
+        "can_reject": user.is_programme_staff and transition_allowed(target.status, RequestStatus.REJECTED),
+        "can_quote": (user.role == Role.PARTNER or user.is_programme_staff)
+        and target.status in (RequestStatus.SUBMITTED, RequestStatus.QUOTED),
+        "can_accept": is_party and current is not None and current.status == QuoteStatus.ISSUED,
+        "can_upload": target.is_open,
+        "upload_form": DocumentUploadForm(),
+        "cancel_form": CancelForm(),
+        "reject_form": RejectForm(),
+    }

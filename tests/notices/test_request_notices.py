@@ -1,0 +1,64 @@
+"""The notices a request's life sends read well in every part: subject, text and HTML, with what
+people typed shown as typed in text and escaped in HTML."""
+
+import datetime as dt
+
+import pytest
+
+from contracts.services.quotes import quote_accept, quote_issue, quotes_expire
+from notices.models import Notice
+from relicensing.services.requests import request_cancel, request_reject
+from tests.relicensing.registering import register
+from tests.relicensing.requesting import SITE
+from tests.relicensing.requesting import open_request as open_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def opened(customer, partner, acx2200, frozen_friday):
+    serials = iter(f"AB12CD34E{n:03d}" for n in range(100))
+
+    def open_one():
+        return open_for(customer, register(customer, next(serials)), site={**SITE, "name": "O'Brien & Sons"})
+
+    return open_one
+
+
+def rendered(event, recipient):
+    notice = Notice.objects.filter(event=event, recipient=recipient).latest("id")
+    return notice.subject, notice.render("body.txt"), notice.render("body.html"), notice
+
+
+def test_every_request_notice_renders_for_customer_and_partner(
+    opened, customer, partner, staff, time_machine
+):
+    accepted = opened()
+    quote_accept(quote=quote_issue(request=accepted, user=partner), user=customer)
+    request_cancel(request=opened(), user=customer, reason="Plans changed & budget cut")
+    request_reject(request=opened(), user=staff, reason="Proof <missing>")
+    expiring = opened()
+    quote_issue(request=expiring, user=partner)
+    quotes_expire(today=dt.date(2027, 1, 1))
+
+    events = {
+        "request_submitted": "O'Brien & Sons",
+        "quote_issued": "USD 3,437.00",
+        "quote_accepted": "accepted",
+        "quote_expired": "expired",
+        "request_cancelled": "Plans changed & budget cut",
+        "request_rejected": "Proof <missing>",
+    }
+    for recipient in (customer, partner):
+        for event, shown in events.items():
+            subject, body_text, body_html, notice = rendered(event, recipient)
+            assert subject and "&amp;" not in subject and "&#x27;" not in subject, (event, subject)
+            assert shown in f"{subject} {body_text}", (event, body_text)
+            assert "&amp;" not in body_text and "&lt;" not in body_text and "&#x27;" not in body_text
+            assert notice.link.startswith("/requests/") and notice.link in body_text
+            assert "<script" not in body_html and "Proof <missing>" not in body_html
+            assert body_html.strip().endswith("</html>")
+    _, submitted_text, submitted_html, _ = rendered("request_submitted", partner)
+    assert "Your partner" not in submitted_text  # the partner reads it too
+    assert "O&#x27;Brien &amp; Sons" in submitted_html
+    assert "Proof &lt;missing&gt;" in rendered("request_rejected", customer)[2]

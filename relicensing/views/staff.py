@@ -19,6 +19,7 @@ from relicensing.forms import FlagForm, HoldForm, HoldReleaseForm, SettleForm
 from relicensing.models import ComplianceHold, Equipment
 from relicensing.services import equipment as services
 from relicensing.views.access import next_url, staff_page
+from relicensing.views.confirm import confirm_page
 
 
 @staff_page
@@ -76,8 +77,9 @@ def equipment_flag(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(next_url(request, "staff-holds"))
     flag, value = Flag(form.cleaned_data["flag"]), form.cleaned_data["action"] == "set"
     if flag == Flag.PERMANENTLY_DAMAGED and value and not request.POST.get("confirmed"):
-        return _confirm(
+        return confirm_page(
             request,
+            cancel_url=next_url(request, "staff-holds"),
             title=f"Declare {equipment.serial_number} permanently damaged?",
             consequence="This is final. The unit can never be inspected or put under contract again, "
             "and the flag can never be cleared.",
@@ -109,8 +111,9 @@ def equipment_settle(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(next_url(request, "staff-disputes"))
     owner = form.cleaned_data["organization"]
     if not request.POST.get("confirmed"):
-        return _confirm(
+        return confirm_page(
             request,
+            cancel_url=next_url(request, "staff-disputes"),
             title=f"Settle {equipment.serial_number} for {owner.name}?",
             consequence=f"{owner.name} becomes the owner of record. Every other claim is closed as "
             "settled elsewhere and stays ineligible. This is recorded in the unit's history.",
@@ -128,19 +131,6 @@ def equipment_settle(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Ownership of {equipment.serial_number} settled for {owner.name}.")
     return redirect(next_url(request, "staff-disputes"))
-
-
-def _confirm(request: HttpRequest, *, title: str, consequence: str, action: str) -> HttpResponse:
-    """Ask once more, re-posting the same fields with `confirmed` set."""
-    fields = [(k, v) for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "confirmed")]
-    context = {
-        "title": title,
-        "consequence": consequence,
-        "action": action,
-        "fields": fields,
-        "cancel_url": next_url(request, "staff-holds"),
-    }
-    return render(request, "relicensing/confirm.html", context)
 
 
 def _form_errors(form: Any) -> str:

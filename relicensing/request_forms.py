@@ -8,12 +8,12 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django_countries import countries
 
 from accounts.choices import Role
 from accounts.models import User
 from config.errors import DomainError
 from relicensing.choices import DocumentKind, Path, RequestStatus
-from relicensing.countries import COUNTRIES
 from relicensing.forms import customers_for
 from relicensing.models import Registration, Request
 from relicensing.services.requests import document_check, inspection_date_check
@@ -76,7 +76,7 @@ class SiteForm(forms.Form):
         help_text="Where the inspector goes: building, street, town, postcode.",
     )
     country = forms.ChoiceField(
-        choices=[("", "Choose the country"), *((c, f"{n} ({c})") for c, n in COUNTRIES)]
+        choices=[("", "Choose the country"), *((c, f"{n} ({c})") for c, n in countries)]
     )
     contact_name = forms.CharField(label="Contact name", max_length=200, help_text="Who meets the inspector.")
     contact_email = forms.EmailField(label="Contact email")

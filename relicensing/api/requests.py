@@ -4,6 +4,7 @@ documents. Thin: the lifecycle and every rule live in the services."""
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse
+from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
@@ -32,6 +33,8 @@ class SiteSerializer(serializers.Serializer):
     contact_phone = serializers.CharField(max_length=40)
 
     def validate_country(self, value: str) -> str:
+        if value.upper() not in countries:
+            raise serializers.ValidationError(f"{value} is not an ISO 3166 country code.")
         return value.upper()
 
 

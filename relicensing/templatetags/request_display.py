@@ -1,9 +1,9 @@
 """Template filters for the request pages: a status's badge colour, a country's name."""
 
 from django import template
+from django_countries import countries
 
 from relicensing.choices import RequestStatus
-from relicensing.countries import COUNTRY_NAMES
 
 register = template.Library()
 
@@ -37,4 +37,4 @@ def status_label(status: str) -> str:
 @register.filter
 def country_name(code: str) -> str:
     """ "United Kingdom (GB)" for "GB"; an unknown code is shown as it is."""
-    return f"{COUNTRY_NAMES[code]} ({code})" if code in COUNTRY_NAMES else code
+    return f"{countries.name(code)} ({code})" if code in countries else code

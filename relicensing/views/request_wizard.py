@@ -19,13 +19,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_countries import countries
 
 from accounts.choices import Role
 from accounts.models import Organization, User
 from config.errors import DomainError
 from relicensing import selectors
 from relicensing.business_days import earliest_inspection_date
-from relicensing.countries import COUNTRY_NAMES
 from relicensing.models import Registration, Vendor
 from relicensing.request_forms import (
     CustomerStepForm,
@@ -132,7 +132,7 @@ class Wizard:
             "draft": self.draft,
             "customer": self.customer if self.has_customer() else None,
             "chosen": self.chosen if self.has_customer() else [],
-            "country_name": COUNTRY_NAMES.get((self.draft.get("site") or {}).get("country", ""), ""),
+            "country_name": countries.name((self.draft.get("site") or {}).get("country", "")),
             "date": _date(self.draft.get("date")),
             "error": self.draft.pop_flash(self.step.slug),
             **context,

@@ -39,6 +39,7 @@ def register(client, serial, **extra):
 
 
 def open_request(client, equipment, date="2026-12-07", **extra):
+    # `extra` may replace the site, or add the customer a partner acts for.
     body = {"site": SITE, "equipment": equipment, "preferred_inspection_date": date, **extra}
     return client.post("/api/v1/requests/", body, format="json", **extra.pop("headers", {}))
 
@@ -253,3 +254,9 @@ def test_each_allowed_transition_moves_and_is_recorded(customer, acme_chassis, f
 )
 def test_disallowed_transitions(from_status, to_status):
     assert not transition_allowed(from_status, to_status)
+
+
+def test_site_country_must_be_an_iso_code(api_as, customer, acme_chassis):
+    response = open_request(api_as(customer), [acme_chassis], site={**SITE, "country": "XX"})
+    assert response.status_code == 400
+    assert "country" in response.json()["site"]

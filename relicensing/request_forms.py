@@ -13,7 +13,7 @@ from django_countries import countries
 from accounts.choices import Role
 from accounts.models import User
 from config.errors import DomainError
-from relicensing.choices import DocumentKind, Path, RequestStatus
+from relicensing.choices import DocumentKind, RequestStatus
 from relicensing.forms import customers_for
 from relicensing.models import Registration, Request
 from relicensing.services.requests import document_check, inspection_date_check
@@ -23,12 +23,7 @@ DOCUMENT_ACCEPT = ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
 
 def selectable(registration: Registration, open_request: Request | None) -> bool:
     """Whether the wizard lets this chassis be chosen; the page shows why not otherwise."""
-    return (
-        registration.is_active
-        and registration.eligible
-        and registration.path == Path.INSPECTION
-        and open_request is None
-    )
+    return registration.can_enter_request and open_request is None
 
 
 class CustomerStepForm(forms.Form):

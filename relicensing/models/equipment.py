@@ -137,6 +137,12 @@ class Registration(models.Model):
     def is_active(self) -> bool:
         return self.status == RegistrationStatus.ACTIVE
 
+    @property
+    def can_enter_request(self) -> bool:
+        """The paid inspection path: an active, eligible claim that needs inspection (bought
+        new or certified refurbished chassis are answered as such, not pushed through)."""
+        return self.is_active and self.eligible and self.path == Path.INSPECTION
+
 
 class ComplianceHoldQuerySet(models.QuerySet):
     def active(self) -> "ComplianceHoldQuerySet":

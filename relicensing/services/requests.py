@@ -13,7 +13,6 @@ from config.errors import Conflict, DomainError
 from relicensing.business_days import earliest_inspection_date, is_business_day
 from relicensing.choices import (
     DocumentKind,
-    Path,
     RequestStatus,
 )
 from relicensing.models import Registration, Request, RequestDocument, RequestItem, Transition
@@ -77,7 +76,7 @@ def _registrations_for(customer: Organization, ids: Sequence[int]) -> list[Regis
             {"equipment": [f"No equipment {i} is registered to {customer.name}." for i in unknown]}
         )
     registrations = [found[i] for i in dict.fromkeys(ids)]
-    ineligible = [r for r in registrations if not (r.is_active and r.eligible and r.path == Path.INSPECTION)]
+    ineligible = [r for r in registrations if not r.can_enter_request]
     if ineligible:
         raise DomainError(
             "Some chassis cannot enter the inspection programme: "

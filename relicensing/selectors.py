@@ -3,6 +3,7 @@
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -93,6 +94,45 @@ def dispute_list() -> QuerySet[Equipment]:
     )
 
 
+@dataclass(frozen=True)
+class _SerialFacts:
+    """What the database knows about a batch of serials, fetched in four queries."""
+
+    units: dict[str, Equipment]
+    held: set[str]
+    claims: Counter[str]
+    covered: set[str]
+
+
+def _serial_facts(vendor: Vendor, serials: list[str], today: dt.date) -> _SerialFacts:
+    return _SerialFacts(
+        units={
+            e.serial_number: e
+            for e in Equipment.objects.filter(vendor=vendor, serial_number__in=serials).select_related(
+                "product"
+            )
+        },
+        held=set(
+            ComplianceHold.objects.active()
+            .filter(vendor=vendor, serial_number__in=serials)
+            .values_list("serial_number", flat=True)
+        ),
+        claims=Counter(
+            Registration.objects.active()
+            .filter(equipment__vendor=vendor, equipment__serial_number__in=serials)
+            .values_list("equipment__serial_number", flat=True)
+        ),
+        covered=set(
+            ContractLine.objects.filter(
+                equipment__vendor=vendor,
+                equipment__serial_number__in=serials,
+                contract__starts_on__lte=today,
+                contract__ends_on__gte=today,
+            ).values_list("equipment__serial_number", flat=True)
+        ),
+    )
+
+
 def serial_checks(
     *, vendor: Vendor, serial_numbers: list[str], product: Product | None = None, today: dt.date | None = None
 ) -> list[dict[str, Any]]:
@@ -103,59 +143,39 @@ def serial_checks(
     """
     today = today or timezone.localdate()
     serials = list(dict.fromkeys(serial_normalise(s) for s in serial_numbers if serial_normalise(s)))
-    units = {
-        e.serial_number: e
-        for e in Equipment.objects.filter(vendor=vendor, serial_number__in=serials).select_related("product")
+    known = _serial_facts(vendor, serials, today)
+    return [_serial_check(vendor, serial, known, product, today) for serial in serials]
+
+
+def _serial_check(
+    vendor: Vendor, serial: str, known: _SerialFacts, offered: Product | None, today: dt.date
+) -> dict[str, Any]:
+    unit = known.units.get(serial)
+    product = unit.product if unit else offered
+    result = eligibility(
+        Facts(
+            product_known=product is not None,
+            end_of_support=product.end_of_support if product else None,
+            flags=unit.flags if unit else frozenset(),
+            on_hold=serial in known.held,
+            disputed=known.claims[serial] > 1,
+        ),
+        today=today,
+    )
+    return {
+        "vendor": vendor.slug,
+        "serial_number": serial,
+        "known": unit is not None,
+        "product": product.model if product else None,
+        "end_of_support": product.end_of_support if product else None,
+        "compliance_hold": serial in known.held,
+        "reported_lost_or_stolen": bool(unit and unit.lost_or_stolen),
+        "counterfeit": bool(unit and unit.counterfeit),
+        "under_contract": serial in known.covered,
+        "eligible": result.eligible,
+        "path": result.path,
+        "reasons": list(result.reasons),
     }
-    held = set(
-        ComplianceHold.objects.active()
-        .filter(vendor=vendor, serial_number__in=serials)
-        .values_list("serial_number", flat=True)
-    )
-    claims = Counter(
-        Registration.objects.active()
-        .filter(equipment__vendor=vendor, equipment__serial_number__in=serials)
-        .values_list("equipment__serial_number", flat=True)
-    )
-    covered = set(
-        ContractLine.objects.filter(
-            equipment__vendor=vendor,
-            equipment__serial_number__in=serials,
-            contract__starts_on__lte=today,
-            contract__ends_on__gte=today,
-        ).values_list("equipment__serial_number", flat=True)
-    )
-    results = []
-    for serial in serials:
-        unit = units.get(serial)
-        unit_product = (unit.product if unit else None) or (product if unit is None else None)
-        result = eligibility(
-            Facts(
-                product_known=unit_product is not None,
-                end_of_support=unit_product.end_of_support if unit_product else None,
-                flags=unit.flags if unit else frozenset(),
-                on_hold=serial in held,
-                disputed=claims[serial] > 1,
-            ),
-            today=today,
-        )
-        results.append(
-            {
-                "vendor": vendor.slug,
-                "serial_number": serial,
-                "known": unit is not None,
-                "product": unit_product.model if unit_product else None,
-                "end_of_support": unit_product.end_of_support if unit_product else None,
-                "compliance_hold": serial in held,
-                "reported_lost_or_stolen": bool(unit and unit.lost_or_stolen),
-                "counterfeit": bool(unit and unit.counterfeit),
-                "under_contract": serial in covered,
-                "eligible": result.eligible,
-                "path": result.path,
-                "reasons": list(result.reasons),
-            }
-        )
-    return results
 
 
 # --- relicensing requests ---------------------------------------------------------

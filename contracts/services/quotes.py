@@ -13,9 +13,9 @@ from accounts.models import User
 from config.errors import Conflict
 from contracts.choices import QuoteStatus
 from contracts.models import Quote, QuoteLine
-from contracts.pricing import lines_total, request_lines
+from contracts.pricing import PriceLine, lines_total, request_lines
 from relicensing.choices import RequestStatus
-from relicensing.models import Request, Transition
+from relicensing.models import Request, RequestItem, Transition
 from relicensing.services.lifecycle import request_notify, request_transition, transition_allowed
 
 
@@ -49,6 +49,23 @@ def quote_issue(*, request: Request, user: User, addons: Sequence[dict[str, Any]
         valid_until=timezone.localdate() + dt.timedelta(days=request.vendor.quote_valid_days),
         issued_by=user,
     )
+    _quote_lines_create(quote, priced)
+    reason = f"Quote {quote.number} issued" + (
+        f", superseding {', '.join(previous_numbers)}" if previous_numbers else ""
+    )
+    request_transition(
+        request=request,
+        to=RequestStatus.QUOTED,
+        actor=user,
+        reason=reason + ".",
+        notice="quote_issued",
+        notice_context=_quote_context(quote),
+        notice_target=quote,
+    )
+    return quote
+
+
+def _quote_lines_create(quote: Quote, priced: list[tuple[RequestItem, PriceLine]]) -> None:
     QuoteLine.objects.bulk_create(
         [
             QuoteLine(
@@ -67,19 +84,6 @@ def quote_issue(*, request: Request, user: User, addons: Sequence[dict[str, Any]
             for position, (item, line) in enumerate(priced, start=1)
         ]
     )
-    reason = f"Quote {quote.number} issued" + (
-        f", superseding {', '.join(previous_numbers)}" if previous_numbers else ""
-    )
-    request_transition(
-        request=request,
-        to=RequestStatus.QUOTED,
-        actor=user,
-        reason=reason + ".",
-        notice="quote_issued",
-        notice_context=_quote_context(quote),
-        notice_target=quote,
-    )
-    return quote
 
 
 @transaction.atomic

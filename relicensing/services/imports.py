@@ -314,51 +314,22 @@ RETURNING kind
 
 def _insert(organization: Organization, user: User | None, rows: list[_Valid]) -> tuple[int, int]:
     """Facts in one query, eligibility in Python, then COPY and three set-based statements."""
-    today, now = timezone.localdate(), timezone.now()
-    params = {"org": organization.pk, "user": user.pk if user else None, "now": now}
+    params = {"org": organization.pk, "user": user.pk if user else None, "now": timezone.now()}
     with connection.cursor() as cursor:
         cursor.execute(
             FACTS_SQL, {**params, "vendors": [r.vendor.pk for r in rows], "serials": [r.serial for r in rows]}
         )
         facts = {(f[0], f[1]): f for f in cursor.fetchall()}
-        buffer, fresh = io.StringIO(), 0
-        # Rows with the same facts get the same answer: judge each distinct set of facts once.
-        judge = functools.lru_cache(maxsize=None)(functools.partial(eligibility, today=today))
-        writer = csv.writer(buffer)
-        for r in rows:
-            f = facts[(r.vendor.pk, r.serial)]
-            if f[8]:  # this organisation already registered it: nothing to do
-                continue
-            fresh += 1
-            flags = frozenset(name for name, on in zip(FLAG_COLUMNS, f[3:7], strict=True) if on)
-            product = r.product
-            result = judge(
-                Facts(
-                    product_known=product is not None,
-                    end_of_support=product.end_of_support if product else None,
-                    flags=flags,
-                    on_hold=f[7],
-                    channel=r.channel,
-                    condition=r.condition,
-                    disputed=f[9],
-                ),
-            )
-            writer.writerow([
-                r.vendor.pk, r.serial, product.pk if product else "", r.reported_model, r.channel,
-                r.acquired_from, r.acquired_on or "", r.condition, result.eligible, result.path,
-                "{" + ",".join(result.reasons) + "}", f[9],
-            ])  # fmt: skip
+        staged, fresh = _staging_csv(rows, facts, today=timezone.localdate())
         if not fresh:
             return 0, len(rows)
         cursor.execute("DROP TABLE IF EXISTS import_rows")  # a second batch in one transaction
         cursor.execute(STAGING_SQL)
-        buffer.seek(0)
-        cursor.copy_expert("COPY import_rows FROM STDIN WITH (FORMAT csv, NULL '')", buffer)
+        cursor.copy_expert("COPY import_rows FROM STDIN WITH (FORMAT csv, NULL '')", staged)
         cursor.execute(INSERT_EQUIPMENT_SQL, params)
         cursor.execute(INSERT_REGISTRATIONS_SQL, params)
-        kinds = [k for (k,) in cursor.fetchall()]
-        disputed_units = [f[2] for key, f in facts.items() if f[9] and not f[8]]
-    created = kinds.count(EventKind.REGISTERED)
+        created = [kind for (kind,) in cursor.fetchall()].count(EventKind.REGISTERED)
+    disputed_units = [f[2] for f in facts.values() if f[9] and not f[8]]
     if disputed_units:  # the rival claims are now disputed too
         from relicensing.services.equipment import registrations_refresh
 
@@ -366,6 +337,38 @@ def _insert(organization: Organization, user: User | None, rows: list[_Valid]) -
             Registration.objects.filter(equipment_id__in=disputed_units, status=RegistrationStatus.ACTIVE)
         )
     return created, len(rows) - created
+
+
+def _staging_csv(rows: list[_Valid], facts: dict[Any, Any], *, today: dt.date) -> tuple[io.StringIO, int]:
+    """The rows this organisation has not registered yet, judged, as CSV for COPY."""
+    # Rows with the same facts get the same answer: judge each distinct set of facts once.
+    judge = functools.lru_cache(maxsize=None)(functools.partial(eligibility, today=today))
+    buffer, fresh = io.StringIO(), 0
+    writer = csv.writer(buffer)
+    for r in rows:
+        f = facts[(r.vendor.pk, r.serial)]
+        if f[8]:  # this organisation already registered it: nothing to do
+            continue
+        fresh += 1
+        product = r.product
+        result = judge(
+            Facts(
+                product_known=product is not None,
+                end_of_support=product.end_of_support if product else None,
+                flags=frozenset(name for name, on in zip(FLAG_COLUMNS, f[3:7], strict=True) if on),
+                on_hold=f[7],
+                channel=r.channel,
+                condition=r.condition,
+                disputed=f[9],
+            ),
+        )
+        writer.writerow([
+            r.vendor.pk, r.serial, product.pk if product else "", r.reported_model, r.channel,
+            r.acquired_from, r.acquired_on or "", r.condition, result.eligible, result.path,
+            "{" + ",".join(result.reasons) + "}", f[9],
+        ])  # fmt: skip
+    buffer.seek(0)
+    return buffer, fresh
 
 
 # --- jobs (the page's path for any file; progress by chunk) --------------------

@@ -19,7 +19,8 @@ def _database_ok() -> bool:
 
 def _broker_ok() -> bool:
     try:
-        with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as broker:
+        options = {"socket_connect_timeout": 2, "socket_timeout": 2}  # a frozen broker is a 503, not a hang
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=2, transport_options=options) as broker:
             broker.ensure_connection(max_retries=1, timeout=2)
         return True
     except Exception:

@@ -1,5 +1,6 @@
 """API permissions by role. Visibility (which rows) is accounts.visibility; this is which verbs."""
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -27,3 +28,50 @@ class StaffWritesSignedInReads(BasePermission):
 
 def has_role(user: object, *roles: Role) -> bool:
     return bool(getattr(user, "is_authenticated", False) and getattr(user, "role", "") in roles)
+
+
+# Who may do each programme action, by role; programme staff where `staff` says so. Services
+# enforce these (`action_require`), and pages and the API ask the same table to show buttons
+# or answer early, so a rule about roles is written once.
+ACTIONS: dict[str, tuple[frozenset[str], bool, str]] = {
+    "request_open": (
+        frozenset({Role.CUSTOMER, Role.PARTNER}),
+        False,
+        "Requests are opened by a customer or by its partner.",
+    ),
+    "request_cancel": (
+        frozenset({Role.CUSTOMER, Role.PARTNER}),
+        False,
+        "A request is cancelled by its customer or partner; staff reject instead.",
+    ),
+    "request_reject": (frozenset(), True, "Only programme staff reject a request."),
+    "document_upload": (
+        frozenset({Role.CUSTOMER, Role.PARTNER}),
+        True,
+        "Proofs are uploaded by the customer, its partner or programme staff.",
+    ),
+    "document_verify": (frozenset(), True, "Only programme staff verify a proof of licence."),
+    "quote_issue": (
+        frozenset({Role.PARTNER}),
+        True,
+        "Quotes are issued by the customer's partner or programme staff.",
+    ),
+    "quote_accept": (
+        frozenset({Role.CUSTOMER, Role.PARTNER}),
+        False,
+        "A quote is accepted by the customer or its partner.",
+    ),
+}
+
+
+def action_allowed(user: object, action: str) -> bool:
+    roles, staff, _ = ACTIONS[action]
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return getattr(user, "role", "") in roles or (staff and bool(getattr(user, "is_programme_staff", False)))
+
+
+def action_require(user: object, action: str) -> None:
+    """403 (Django's PermissionDenied, which DRF answers too) when the role may not do this."""
+    if not action_allowed(user, action):
+        raise DjangoPermissionDenied(ACTIONS[action][2])

@@ -5,16 +5,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.choices import Role
-from accounts.permissions import StaffWritesSignedInReads, has_role
+from accounts.permissions import StaffWritesSignedInReads
 from contracts import selectors
 from contracts.choices import SkuKind
 from contracts.filters import SkuFilter
@@ -22,6 +19,7 @@ from contracts.models import Quote, QuoteLine, Sku
 from contracts.pdf import quote_pdf
 from contracts.services import price_book as services
 from contracts.services import quotes
+from relicensing import selectors as request_selectors
 from relicensing.models import Product, Vendor
 
 
@@ -121,12 +119,6 @@ class QuoteOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-def quote_get(user, pk):  # type: ignore[no-untyped-def]
-    return get_object_or_404(
-        Quote.objects.visible_to(user).prefetch_related("lines").select_related("request"), pk=pk
-    )
-
-
 class QuoteIssueApi(APIView):
     class AddonSerializer(serializers.Serializer):
         equipment = serializers.IntegerField()
@@ -140,41 +132,36 @@ class QuoteIssueApi(APIView):
 
     @extend_schema(request=QuoteIssueInputSerializer, responses={201: QuoteOutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        from relicensing.api.requests import request_detail
-
-        target = request_detail(request.user, pk)
-        if not (has_role(request.user, Role.PARTNER) or request.user.is_programme_staff):
-            raise PermissionDenied("Quotes are issued by the customer's partner or programme staff.")
+        target = request_selectors.request_get(user=request.user, pk=pk)
         serializer = self.QuoteIssueInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         addons = self.AddonSerializer(data=serializer.validated_data["addons"], many=True)
         addons.is_valid(raise_exception=True)
         quote = quotes.quote_issue(request=target, user=request.user, addons=addons.validated_data)
         return Response(
-            QuoteOutputSerializer(quote_get(request.user, quote.pk)).data, status=status.HTTP_201_CREATED
+            QuoteOutputSerializer(selectors.quote_get(user=request.user, pk=quote.pk)).data,
+            status=status.HTTP_201_CREATED,
         )
 
 
 class QuoteDetailApi(APIView):
     @extend_schema(responses={200: QuoteOutputSerializer})
     def get(self, request: Request, pk: int) -> Response:
-        return Response(QuoteOutputSerializer(quote_get(request.user, pk)).data)
+        return Response(QuoteOutputSerializer(selectors.quote_get(user=request.user, pk=pk)).data)
 
 
 class QuoteAcceptApi(APIView):
     @extend_schema(request=None, responses={200: QuoteOutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        quote = quote_get(request.user, pk)
-        if not has_role(request.user, Role.CUSTOMER, Role.PARTNER):
-            raise PermissionDenied("A quote is accepted by the customer or its partner.")
+        quote = selectors.quote_get(user=request.user, pk=pk)
         quotes.quote_accept(quote=quote, user=request.user)
-        return Response(QuoteOutputSerializer(quote_get(request.user, pk)).data)
+        return Response(QuoteOutputSerializer(selectors.quote_get(user=request.user, pk=pk)).data)
 
 
 class QuotePdfApi(APIView):
     @extend_schema(responses={(200, "application/pdf"): bytes})
     def get(self, request: Request, pk: int) -> HttpResponse:
-        quote = quote_get(request.user, pk)
+        quote = selectors.quote_get(user=request.user, pk=pk)
         response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{quote.number}.pdf"'
         return response

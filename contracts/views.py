@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
 from accounts.models import User
+from accounts.permissions import action_allowed, action_require
 from config.errors import DomainError
 from contracts import selectors
 from contracts.choices import QuoteStatus
@@ -45,8 +46,7 @@ def _day(day: dt.date) -> str:
 def quote_builder(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     target = request_get(user=user, pk=pk)
-    if not (user.role == Role.PARTNER or user.is_programme_staff):
-        raise PermissionDenied("Quotes are issued by the customer's partner or programme staff.")
+    action_require(user, "quote_issue")
     if target.status not in QUOTABLE:
         messages.error(
             request,
@@ -104,7 +104,7 @@ def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "quote": quote,
         "rq": quote.request,
-        "can_accept": user.role in (Role.CUSTOMER, Role.PARTNER) and quote.status == QuoteStatus.ISSUED,
+        "can_accept": action_allowed(user, "quote_accept") and quote.status == QuoteStatus.ISSUED,
     }
     return render(request, "contracts/quote_detail.html", context)
 
@@ -122,8 +122,7 @@ def quote_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
 def quote_accept(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     quote = selectors.quote_get(user=user, pk=pk)
-    if user.role not in (Role.CUSTOMER, Role.PARTNER):
-        raise PermissionDenied("A quote is accepted by the customer or its partner.")
+    action_require(user, "quote_accept")  # before asking to confirm
     request_url = reverse("request-detail", args=[quote.request_id])
     if not request.POST.get("confirmed"):
         return confirm_page(

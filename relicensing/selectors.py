@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -192,6 +192,26 @@ def request_list(*, user: User) -> QuerySet[Request]:
 def request_get(*, user: User, pk: int) -> Request:
     try:
         return Request.objects.visible_to(user).select_related("customer", "vendor", "created_by").get(pk=pk)
+    except (Request.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def request_detail(*, user: User, pk: int) -> Request:
+    """A request with what its API answer carries: chassis, quotes newest first, timeline,
+    documents, each fetched once."""
+    from contracts.models import Quote
+
+    try:
+        return (
+            request_list(user=user)
+            .prefetch_related(
+                "items__equipment__product",
+                Prefetch("quotes", queryset=Quote.objects.order_by("-revision")),
+                "transitions__actor",
+                "documents",
+            )
+            .get(pk=pk)
+        )
     except (Request.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 

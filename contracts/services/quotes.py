@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.permissions import action_require
 from config.errors import Conflict
 from contracts.choices import QuoteStatus
 from contracts.models import Quote, QuoteLine
@@ -23,6 +24,7 @@ from relicensing.services.lifecycle import request_notify, request_transition, t
 def quote_issue(*, request: Request, user: User, addons: Sequence[dict[str, Any]] = ()) -> Quote:
     """Price every chassis (inspection, a year of support, the OS licence) plus the add-ons
     asked for, supersede the current quote, and move the request to `quoted`."""
+    action_require(user, "quote_issue")
     request = Request.objects.select_for_update().select_related("vendor").get(pk=request.pk)
     if request.status not in (RequestStatus.SUBMITTED, RequestStatus.QUOTED):
         raise Conflict(
@@ -88,6 +90,7 @@ def _quote_lines_create(quote: Quote, priced: list[tuple[RequestItem, PriceLine]
 
 @transaction.atomic
 def quote_accept(*, quote: Quote, user: User) -> Quote:
+    action_require(user, "quote_accept")
     quote = Quote.objects.select_for_update().select_related("request").get(pk=quote.pk)
     if quote.status == QuoteStatus.ISSUED and quote.valid_until < timezone.localdate():
         raise Conflict(

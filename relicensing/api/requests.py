@@ -8,14 +8,12 @@ from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request as HttpRequest
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.choices import Role
-from accounts.permissions import IsProgrammeStaff, has_role
+from accounts.permissions import IsProgrammeStaff, action_require
 from config.errors import Conflict
 from contracts.models import Quote
 from relicensing import selectors
@@ -175,28 +173,19 @@ class RequestInputSerializer(serializers.Serializer):
     preferred_inspection_date = serializers.DateField()
 
 
-def request_queryset(user):  # type: ignore[no-untyped-def]
-    return (
-        Request.objects.visible_to(user)
-        .select_related("vendor")
-        .prefetch_related(
-            "items__equipment__product", Prefetch("quotes", queryset=Quote.objects.order_by("-revision"))
-        )
-    )
-
-
 class RequestListCreateApi(generics.ListAPIView):
     serializer_class = RequestOutputSerializer
     queryset = Request.objects.none()
     filterset_fields = ["status"]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return request_queryset(self.request.user).order_by("-created_at", "-id")
+        return selectors.request_list(user=self.request.user).prefetch_related(
+            "items__equipment__product", Prefetch("quotes", queryset=Quote.objects.order_by("-revision"))
+        )
 
     @extend_schema(request=RequestInputSerializer, responses={201: RequestDetailSerializer})
     def post(self, request: HttpRequest) -> Response:
-        if not has_role(request.user, Role.CUSTOMER, Role.PARTNER):
-            raise PermissionDenied("Requests are opened by a customer or by its partner.")
+        action_require(request.user, "request_open")  # before validating: a 403, not a 400
         return idempotent(request, lambda: self._create(request))
 
     def _create(self, request: HttpRequest) -> Response:
@@ -211,7 +200,10 @@ class RequestListCreateApi(generics.ListAPIView):
             equipment=data["equipment"],
             preferred_inspection_date=data["preferred_inspection_date"],
         )
-        return Response(RequestDetailSerializer(request_detail(request.user, created.pk)).data, status=201)
+        return Response(
+            RequestDetailSerializer(selectors.request_detail(user=request.user, pk=created.pk)).data,
+            status=201,
+        )
 
 
 def idempotent(request: HttpRequest, produce) -> Response:  # type: ignore[no-untyped-def]
@@ -238,18 +230,10 @@ def idempotent(request: HttpRequest, produce) -> Response:  # type: ignore[no-un
         return response
 
 
-def request_detail(user, pk):  # type: ignore[no-untyped-def]
-    from django.shortcuts import get_object_or_404
-
-    return get_object_or_404(
-        request_queryset(user).prefetch_related("transitions__actor", "documents"), pk=pk
-    )
-
-
 class RequestDetailApi(APIView):
     @extend_schema(responses={200: RequestDetailSerializer})
     def get(self, request: HttpRequest, pk: int) -> Response:
-        return Response(RequestDetailSerializer(request_detail(request.user, pk)).data)
+        return Response(RequestDetailSerializer(selectors.request_detail(user=request.user, pk=pk)).data)
 
 
 class RequestCancelApi(APIView):
@@ -258,13 +242,11 @@ class RequestCancelApi(APIView):
 
     @extend_schema(request=RequestCancelInputSerializer, responses={200: RequestDetailSerializer})
     def post(self, request: HttpRequest, pk: int) -> Response:
-        target = request_detail(request.user, pk)
-        if not has_role(request.user, Role.CUSTOMER, Role.PARTNER):
-            raise PermissionDenied("A request is cancelled by its customer or partner; staff reject instead.")
+        target = selectors.request_get(user=request.user, pk=pk)
         serializer = self.RequestCancelInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.request_cancel(request=target, user=request.user, reason=serializer.validated_data["reason"])
-        return Response(RequestDetailSerializer(request_detail(request.user, pk)).data)
+        return Response(RequestDetailSerializer(selectors.request_detail(user=request.user, pk=pk)).data)
 
 
 class RequestRejectApi(APIView):
@@ -275,11 +257,11 @@ class RequestRejectApi(APIView):
 
     @extend_schema(request=RequestRejectInputSerializer, responses={200: RequestDetailSerializer})
     def post(self, request: HttpRequest, pk: int) -> Response:
-        target = request_detail(request.user, pk)
+        target = selectors.request_get(user=request.user, pk=pk)
         serializer = self.RequestRejectInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.request_reject(request=target, user=request.user, reason=serializer.validated_data["reason"])
-        return Response(RequestDetailSerializer(request_detail(request.user, pk)).data)
+        return Response(RequestDetailSerializer(selectors.request_detail(user=request.user, pk=pk)).data)
 
 
 class DocumentUploadApi(APIView):
@@ -291,9 +273,7 @@ class DocumentUploadApi(APIView):
 
     @extend_schema(request=DocumentUploadInputSerializer, responses={201: DocumentOutputSerializer})
     def post(self, request: HttpRequest, pk: int) -> Response:
-        target = request_detail(request.user, pk)
-        if has_role(request.user, Role.INSPECTOR):
-            raise PermissionDenied("Inspectors do not upload proofs.")
+        target = selectors.request_get(user=request.user, pk=pk)
         serializer = self.DocumentUploadInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -306,7 +286,7 @@ class DocumentUploadApi(APIView):
 class DocumentDownloadApi(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request: HttpRequest, pk: int, document_id: int) -> FileResponse:
-        target = request_detail(request.user, pk)
+        target = selectors.request_get(user=request.user, pk=pk)
         document = generics.get_object_or_404(target.documents.all(), pk=document_id)
         return FileResponse(
             document.file.open("rb"),
@@ -324,7 +304,7 @@ class DocumentVerifyApi(APIView):
 
     @extend_schema(request=DocumentVerifyInputSerializer, responses={200: DocumentOutputSerializer})
     def post(self, request: HttpRequest, pk: int, document_id: int) -> Response:
-        target = request_detail(request.user, pk)
+        target = selectors.request_get(user=request.user, pk=pk)
         document = generics.get_object_or_404(target.documents.all(), pk=document_id)
         serializer = self.DocumentVerifyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from accounts.permissions import action_require
 from config.errors import Conflict, DomainError
 from relicensing.business_days import earliest_inspection_date, is_business_day
 from relicensing.choices import (
@@ -33,6 +34,7 @@ def request_create(
 ) -> Request:
     """Open a request for one site: eligible chassis of this customer, one vendor, a date at
     least the vendor's lead time ahead, no chassis already in another open request."""
+    action_require(user, "request_open")
     registrations = _registrations_for(customer, equipment)
     vendor = registrations[0].equipment.vendor
     inspection_date_check(
@@ -145,12 +147,14 @@ def _next_number() -> str:
 
 def request_cancel(*, request: Request, user: User, reason: str = "") -> Request:
     """Customer or partner withdraw a request, before inspection results (the table says when)."""
+    action_require(user, "request_cancel")
     return request_transition(
         request=request, to=RequestStatus.CANCELLED, actor=user, reason=reason, notice="request_cancelled"
     )
 
 
 def request_reject(*, request: Request, user: User, reason: str) -> Request:
+    action_require(user, "request_reject")
     if not reason.strip():
         raise DomainError(
             "Say why the request is rejected; the customer will read it.", code="reason_required"
@@ -169,6 +173,7 @@ def request_reject(*, request: Request, user: User, reason: str) -> Request:
 
 def document_upload(*, request: Request, user: User, kind: DocumentKind, upload: Any) -> RequestDocument:
     """A proof, judged by its content (not its name or claimed type): PDF, PNG or JPEG, ≤ 10 MB."""
+    action_require(user, "document_upload")
     content_type = document_check(upload=upload)
     if not request.is_open:
         raise Conflict(
@@ -207,6 +212,7 @@ def document_check(*, upload: Any) -> str:
 
 
 def document_verify(*, document: RequestDocument, user: User, verified: bool) -> RequestDocument:
+    action_require(user, "document_verify")
     if document.kind != DocumentKind.PROOF_OF_LICENSE:
         raise DomainError("Only a proof of licence is verified.", code="not_a_licence_proof")
     document.verified, document.verified_by, document.verified_at = verified, user, timezone.now()

@@ -15,6 +15,7 @@ from django.shortcuts import resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.choices import Role
+from accounts.permissions import action_require
 
 View = Callable[..., HttpResponse]
 
@@ -59,8 +60,7 @@ def request_opener_page(view: View) -> View:
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.role not in (Role.CUSTOMER, Role.PARTNER):  # type: ignore[union-attr]
-            raise PermissionDenied
+        action_require(request.user, "request_open")
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -6,14 +6,13 @@ viewer's role checked (403), as the API does.
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.choices import Role
 from accounts.models import User
+from accounts.permissions import action_require
 from config.errors import DomainError
 from relicensing import selectors
 from relicensing.request_forms import CancelForm, DocumentUploadForm, RejectForm
@@ -31,8 +30,7 @@ def _first_error(form: CancelForm | RejectForm | DocumentUploadForm) -> str:
 def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     target = selectors.request_get(user=user, pk=pk)
-    if user.role not in (Role.CUSTOMER, Role.PARTNER):
-        raise PermissionDenied("A request is cancelled by its customer or partner; staff reject instead.")
+    action_require(user, "request_cancel")  # before asking to confirm
     form = CancelForm(request.POST)
     if not form.is_valid():
         messages.error(request, _first_error(form))
@@ -62,8 +60,7 @@ def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def request_reject(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     target = selectors.request_get(user=user, pk=pk)
-    if not user.is_programme_staff:
-        raise PermissionDenied("Only programme staff reject a request.")
+    action_require(user, "request_reject")  # before asking to confirm
     form = RejectForm(request.POST)
     if not form.is_valid():
         messages.error(request, _first_error(form))
@@ -126,8 +123,6 @@ def request_document_download(request: HttpRequest, pk: int, document_id: int) -
 def request_document_verify(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     target = selectors.request_get(user=user, pk=pk)
-    if not user.is_programme_staff:
-        raise PermissionDenied("Only programme staff verify a proof of licence.")
     document = get_object_or_404(target.documents.all(), pk=document_id)
     verified = request.POST.get("verified") == "yes"
     try:

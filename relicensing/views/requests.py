@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from accounts.choices import Role
 from accounts.models import User
+from accounts.permissions import action_allowed
 from contracts.choices import QuoteStatus
 from relicensing import selectors
 from relicensing.choices import RequestStatus
@@ -50,7 +51,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "filtered": any(request.GET.get(name) for name in filters.fields),
         "show_customer": user.role != Role.CUSTOMER,
-        "can_open": user.role in (Role.CUSTOMER, Role.PARTNER),
+        "can_open": action_allowed(user, "request_open"),
     }
     return render(request, "relicensing/requests/list.html", context)
 
@@ -65,7 +66,6 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def detail_context(*, user: User, target: Request) -> dict[str, Any]:
     quotes = list(target.quotes.select_related("issued_by", "accepted_by").prefetch_related("lines"))
     current = next((quote for quote in quotes if quote.is_current), None)
-    is_party = user.role in (Role.CUSTOMER, Role.PARTNER)
     return {
         "rq": target,
         "items": target.items.select_related("equipment__product", "registration"),
@@ -74,12 +74,17 @@ def detail_context(*, user: User, target: Request) -> dict[str, Any]:
         "current_quote": current,
         "quote_history": [quote for quote in quotes if quote is not current],
         "next_step": NEXT_STEPS[RequestStatus(target.status)],
-        "can_cancel": is_party and transition_allowed(target.status, RequestStatus.CANCELLED),
-        "can_reject": user.is_programme_staff and transition_allowed(target.status, RequestStatus.REJECTED),
-        "can_quote": (user.role == Role.PARTNER or user.is_programme_staff)
+        "can_cancel": action_allowed(user, "request_cancel")
+        and transition_allowed(target.status, RequestStatus.CANCELLED),
+        "can_reject": action_allowed(user, "request_reject")
+        and transition_allowed(target.status, RequestStatus.REJECTED),
+        "can_quote": action_allowed(user, "quote_issue")
         and target.status in (RequestStatus.SUBMITTED, RequestStatus.QUOTED),
-        "can_accept": is_party and current is not None and current.status == QuoteStatus.ISSUED,
-        "can_upload": target.is_open,
+        "can_accept": action_allowed(user, "quote_accept")
+        and current is not None
+        and current.status == QuoteStatus.ISSUED,
+        "can_upload": action_allowed(user, "document_upload") and target.is_open,
+        "can_verify": action_allowed(user, "document_verify"),
         "upload_form": DocumentUploadForm(),
         "cancel_form": CancelForm(),
         "reject_form": RejectForm(),

@@ -26,10 +26,6 @@ class StaffWritesSignedInReads(BasePermission):
         return request.method in SAFE_METHODS or request.user.is_programme_staff
 
 
-def has_role(user: object, *roles: Role) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and getattr(user, "role", "") in roles)
-
-
 # Who may do each programme action, by role; programme staff where `staff` says so. Services
 # enforce these (`action_require`), and pages and the API ask the same table to show buttons
 # or answer early, so a rule about roles is written once.

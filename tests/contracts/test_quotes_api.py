@@ -144,7 +144,12 @@ def test_customer_or_partner_accepts(api_as, everyone, acx2200, request_for, who
 
 def test_only_partner_or_staff_issue_quotes(api_as, customer, inspector, acx2200, request_for):
     request = request_for("ACX2200")
-    assert issue(api_as(customer), request["id"]).status_code == 403
+    refused = issue(api_as(customer), request["id"])
+    assert refused.status_code == 403
+    assert refused.json() == {
+        "detail": "Quotes are issued by the customer's partner or programme staff.",
+        "code": "permission_denied",
+    }
     assert issue(api_as(inspector), request["id"]).status_code == 404  # not assigned: not visible
 
 

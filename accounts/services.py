@@ -5,20 +5,21 @@ from rest_framework.authtoken.models import Token
 
 from accounts.choices import ROLE_ORGANIZATION_KIND, OrganizationKind, Role
 from accounts.models import Organization, Partnership, User
-from config.errors import DomainError
+from common.errors import DomainError, model_validate
+from notices.events import NoticeEvent
 from notices.services import notice_create
 
 
 def organization_create(*, name: str, kind: OrganizationKind) -> Organization:
     organization = Organization(name=name, kind=kind)
-    organization.full_clean()
+    model_validate(organization)
     organization.save()
     return organization
 
 
 def partnership_create(*, partner: Organization, customer: Organization) -> Partnership:
     partnership, _ = Partnership.objects.get_or_create(partner=partner, customer=customer)
-    partnership.full_clean()
+    model_validate(partnership)
     return partnership
 
 
@@ -50,7 +51,7 @@ def user_create(
         is_staff=role == Role.STAFF,
     )
     user.set_password(password)
-    user.full_clean()
+    model_validate(user)
     user.save()
     return user
 
@@ -61,7 +62,8 @@ def api_token_issue(*, user: User) -> Token:
     token, created = Token.objects.get_or_create(user=user)
     if created:
         notice_create(
-            event="api_token_issued",
+            event=NoticeEvent.API_TOKEN_ISSUED,
+            occurrence=f"api_token_issued:{user.pk}:{token.created.isoformat()}",
             target=user,
             recipients=[user],
             context={"username": user.username},

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from django.db import models
 from django.db.models import Q
 
+from accounts.choices import Role
+
 if TYPE_CHECKING:
     from accounts.models import User
 
@@ -29,6 +31,8 @@ QS = TypeVar("QS", bound=models.QuerySet[Any])
 
 
 def restrict(queryset: QS, user: "User", scope: Scope) -> QS:
+    """The rows of `queryset` the user may see. The reach is a `pk IN (subquery)`, so a scope that
+    runs through a reverse relation (several inspections of one request, say) never repeats a row."""
     if not user.is_authenticated or not user.is_active:
         return queryset.none()
     if user.is_programme_staff:
@@ -38,19 +42,25 @@ def restrict(queryset: QS, user: "User", scope: Scope) -> QS:
         reach |= Q(**{scope.user: user.pk})
     if scope.organization and user.organization_id:
         reach |= _organization_reach(scope.organization, user)
-    if scope.inspector and user.role == "inspector":
+    if scope.inspector and user.role == Role.INSPECTOR:
         reach |= Q(**{scope.inspector: user.pk})
-    return queryset.filter(reach)
+    return queryset.filter(pk__in=queryset.model._base_manager.filter(reach).values("pk"))
 
 
 def _organization_reach(lookup: str, user: "User") -> Q:
     from accounts.models import Partnership
 
     reach = Q(**{lookup: user.organization_id})
-    if user.role == "partner":
+    if user.role == Role.PARTNER:
         served = Partnership.objects.filter(partner_id=user.organization_id).values("customer_id")
         reach |= Q(**{f"{lookup}__in": served})
     return reach
+
+
+def scope_of(model: type[models.Model]) -> Scope:
+    """The Scope a model's default queryset declares (an empty one when it declares none)."""
+    queryset_class = getattr(model._default_manager, "_queryset_class", None)
+    return getattr(queryset_class, "scope", Scope())
 
 
 class VisibleQuerySet(models.QuerySet):

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import StaffWritesSignedInReads
+from common.idempotency import idempotent
 from contracts import selectors
 from contracts.choices import SkuKind
 from contracts.filters import SkuFilter
@@ -77,10 +78,11 @@ class SkuListCreateApi(generics.ListCreateAPIView):
     queryset = selectors.sku_list()
 
     @extend_schema(request=SkuInputSerializer, responses={201: SkuOutputSerializer})
+    @idempotent
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
         serializer = SkuInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        sku = services.sku_create(**serializer.validated_data)
+        sku = services.sku_create(user=request.user, **serializer.validated_data)
         return Response(SkuOutputSerializer(sku).data, status=status.HTTP_201_CREATED)
 
 
@@ -131,6 +133,7 @@ class QuoteIssueApi(APIView):
         )
 
     @extend_schema(request=QuoteIssueInputSerializer, responses={201: QuoteOutputSerializer})
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         target = request_selectors.request_get(user=request.user, pk=pk)
         serializer = self.QuoteIssueInputSerializer(data=request.data)
@@ -152,6 +155,7 @@ class QuoteDetailApi(APIView):
 
 class QuoteAcceptApi(APIView):
     @extend_schema(request=None, responses={200: QuoteOutputSerializer})
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         quote = selectors.quote_get(user=request.user, pk=pk)
         quotes.quote_accept(quote=quote, user=request.user)

@@ -1,6 +1,9 @@
-"""Choices for the price book."""
+"""Choices for the price book and quotes, with the quote's workflow."""
 
 from django.db import models
+
+from common.workflow import Workflow
+from relicensing.choices import RequestStatus
 
 
 class SkuKind(models.TextChoices):
@@ -20,6 +23,27 @@ class QuoteStatus(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"
     SUPERSEDED = "superseded", "Superseded by a newer quote"
     EXPIRED = "expired", "Expired"
+    WITHDRAWN = "withdrawn", "Withdrawn with its request"
+
+
+# An issued quote is accepted, superseded by the next revision, expires, or is withdrawn when its
+# request is cancelled or rejected. An accepted quote stays accepted: it records what was agreed.
+# The request's people hear of each through the request's own notices (quote issued, accepted,
+# expired, request cancelled or rejected), so the quote's moves send none of their own.
+_Q = QuoteStatus
+QUOTE_WORKFLOW = Workflow(
+    statuses=QuoteStatus,
+    initial=QuoteStatus.ISSUED,
+    moves={
+        _Q.ISSUED: frozenset({_Q.ACCEPTED, _Q.SUPERSEDED, _Q.EXPIRED, _Q.WITHDRAWN}),
+        _Q.ACCEPTED: frozenset(),
+        _Q.SUPERSEDED: frozenset(),
+        _Q.EXPIRED: frozenset(),
+        _Q.WITHDRAWN: frozenset(),
+    },
+    parent="request",
+    follows_parent={RequestStatus.CANCELLED: _Q.WITHDRAWN, RequestStatus.REJECTED: _Q.WITHDRAWN},
+)
 
 
 # Add-ons and subscriptions are bought new at list price, on top of the per-chassis fees.

@@ -7,7 +7,8 @@ from django.conf import settings
 from django.db import models
 
 from accounts.visibility import Scope, VisibleQuerySet
-from contracts.choices import PER_CHASSIS_KINDS, QuoteStatus, SkuKind
+from common.workflow import WorkflowModel, WorkflowQuerySet
+from contracts.choices import PER_CHASSIS_KINDS, QUOTE_WORKFLOW, QuoteStatus, SkuKind
 
 
 class Sku(models.Model):
@@ -112,17 +113,21 @@ class ContractLine(models.Model):
         return f"{self.contract} / {self.equipment}"
 
 
-class QuoteQuerySet(VisibleQuerySet):
+class QuoteQuerySet(WorkflowQuerySet, VisibleQuerySet):
     scope = Scope(organization="request__customer")
 
 
-class Quote(models.Model):
+class Quote(WorkflowModel):
     """A priced offer for a request, from the price book only; a new one supersedes the last."""
+
+    workflow = QUOTE_WORKFLOW
 
     request = models.ForeignKey("relicensing.Request", on_delete=models.CASCADE, related_name="quotes")
     number = models.CharField(max_length=32, unique=True)
     revision = models.PositiveSmallIntegerField()
-    status = models.CharField(max_length=16, choices=QuoteStatus.choices, default=QuoteStatus.ISSUED)
+    status = models.CharField(
+        max_length=16, choices=QuoteStatus.choices, default=QuoteStatus.ISSUED, editable=False
+    )
     currency = models.CharField(max_length=3)
     total = models.DecimalField(max_digits=14, decimal_places=2)
     valid_until = models.DateField()

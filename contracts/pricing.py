@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from config.errors import DomainError
+from common.errors import DomainError, InvalidInput
 from contracts.choices import ADDON_KINDS, PER_CHASSIS_KINDS, SkuKind
 from contracts.models import Sku
 from relicensing.models import Product
@@ -95,8 +95,6 @@ def _addon_lines(
 ) -> list[tuple["RequestItem", PriceLine]]:
     """Add-on and subscription SKUs at list price, each for a chassis in the request that the
     SKU applies to. Errors name the field and the problem, row by row."""
-    from django.core.exceptions import ValidationError
-
     by_registration = {item.registration_id: item for item in items}
     codes = {str(a.get("sku", "")).upper() for a in addons}
     skus = {s.code: s for s in Sku.objects.filter(code__in=codes).prefetch_related("products")}
@@ -122,7 +120,7 @@ def _addon_lines(
         else:
             lines.append((item, line_from_sku(sku, quantity=quantity)))
     if errors:
-        raise ValidationError({"addons": errors})
+        raise InvalidInput({"addons": errors})
     return lines
 
 

@@ -9,9 +9,11 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from contracts.choices import PER_CHASSIS_KINDS
+from accounts.permissions import action_allowed
+from contracts.choices import PER_CHASSIS_KINDS, QuoteStatus
 from contracts.models import Quote, Sku
 from contracts.pricing import lines_total, request_lines
+from relicensing.choices import REQUEST_WORKFLOW, RequestStatus
 from relicensing.models import Product, Request, RequestItem
 
 
@@ -42,6 +44,16 @@ def quote_get(*, user: User, pk: int) -> Quote:
         )
     except (Quote.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+def quote_may_be_accepted(*, user: User, quote: Quote) -> bool:
+    """The person may accept this quote now: it is the issued one, its request waits for an
+    acceptance, and the person is the customer or its partner. Pages show Accept only then."""
+    return (
+        quote.status == QuoteStatus.ISSUED
+        and REQUEST_WORKFLOW.allows(quote.request.status, RequestStatus.QUOTE_ACCEPTED)
+        and action_allowed(user, "quote_accept", quote)
+    )
 
 
 def quote_items(*, request: Request) -> QuerySet[RequestItem]:

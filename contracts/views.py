@@ -8,7 +8,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,21 +16,20 @@ from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
 from accounts.models import User
-from accounts.permissions import action_allowed, action_require
-from config.errors import DomainError
+from accounts.permissions import action_require
+from common.errors import DomainError, InvalidInput
 from contracts import selectors
 from contracts.choices import QuoteStatus
 from contracts.forms import AddonForm, addons_signature
 from contracts.models import Quote
 from contracts.pdf import quote_pdf
+from contracts.selectors import quote_may_be_accepted
 from contracts.services import quotes as services
-from relicensing.choices import RequestStatus
 from relicensing.models import Request
 from relicensing.selectors import request_get
+from relicensing.services.lifecycle import request_may_be_quoted
 from relicensing.views.access import installed_base_page
 from relicensing.views.confirm import confirm_page
-
-QUOTABLE = (RequestStatus.SUBMITTED, RequestStatus.QUOTED)
 
 
 def _money(quote: Quote) -> str:
@@ -46,8 +44,8 @@ def _day(day: dt.date) -> str:
 def quote_builder(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     target = request_get(user=user, pk=pk)
-    action_require(user, "quote_issue")
-    if target.status not in QUOTABLE:
+    action_require(user, "quote_issue", target)
+    if not request_may_be_quoted(target):
         messages.error(
             request,
             f"Request {target.number} is {target.get_status_display().lower()}; quotes are issued while "
@@ -72,8 +70,8 @@ def quote_builder(request: HttpRequest, pk: int) -> HttpResponse:
 def _issue(request: HttpRequest, target: Request, form: AddonForm, addons: list) -> HttpResponse | None:
     try:
         quote = services.quote_issue(request=target, user=request.user, addons=addons)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        form.add_error(None, exc.messages)
+    except InvalidInput as exc:
+        form.add_error(None, list(exc.fields.get("addons", [exc.detail])))
     except DomainError as exc:
         form.add_error(None, exc.detail)
     else:
@@ -104,7 +102,7 @@ def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "quote": quote,
         "rq": quote.request,
-        "can_accept": action_allowed(user, "quote_accept") and quote.status == QuoteStatus.ISSUED,
+        "can_accept": quote_may_be_accepted(user=user, quote=quote),
     }
     return render(request, "contracts/quote_detail.html", context)
 
@@ -122,7 +120,7 @@ def quote_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
 def quote_accept(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     quote = selectors.quote_get(user=user, pk=pk)
-    action_require(user, "quote_accept")  # before asking to confirm
+    action_require(user, "quote_accept", quote)  # before asking to confirm
     request_url = reverse("request-detail", args=[quote.request_id])
     if not request.POST.get("confirmed"):
         return confirm_page(

@@ -4,11 +4,11 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from notices.models import Notice
+from notices.selectors import unread_count
 
 
 def unread_notices(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notice_count": Notice.objects.filter(recipient=user, read_at__isnull=True).count()}
+    return {"unread_notice_count": unread_count(user=user)}

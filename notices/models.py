@@ -1,4 +1,6 @@
-"""The outbox: one row per notice to one person about one event on one object."""
+"""The outbox: one row per notice to one person about one occurrence of an event."""
+
+import logging
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -7,23 +9,27 @@ from django.db import models
 from django.template import Context, engines
 from django.template.loader import get_template
 
-from accounts.visibility import Scope, VisibleQuerySet
+from notices.events import NoticeEvent
+
+logger = logging.getLogger(__name__)
 
 
-class NoticeQuerySet(VisibleQuerySet):
-    scope = Scope(user="recipient")
-
-    def unsent(self) -> "NoticeQuerySet":
-        return self.filter(sent_at__isnull=True).exclude(to_email="")
+class NoticeQuerySet(models.QuerySet):
+    def pending(self) -> "NoticeQuerySet":
+        """Still to be emailed: not sent, not given up on, with an address to send to."""
+        return self.filter(sent_at__isnull=True, failed_at__isnull=True).exclude(to_email="")
 
 
 class Notice(models.Model):
     """Written in the same transaction as the change it reports; a worker emails it.
 
-    (event, target, recipient) is unique, so no change can notify the same person twice.
+    (occurrence, recipient) is unique: `occurrence` names the one thing that happened (the
+    transition row, the quote revision, the reminder tier), so a retried change notifies nobody
+    twice while a second real occurrence on the same object still does.
     """
 
-    event = models.CharField(max_length=64)
+    event = models.CharField(max_length=64, choices=NoticeEvent.choices)
+    occurrence = models.CharField(max_length=120)
     target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     target_id = models.PositiveBigIntegerField()
     target = GenericForeignKey("target_type", "target_id")
@@ -35,6 +41,12 @@ class Notice(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the resend sweep tries again, if it is still unsent."
+    )
+    failed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Given up on: it cannot be rendered, was refused, or kept failing."
+    )
     last_error = models.TextField(blank=True)
 
     objects = NoticeQuerySet.as_manager()
@@ -42,15 +54,13 @@ class Notice(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["event", "target_type", "target_id", "recipient"], name="notice_once"
-            )
+            models.UniqueConstraint(fields=["occurrence", "recipient"], name="notice_once_per_occurrence"),
         ]
         indexes = [
             models.Index(
-                fields=["created_at"],
-                condition=models.Q(sent_at__isnull=True),
-                name="notice_unsent",
+                fields=["next_attempt_at"],
+                condition=models.Q(sent_at__isnull=True, failed_at__isnull=True),
+                name="notice_due",
             ),
             models.Index(fields=["recipient", "-created_at"], name="notice_inbox"),
         ]
@@ -72,4 +82,10 @@ class Notice(models.Model):
 
     @property
     def subject(self) -> str:
-        return " ".join(self.render("subject.txt").split())
+        """The subject line; a notice that cannot be rendered shows its event's name instead, so a
+        page listing notices never fails because of one bad notice."""
+        try:
+            return " ".join(self.render("subject.txt").split())
+        except Exception:
+            logger.exception("Notice %s cannot be rendered", self.pk)
+            return self.get_event_display()

@@ -1,57 +1,73 @@
-"""Writing notices into the outbox and delivering them by email."""
+"""Writing notices into the outbox and delivering them by email.
 
+Delivery is at least once, effect once: the row lock and `sent_at` make two runs of the same task
+send one email. A notice that cannot be rendered, or that the mail server refuses for good (a 5xx
+answer), is marked failed with its reason and never tried again; a transient failure (the server
+unreachable, a 4xx answer) is tried again after a growing delay, and given up after MAX_ATTEMPTS.
+"""
+
+import datetime as dt
 import logging
 import smtplib
 from collections.abc import Iterable
-from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
 from django.utils import timezone
 
-from accounts.models import User
+from notices.events import PARTS, NoticeEvent
 from notices.models import Notice
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 10
+MAX_ATTEMPTS = 8
+FIRST_RETRY = dt.timedelta(minutes=1)  # then 2, 4, 8 ... minutes
+LONGEST_RETRY = dt.timedelta(hours=2)
+# A notice is handed to the worker at commit; the sweep picks it up after this if that failed.
+SWEEP_GRACE = dt.timedelta(seconds=30)
 
 
 def notice_create(
     *,
-    event: str,
+    event: NoticeEvent,
+    occurrence: str,
     target: models.Model,
-    recipients: Iterable[User],
+    recipients: Iterable[AbstractBaseUser],
     context: dict[str, Any] | None = None,
     link: str = "",
 ) -> list[int]:
     """Write one notice per recipient, in the caller's transaction; send them after commit.
 
-    A recipient who already has this notice for this object gets no second one.
+    `occurrence` names what happened, once (e.g. "transition:42"): writing the same occurrence
+    again for the same person adds nothing.
     """
+    event = NoticeEvent(event)
     target_type = ContentType.objects.get_for_model(target)
-    recipients = {user.pk: user for user in recipients}.values()
+    people = list({user.pk: user for user in recipients}.values())
+    due = timezone.now() + SWEEP_GRACE
     Notice.objects.bulk_create(
         [
             Notice(
                 event=event,
+                occurrence=occurrence,
                 target_type=target_type,
                 target_id=target.pk,
                 recipient=user,
-                to_email=user.email,
+                to_email=getattr(user, "email", ""),
                 context=context or {},
                 link=link,
+                next_attempt_at=due,
             )
-            for user in recipients
+            for user in people
         ],
         ignore_conflicts=True,
     )
     ids = list(
-        Notice.objects.unsent()
-        .filter(event=event, target_type=target_type, target_id=target.pk)
-        .filter(recipient__in=[user.pk for user in recipients])
+        Notice.objects.pending()
+        .filter(occurrence=occurrence, recipient__in=[user.pk for user in people])
         .values_list("pk", flat=True)
     )
     transaction.on_commit(lambda: notices_dispatch(ids))
@@ -60,7 +76,7 @@ def notice_create(
 
 def notices_dispatch(notice_ids: Iterable[int]) -> None:
     """Hand notices to the worker. If the broker is down the rows wait in the outbox and the
-    periodic sweep (`notices_resend_unsent`) sends them once it is back."""
+    periodic sweep (`notices_resend_due`) sends them once it is back."""
     from notices.tasks import notice_send
 
     for notice_id in notice_ids:
@@ -72,49 +88,85 @@ def notices_dispatch(notice_ids: Iterable[int]) -> None:
 
 
 def notice_deliver(*, notice_id: int) -> bool:
-    """Email one notice unless it was already sent; True when this call sent it.
-
-    The row lock (skipping a row another worker holds) makes two runs of the same task send
-    one email.
-    """
+    """Email one notice unless it was already sent or given up on; True when this call sent it."""
     with transaction.atomic():
         notice = (
             Notice.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk=notice_id, sent_at__isnull=True)
-            .exclude(to_email="")
+            .pending()
+            .filter(pk=notice_id)
             .first()
         )
         if notice is None:
             return False
-        message = EmailMultiAlternatives(
-            subject=notice.subject, body=notice.render("body.txt"), to=[notice.to_email]
-        )
-        message.attach_alternative(notice.render("body.html"), "text/html")
+        try:
+            parts = [notice.render(part) for part in PARTS]
+        except Exception as exc:  # a template error is the same on every try: never retry it
+            _give_up(notice, f"Cannot be rendered: {type(exc).__name__}: {exc}")
+            return False
+        message = _message(notice, *parts)
         notice.attempts += 1
         try:
             message.send()
-        except (smtplib.SMTPException, OSError) as exc:
-            notice.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            notice.save(update_fields=["attempts", "last_error"])
-            logger.warning("Notice %s not sent: %s", notice_id, notice.last_error)
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            if _refused_for_good(exc):
+                _give_up(notice, f"Refused by the mail server: {error}")
+            else:
+                _retry_later(notice, error)
             return False
-        notice.sent_at = timezone.now()
-        notice.last_error = ""
-        notice.save(update_fields=["attempts", "last_error", "sent_at"])
+        notice.sent_at, notice.next_attempt_at, notice.last_error = timezone.now(), None, ""
+        notice.save(update_fields=["attempts", "sent_at", "next_attempt_at", "last_error"])
         return True
 
 
-def notices_due_for_resend(*, older_than_seconds: int = 30, limit: int = 500) -> list[int]:
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+def _message(notice: Notice, subject: str, text: str, html: str) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(subject=" ".join(subject.split()), body=text, to=[notice.to_email])
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _refused_for_good(exc: Exception) -> bool:
+    """A 5xx answer, or a message that cannot be built, will fail the same way every time."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return False  # the account's problem, not this notice's: fixed, the retry goes through
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 500 <= exc.smtp_code < 600
+    if isinstance(exc, (smtplib.SMTPException, OSError)):
+        return False  # disconnected, refused connection, timeout: the server may be back soon
+    return isinstance(exc, (ValueError, UnicodeError))
+
+
+def _give_up(notice: Notice, reason: str) -> None:
+    notice.failed_at, notice.next_attempt_at, notice.last_error = timezone.now(), None, reason[:2000]
+    notice.save(update_fields=["attempts", "failed_at", "next_attempt_at", "last_error"])
+    logger.error("Notice %s failed for good: %s", notice.pk, reason)
+
+
+def _retry_later(notice: Notice, error: str) -> None:
+    if notice.attempts >= MAX_ATTEMPTS:
+        _give_up(notice, f"Gave up after {notice.attempts} attempts; the last: {error}")
+        return
+    delay = min(FIRST_RETRY * 2 ** (notice.attempts - 1), LONGEST_RETRY)
+    notice.next_attempt_at, notice.last_error = timezone.now() + delay, error
+    notice.save(update_fields=["attempts", "next_attempt_at", "last_error"])
+    logger.warning(
+        "Notice %s not sent (attempt %s), next try in %s: %s", notice.pk, notice.attempts, delay, error
+    )
+
+
+def notices_due(*, limit: int = 500) -> list[int]:
+    """Pending notices whose time to (re)try has come, oldest first."""
     return list(
-        Notice.objects.unsent()
-        .filter(created_at__lt=cutoff, attempts__lt=MAX_ATTEMPTS)
-        .order_by("created_at")
+        Notice.objects.pending()
+        .filter(next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
 
 
-def notices_mark_read(*, user: User, notice_ids: Iterable[int]) -> int:
+def notices_mark_read(*, user: AbstractBaseUser, notice_ids: Iterable[int]) -> int:
     return Notice.objects.filter(recipient=user, pk__in=list(notice_ids), read_at__isnull=True).update(
         read_at=timezone.now()
     )

@@ -10,9 +10,9 @@ def notice_send(notice_id: int) -> bool:
     return services.notice_deliver(notice_id=notice_id)
 
 
-@shared_task(name="notices.tasks.notices_resend_unsent")
-def notices_resend_unsent() -> int:
-    """Beat sweep: re-enqueue notices that missed the broker or failed to send."""
-    due = services.notices_due_for_resend()
+@shared_task(name="notices.tasks.notices_resend_due")
+def notices_resend_due() -> int:
+    """Beat sweep: hand the worker the notices that missed the broker or whose retry is due."""
+    due = services.notices_due()
     services.notices_dispatch(due)
     return len(due)

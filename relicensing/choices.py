@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from common.workflow import ANY, Workflow
+
 
 class ProductCategory(models.TextChoices):
     ROUTER = "router", "Router"
@@ -89,6 +91,19 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+# A worker claims a queued job; a job whose worker died goes back to the queue (the sweep).
+IMPORT_WORKFLOW = Workflow(
+    statuses=ImportStatus,
+    initial=ImportStatus.QUEUED,
+    moves={
+        ImportStatus.QUEUED: frozenset({ImportStatus.RUNNING}),
+        ImportStatus.RUNNING: frozenset({ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.QUEUED}),
+        ImportStatus.DONE: frozenset(),
+        ImportStatus.FAILED: frozenset(),
+    },
+)
+
+
 class RequestStatus(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
     QUOTED = "quoted", "Quoted"
@@ -119,10 +134,23 @@ REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {
     _S.CANCELLED: frozenset(),
     _S.REJECTED: frozenset(),
 }
-CLOSED_STATUSES = frozenset(status for status, onward in REQUEST_TRANSITIONS.items() if not onward)
-OPEN_STATUSES = frozenset(RequestStatus.values) - CLOSED_STATUSES
-# Customers and partners may cancel only before inspection results exist.
-CANCELLABLE_STATUSES = frozenset(s for s, onward in REQUEST_TRANSITIONS.items() if _S.CANCELLED in onward)
+REQUEST_WORKFLOW = Workflow(
+    statuses=RequestStatus,
+    initial=RequestStatus.SUBMITTED,
+    moves=REQUEST_TRANSITIONS,
+    # The notice each move sends to the request's people (relicensing.services.lifecycle).
+    notices={
+        ("", _S.SUBMITTED): "request_submitted",
+        (ANY, _S.QUOTED): "quote_issued",
+        (_S.QUOTED, _S.QUOTE_ACCEPTED): "quote_accepted",
+        (_S.QUOTED, _S.SUBMITTED): "quote_expired",
+        (ANY, _S.CANCELLED): "request_cancelled",
+        (ANY, _S.REJECTED): "request_rejected",
+    },
+    notify="relicensing.services.lifecycle.request_notify",
+)
+CLOSED_STATUSES = REQUEST_WORKFLOW.closed
+OPEN_STATUSES = REQUEST_WORKFLOW.open
 
 
 class ItemOutcome(models.TextChoices):

@@ -12,7 +12,7 @@ from django_countries import countries
 
 from accounts.choices import Role
 from accounts.models import User
-from config.errors import DomainError
+from common.errors import DomainError
 from relicensing.choices import DocumentKind, RequestStatus
 from relicensing.forms import customers_for
 from relicensing.models import Registration, Request

@@ -10,7 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.choices import OrganizationKind
+from accounts.choices import OrganizationKind, Role
 from accounts.models import Organization, User
 from contracts.models import ContractLine
 from relicensing.choices import OPEN_STATUSES, RegistrationStatus, RequestStatus
@@ -54,7 +54,7 @@ def registration_get(*, user: User, pk: int) -> Registration:
 def customer_for(*, user: User, customer_id: Any) -> Organization:
     """The customer organisation a write is for: the caller's own, or (partner, staff) one
     they may act for. Anything else is a 404, never a hint that it exists."""
-    if user.role == "customer":
+    if user.role == Role.CUSTOMER:
         assert user.organization is not None
         return user.organization
     customers = Organization.objects.visible_to(user).filter(kind=OrganizationKind.CUSTOMER)

@@ -3,8 +3,7 @@
 import re
 from functools import lru_cache
 
-from django.core.exceptions import ValidationError
-
+from common.errors import InvalidInput
 from relicensing.models import Vendor
 
 
@@ -25,11 +24,13 @@ def serial_matches(vendor: Vendor, serial: str) -> bool:
 def serial_clean(vendor: Vendor, raw: str) -> str:
     serial = serial_normalise(raw)
     if not serial:
-        raise ValidationError({"serial_number": "Enter the serial number."})
+        raise InvalidInput({"serial_number": ["Enter the serial number."]})
     if not serial_matches(vendor, serial):
-        raise ValidationError(
+        raise InvalidInput(
             {
-                "serial_number": f"{serial} is not a {vendor.name} serial number (expected pattern {vendor.serial_pattern})."
+                "serial_number": [
+                    f"{serial} is not a {vendor.name} serial number (expected pattern {vendor.serial_pattern})."
+                ]
             }
         )
     return serial

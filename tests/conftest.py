@@ -158,8 +158,19 @@ def api_as(api):
 
 # --- email --------------------------------------------------------------------
 class _Sink:
+    """Accepts everything, except recipients whose address starts with "refused" (a permanent
+    550 answer) or "busy" (a temporary 451), as real mail servers answer."""
+
     def __init__(self) -> None:
         self.messages: list[Message] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("refused"):
+            return "550 5.1.1 No such mailbox"
+        if address.startswith("busy"):
+            return "451 4.3.0 Mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.content))

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_countries",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "common",
     "accounts",
     "relicensing",
     "inspections",
@@ -111,10 +112,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "common.api.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
     "DATE_FORMAT": "iso-8601",
@@ -159,9 +160,19 @@ CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# A 100,000-row import must never delay a notice: imports have their own queue and worker.
+CELERY_TASK_ROUTES = {"relicensing.tasks.import_job_run": {"queue": "imports"}}
 CELERY_BEAT_SCHEDULE = {
-    "notices-resend-unsent": {
-        "task": "notices.tasks.notices_resend_unsent",
+    "notices-resend-due": {
+        "task": "notices.tasks.notices_resend_due",
+        "schedule": 60.0,
+    },
+    "idempotency-keys-forget": {
+        "task": "common.tasks.idempotency_keys_forget",
+        "schedule": 60 * 60.0,
+    },
+    "import-jobs-resume": {
+        "task": "relicensing.tasks.import_jobs_resume",
         "schedule": 60.0,
     },
     "quotes-expire": {

@@ -5,7 +5,9 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from config.errors import Conflict, DomainError
+from accounts.models import User
+from accounts.permissions import action_require
+from common.errors import Conflict, DomainError, model_validate
 from contracts.choices import PER_CHASSIS_KINDS, SkuKind
 from contracts.models import Sku, SkuProduct
 from relicensing.models import Product, Vendor
@@ -14,6 +16,7 @@ from relicensing.models import Product, Vendor
 @transaction.atomic
 def sku_create(
     *,
+    user: User,
     code: str,
     kind: SkuKind,
     description: str,
@@ -25,6 +28,7 @@ def sku_create(
 ) -> Sku:
     """A price-book entry. Per-chassis fees (inspection, support year, OS licence) must name
     the products they price, and a product has only one SKU of each such kind."""
+    action_require(user, "price_book_write")
     code = code.strip().upper()
     foreign = [p.model for p in products if p.vendor_id != vendor.pk]
     if foreign:
@@ -48,7 +52,7 @@ def sku_create(
         currency=currency.upper(),
         non_refundable=non_refundable,
     )
-    sku.full_clean(validate_unique=False)
+    model_validate(sku, validate_unique=False)
     sku.save()
     _sku_products_add(sku=sku, products=products)
     return sku

@@ -1,5 +1,9 @@
 """Quotes: issued from the price book by the customer's partner or staff, accepted by the
-customer or its partner, expired by a periodic sweep. Fees come from `contracts.pricing` only."""
+customer or its partner, expired by a periodic sweep. Fees come from `contracts.pricing` only.
+
+Every service here locks the request before its quotes (the lock order of common.workflow), and
+moves statuses through the workflow engine: the quote's own (QUOTE_WORKFLOW) and the request's.
+"""
 
 import datetime as dt
 from collections.abc import Sequence
@@ -11,22 +15,23 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import action_require
-from config.errors import Conflict
+from common.errors import Conflict
+from common.workflow import transition, transition_start
 from contracts.choices import QuoteStatus
 from contracts.models import Quote, QuoteLine
 from contracts.pricing import PriceLine, lines_total, request_lines
 from relicensing.choices import RequestStatus
-from relicensing.models import Request, RequestItem, Transition
-from relicensing.services.lifecycle import request_notify, request_transition, transition_allowed
+from relicensing.models import Request, RequestItem
+from relicensing.services.lifecycle import request_lock, request_may_be_quoted, request_transition
 
 
 @transaction.atomic
 def quote_issue(*, request: Request, user: User, addons: Sequence[dict[str, Any]] = ()) -> Quote:
     """Price every chassis (inspection, a year of support, the OS licence) plus the add-ons
     asked for, supersede the current quote, and move the request to `quoted`."""
-    action_require(user, "quote_issue")
-    request = Request.objects.select_for_update().select_related("vendor").get(pk=request.pk)
-    if request.status not in (RequestStatus.SUBMITTED, RequestStatus.QUOTED):
+    action_require(user, "quote_issue", request)
+    request = request_lock(request.pk)
+    if not request_may_be_quoted(request):
         raise Conflict(
             f"Request {request.number} is {request.get_status_display().lower()}; quotes are issued "
             "while it is submitted or quoted.",
@@ -38,29 +43,28 @@ def quote_issue(*, request: Request, user: User, addons: Sequence[dict[str, Any]
     )
     priced = request_lines(items, addons)
     lines = [line for _, line in priced]
-    previous = request.quotes.filter(status=QuoteStatus.ISSUED)
-    previous_numbers = list(previous.values_list("number", flat=True))
-    previous.update(status=QuoteStatus.SUPERSEDED)
     revision = (request.quotes.aggregate(n=Max("revision"))["n"] or 0) + 1
+    number = f"Q-{request.number.removeprefix('RQ-')}-{revision}"
+    previous = list(request.quotes.filter(status=QuoteStatus.ISSUED).order_by("pk"))
+    for old in previous:
+        transition(old, to=QuoteStatus.SUPERSEDED, actor=user, reason=f"Superseded by {number}.")
     quote = Quote.objects.create(
         request=request,
-        number=f"Q-{request.number.removeprefix('RQ-')}-{revision}",
+        number=number,
         revision=revision,
         currency=lines[0].currency,
         total=lines_total(lines),
         valid_until=timezone.localdate() + dt.timedelta(days=request.vendor.quote_valid_days),
         issued_by=user,
     )
+    transition_start(quote, actor=user)
     _quote_lines_create(quote, priced)
-    reason = f"Quote {quote.number} issued" + (
-        f", superseding {', '.join(previous_numbers)}" if previous_numbers else ""
-    )
+    superseding = f", superseding {', '.join(q.number for q in previous)}" if previous else ""
     request_transition(
         request=request,
         to=RequestStatus.QUOTED,
         actor=user,
-        reason=reason + ".",
-        notice="quote_issued",
+        reason=f"Quote {quote.number} issued{superseding}.",
         notice_context=_quote_context(quote),
         notice_target=quote,
     )
@@ -90,8 +94,9 @@ def _quote_lines_create(quote: Quote, priced: list[tuple[RequestItem, PriceLine]
 
 @transaction.atomic
 def quote_accept(*, quote: Quote, user: User) -> Quote:
-    action_require(user, "quote_accept")
-    quote = Quote.objects.select_for_update().select_related("request").get(pk=quote.pk)
+    action_require(user, "quote_accept", quote)
+    request = request_lock(quote.request_id)  # the request first, then the quote
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
     if quote.status == QuoteStatus.ISSUED and quote.valid_until < timezone.localdate():
         raise Conflict(
             f"Quote {quote.number} expired on {quote.valid_until:%Y-%m-%d}; ask your partner for a new one.",
@@ -104,51 +109,55 @@ def quote_accept(*, quote: Quote, user: User) -> Quote:
             code="invalid_transition",
             status=quote.status,
         )
-    quote.status, quote.accepted_by, quote.accepted_at = QuoteStatus.ACCEPTED, user, timezone.now()
-    quote.save(update_fields=["status", "accepted_by", "accepted_at"])
+    Quote.objects.filter(pk=quote.pk).update(accepted_by=user, accepted_at=timezone.now())
+    transition(quote, to=QuoteStatus.ACCEPTED, actor=user)
     request_transition(
-        request=quote.request,
+        request=request,
         to=RequestStatus.QUOTE_ACCEPTED,
         actor=user,
         reason=f"Quote {quote.number} accepted.",
-        notice="quote_accepted",
         notice_context=_quote_context(quote),
         notice_target=quote,
     )
+    quote.refresh_from_db()
     return quote
 
 
 def quotes_expire(*, today: dt.date | None = None) -> int:
     """Sweep: issued quotes past their date expire and their request goes back to submitted.
 
-    One guarded UPDATE claims the quotes, and the request moves by compare-and-set on its old
-    status, so overlapping runs (or a run twice) expire each quote and move each request once.
+    Each quote in its own transaction (a failure keeps those before it), the request locked
+    before the quote, and both moves compare-and-set on the old status: overlapping runs, or a
+    run racing an acceptance, move each quote and each request once.
     """
     today = today or timezone.localdate()
-    with transaction.atomic():
-        expired = list(
-            Quote.objects.filter(status=QuoteStatus.ISSUED, valid_until__lt=today)
-            .select_for_update(skip_locked=True)
-            .select_related("request")
-        )
-        Quote.objects.filter(pk__in=[q.pk for q in expired]).update(status=QuoteStatus.EXPIRED)
-        assert transition_allowed(RequestStatus.QUOTED, RequestStatus.SUBMITTED)
-        for quote in expired:
-            moved = Request.objects.filter(pk=quote.request_id, status=RequestStatus.QUOTED).update(
-                status=RequestStatus.SUBMITTED, updated_at=timezone.now()
+    due = Quote.objects.filter(status=QuoteStatus.ISSUED, valid_until__lt=today).values_list(
+        "pk", "request_id"
+    )
+    expired = 0
+    for quote_id, request_id in list(due):
+        with transaction.atomic():
+            request = request_lock(request_id)
+            quote = Quote.objects.select_for_update().get(pk=quote_id)
+            if quote.valid_until >= today:
+                continue
+            reason = f"Quote {quote.number} expired on {quote.valid_until:%Y-%m-%d}."
+            if (
+                transition(quote, to=QuoteStatus.EXPIRED, expected_from=QuoteStatus.ISSUED, reason=reason)
+                is None
+            ):
+                continue  # accepted, superseded or withdrawn meanwhile
+            request_transition(
+                request=request,
+                to=RequestStatus.SUBMITTED,
+                actor=None,
+                reason=reason,
+                expected_from=RequestStatus.QUOTED,
+                notice_context=_quote_context(quote),
+                notice_target=quote,
             )
-            if moved:
-                Transition.objects.create(
-                    request_id=quote.request_id,
-                    from_status=RequestStatus.QUOTED,
-                    to_status=RequestStatus.SUBMITTED,
-                    actor=None,
-                    reason=f"Quote {quote.number} expired on {quote.valid_until:%Y-%m-%d}.",
-                )
-                request_notify(
-                    request=quote.request, event="quote_expired", context=_quote_context(quote), target=quote
-                )
-    return len(expired)
+            expired += 1
+    return expired
 
 
 def _quote_context(quote: Quote) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.permissions import StaffWritesSignedInReads
+from common.idempotency import idempotent
 from relicensing import selectors
 from relicensing.filters import ProductFilter
 from relicensing.models import Product, Vendor
@@ -64,10 +65,11 @@ class ProductListCreateApi(generics.ListCreateAPIView):
     filterset_class = ProductFilter
     queryset = selectors.product_list()
 
-    def create(self, request: Request, *args: object, **kwargs: object) -> Response:
+    @idempotent
+    def post(self, request: Request, *args: object, **kwargs: object) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        product = services.product_create(**serializer.validated_data)
+        product = services.product_create(user=request.user, **serializer.validated_data)
         return Response(self.get_serializer(product).data, status=status.HTTP_201_CREATED)
 
 
@@ -82,5 +84,5 @@ class ProductDetailApi(generics.RetrieveUpdateAPIView):
         product = self.get_object()
         serializer = self.get_serializer(product, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        product = services.product_update(product=product, **serializer.validated_data)
+        product = services.product_update(user=request.user, product=product, **serializer.validated_data)
         return Response(self.get_serializer(product).data)

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Organization
 from accounts.permissions import IsProgrammeStaff
+from common.idempotency import idempotent
 from relicensing import selectors
 from relicensing.choices import AcquisitionChannel, Condition, Flag
 from relicensing.filters import RegistrationFilter
@@ -82,6 +83,7 @@ class RegistrationListCreateApi(generics.ListCreateAPIView):
         return selectors.registration_list(user=self.request.user)
 
     @extend_schema(request=RegistrationInputSerializer, responses={201: RegistrationOutputSerializer})
+    @idempotent
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
         serializer = RegistrationInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -114,6 +116,7 @@ class RegistrationImportApi(APIView):
         customer = serializers.IntegerField(required=False)
 
     @extend_schema(request=ImportInputSerializer, responses={200: ImportResultSerializer})
+    @idempotent
     def post(self, request: Request) -> Response:
         serializer = self.ImportInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -188,6 +191,7 @@ class HoldListCreateApi(generics.ListCreateAPIView):
         return selectors.hold_list(active_only=self.request.query_params.get("active") != "false")
 
     @extend_schema(request=HoldInputSerializer, responses={201: HoldOutputSerializer})
+    @idempotent
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
         serializer = self.HoldInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -202,6 +206,7 @@ class HoldReleaseApi(APIView):
         note = serializers.CharField()
 
     @extend_schema(request=HoldReleaseInputSerializer, responses={200: HoldOutputSerializer})
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         hold = get_object_or_404(ComplianceHold, pk=pk)
         serializer = self.HoldReleaseInputSerializer(data=request.data)
@@ -219,6 +224,7 @@ class FlagApi(APIView):
         action = serializers.ChoiceField(choices=["set", "clear"], required=False, default="set")
 
     @extend_schema(request=FlagInputSerializer, responses={200: RegistrationOutputSerializer})
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         registration = selectors.registration_get(user=request.user, pk=pk)
         serializer = self.FlagInputSerializer(data=request.data)
@@ -243,6 +249,7 @@ class OwnershipSettleApi(APIView):
         note = serializers.CharField()
 
     @extend_schema(request=OwnershipSettleInputSerializer, responses={200: RegistrationOutputSerializer})
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         registration = selectors.registration_get(user=request.user, pk=pk)
         serializer = self.OwnershipSettleInputSerializer(data=request.data)

@@ -1,7 +1,6 @@
 """API: relicensing requests (open, list, read with timeline, cancel, reject) and their
 documents. Thin: the lifecycle and every rule live in the services."""
 
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse
 from django_countries import countries
@@ -14,11 +13,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsProgrammeStaff, action_require
-from config.errors import Conflict
+from common.idempotency import idempotent
 from contracts.models import Quote
 from relicensing import selectors
 from relicensing.choices import DocumentKind
-from relicensing.models import IdempotentCall, Request, RequestDocument
+from relicensing.models import Request, RequestDocument
 from relicensing.services import requests as services
 
 
@@ -184,11 +183,9 @@ class RequestListCreateApi(generics.ListAPIView):
         )
 
     @extend_schema(request=RequestInputSerializer, responses={201: RequestDetailSerializer})
+    @idempotent
     def post(self, request: HttpRequest) -> Response:
         action_require(request.user, "request_open")  # before validating: a 403, not a 400
-        return idempotent(request, lambda: self._create(request))
-
-    def _create(self, request: HttpRequest) -> Response:
         serializer = RequestInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -206,30 +203,6 @@ class RequestListCreateApi(generics.ListAPIView):
         )
 
 
-def idempotent(request: HttpRequest, produce) -> Response:  # type: ignore[no-untyped-def]
-    """With an Idempotency-Key header, a retried POST gets the first answer back and nothing is
-    created twice. Two retries racing: the second waits on the key's unique index."""
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key:
-        return produce()
-    if len(key) > 200:
-        raise serializers.ValidationError({"Idempotency-Key": ["At most 200 characters."]})
-    with transaction.atomic():
-        call, created = IdempotentCall.objects.get_or_create(
-            user=request.user, key=key, defaults={"path": request.path}
-        )
-        if not created:
-            if call.path != request.path or call.status_code is None:
-                raise Conflict(
-                    "This Idempotency-Key was used for another call.", code="idempotency_key_reused"
-                )
-            return Response(call.body, status=call.status_code)
-        response = produce()
-        call.status_code, call.body = response.status_code, response.data
-        call.save(update_fields=["status_code", "body"])
-        return response
-
-
 class RequestDetailApi(APIView):
     @extend_schema(responses={200: RequestDetailSerializer})
     def get(self, request: HttpRequest, pk: int) -> Response:
@@ -241,6 +214,7 @@ class RequestCancelApi(APIView):
         reason = serializers.CharField(required=False, allow_blank=True, default="")
 
     @extend_schema(request=RequestCancelInputSerializer, responses={200: RequestDetailSerializer})
+    @idempotent
     def post(self, request: HttpRequest, pk: int) -> Response:
         target = selectors.request_get(user=request.user, pk=pk)
         serializer = self.RequestCancelInputSerializer(data=request.data)
@@ -256,6 +230,7 @@ class RequestRejectApi(APIView):
         reason = serializers.CharField()
 
     @extend_schema(request=RequestRejectInputSerializer, responses={200: RequestDetailSerializer})
+    @idempotent
     def post(self, request: HttpRequest, pk: int) -> Response:
         target = selectors.request_get(user=request.user, pk=pk)
         serializer = self.RequestRejectInputSerializer(data=request.data)
@@ -272,6 +247,7 @@ class DocumentUploadApi(APIView):
         file = serializers.FileField()
 
     @extend_schema(request=DocumentUploadInputSerializer, responses={201: DocumentOutputSerializer})
+    @idempotent
     def post(self, request: HttpRequest, pk: int) -> Response:
         target = selectors.request_get(user=request.user, pk=pk)
         serializer = self.DocumentUploadInputSerializer(data=request.data)
@@ -303,6 +279,7 @@ class DocumentVerifyApi(APIView):
         verified = serializers.BooleanField()
 
     @extend_schema(request=DocumentVerifyInputSerializer, responses={200: DocumentOutputSerializer})
+    @idempotent
     def post(self, request: HttpRequest, pk: int, document_id: int) -> Response:
         target = selectors.request_get(user=request.user, pk=pk)
         document = generics.get_object_or_404(target.documents.all(), pk=document_id)

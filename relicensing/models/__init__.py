@@ -9,13 +9,12 @@ from relicensing.models.equipment import (
     SoftwareLicence,
 )
 from relicensing.models.imports import ImportJob
-from relicensing.models.requests import IdempotentCall, Request, RequestDocument, RequestItem, Transition
+from relicensing.models.requests import Request, RequestDocument, RequestItem
 
 __all__ = [
     "ComplianceHold",
     "Equipment",
     "EquipmentEvent",
-    "IdempotentCall",
     "ImportJob",
     "Product",
     "Registration",
@@ -23,6 +22,5 @@ __all__ = [
     "RequestDocument",
     "RequestItem",
     "SoftwareLicence",
-    "Transition",
     "Vendor",
 ]

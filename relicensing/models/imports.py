@@ -4,21 +4,26 @@ from django.conf import settings
 from django.db import models
 
 from accounts.visibility import Scope, VisibleQuerySet
-from relicensing.choices import ImportStatus
+from common.workflow import WorkflowModel, WorkflowQuerySet
+from relicensing.choices import IMPORT_WORKFLOW, ImportStatus
 
 
-class ImportJobQuerySet(VisibleQuerySet):
+class ImportJobQuerySet(WorkflowQuerySet, VisibleQuerySet):
     scope = Scope(organization="organization")
 
 
-class ImportJob(models.Model):
+class ImportJob(WorkflowModel):
+    workflow = IMPORT_WORKFLOW
+
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     file = models.FileField(upload_to="imports/%Y/%m/")
     original_name = models.CharField(max_length=255)
-    status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    status = models.CharField(
+        max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED, editable=False
+    )
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
@@ -27,6 +32,12 @@ class ImportJob(models.Model):
     error = models.TextField(blank=True, help_text="Why the whole file failed, when it did.")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    runs = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times a worker has claimed it; a run that is not the latest stops."
+    )
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life from the worker running it."
+    )
 
     objects = ImportJobQuerySet.as_manager()
 

@@ -1,5 +1,5 @@
-"""Relicensing requests: the chassis in them, their timeline of transitions, their documents,
-and the record that makes a retried POST return its first answer."""
+"""Relicensing requests: the chassis in them and their documents. A request's timeline is its
+`transitions` (common.Transition), written by the workflow engine."""
 
 import uuid
 from pathlib import PurePath
@@ -9,21 +9,26 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.visibility import Scope, VisibleQuerySet
-from relicensing.choices import OPEN_STATUSES, DocumentKind, ItemOutcome, RequestStatus
+from common.workflow import WorkflowModel, WorkflowQuerySet
+from relicensing.choices import OPEN_STATUSES, REQUEST_WORKFLOW, DocumentKind, ItemOutcome, RequestStatus
 
 
-class RequestQuerySet(VisibleQuerySet):
+class RequestQuerySet(WorkflowQuerySet, VisibleQuerySet):
     scope = Scope(organization="customer")
 
     def open(self) -> "RequestQuerySet":
         return self.filter(status__in=OPEN_STATUSES)
 
 
-class Request(models.Model):
+class Request(WorkflowModel):
+    workflow = REQUEST_WORKFLOW
+
     number = models.CharField(max_length=20, unique=True)
     customer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="requests")
     vendor = models.ForeignKey("relicensing.Vendor", on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=32, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED)
+    status = models.CharField(
+        max_length=32, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED, editable=False
+    )
     site_name = models.CharField(max_length=200)
     site_address = models.TextField()
     site_country = models.CharField(max_length=2, help_text="ISO 3166 alpha-2 code.")
@@ -80,30 +85,6 @@ class RequestItem(models.Model):
         return f"{self.request} / {self.equipment}"
 
 
-class Transition(models.Model):
-    """One move of a request's status: the audit trail and the request's timeline."""
-
-    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="transitions")
-    from_status = models.CharField(max_length=32, choices=RequestStatus.choices, blank=True)
-    to_status = models.CharField(max_length=32, choices=RequestStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="Empty when the system moved it (a worker or a sweep).",
-    )
-    reason = models.TextField(blank=True)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.request}: {self.from_status or '∅'} → {self.to_status}"
-
-
 def document_path(document: "RequestDocument", filename: str) -> str:
     # Generated names: nothing a user typed ends up in a path on disk.
     return f"documents/{document.request_id}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()[:8]}"
@@ -133,20 +114,3 @@ class RequestDocument(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
-
-
-class IdempotentCall(models.Model):
-    """A POST made with an Idempotency-Key: its first answer, returned again on a retry."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=200)
-    path = models.CharField(max_length=200)
-    status_code = models.PositiveSmallIntegerField(null=True)
-    body = models.JSONField(null=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")]
-
-    def __str__(self) -> str:
-        return self.key

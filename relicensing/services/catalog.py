@@ -4,7 +4,9 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from config.errors import Conflict, DomainError
+from accounts.models import User
+from accounts.permissions import action_require
+from common.errors import Conflict, DomainError, model_validate
 from relicensing.models import Product, Vendor
 
 PRODUCT_FIELDS = (
@@ -19,13 +21,16 @@ PRODUCT_FIELDS = (
 )
 
 
-def product_create(*, vendor: Vendor, model: str, **fields: Any) -> Product:
+def product_create(*, user: User, vendor: Vendor, model: str, **fields: Any) -> Product:
+    action_require(user, "catalog_write")
     product = Product(vendor=vendor, model=model.strip(), **fields)
     return _product_save(product)
 
 
-def product_update(*, product: Product, **fields: Any) -> Product:
+@transaction.atomic
+def product_update(*, user: User, product: Product, **fields: Any) -> Product:
     """Change a product; its registrations are re-judged when its support dates move."""
+    action_require(user, "catalog_write")
     if "vendor" in fields and fields.pop("vendor") != product.vendor:
         raise DomainError(
             "A product cannot move to another vendor; create it under the other vendor.",
@@ -44,7 +49,7 @@ def product_update(*, product: Product, **fields: Any) -> Product:
 
 
 def _product_save(product: Product) -> Product:
-    product.full_clean(validate_unique=False, validate_constraints=False)
+    model_validate(product, validate_unique=False, validate_constraints=False)
     if product.end_of_sale and product.end_of_support and product.end_of_support < product.end_of_sale:
         raise DomainError("End of support cannot come before end of sale.", code="invalid_dates")
     try:

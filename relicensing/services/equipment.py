@@ -1,7 +1,8 @@
 """Registrations, eligibility refresh, compliance holds, flags and ownership disputes.
 
-Every change here writes an EquipmentEvent (the audited history) and refreshes the stored
-eligibility of the registrations it touches, in the same transaction.
+Every change here takes the serial lock of the unit first (relicensing.locks), writes an
+EquipmentEvent (the audited history) and refreshes the stored eligibility of the registrations
+it touches, in the same transaction: the stored answer is never staler than that transaction.
 """
 
 import datetime as dt
@@ -11,7 +12,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Organization, User
-from config.errors import Conflict, DomainError
+from accounts.permissions import action_require
+from common.errors import Conflict, DomainError
 from relicensing.choices import (
     AcquisitionChannel,
     Condition,
@@ -20,6 +22,7 @@ from relicensing.choices import (
     RegistrationStatus,
 )
 from relicensing.eligibility import Facts, eligibility
+from relicensing.locks import serials_lock, units_lock
 from relicensing.models import ComplianceHold, Equipment, EquipmentEvent, Product, Registration, Vendor
 from relicensing.serials import serial_clean, serial_normalise
 
@@ -41,8 +44,10 @@ def registration_facts(registration: Registration) -> Facts:
 
 
 def registrations_refresh(registrations: QuerySet[Registration], *, today: dt.date | None = None) -> int:
-    """Recompute stored eligibility through `eligibility()`; returns how many changed."""
+    """Recompute stored eligibility through `eligibility()`, with the units locked, from the facts
+    as committed now; returns how many answers changed."""
     today = today or timezone.localdate()
+    units_lock(Equipment.objects.filter(pk__in=registrations.values("equipment_id")))
     changed = []
     for registration in registrations.with_facts():  # type: ignore[attr-defined]
         result = eligibility(registration_facts(registration), today=today)
@@ -95,8 +100,13 @@ def registration_create(
     acquired_from: str = "",
     acquired_on: dt.date | None = None,
 ) -> Registration:
-    """Register a serial to an organisation; a rival claim puts both in dispute."""
+    """Register a serial to an organisation; a rival claim puts both in dispute.
+
+    The serial lock makes two claims on one serial run one after the other, so the second sees
+    the first and both end in dispute."""
+    action_require(user, "registration_create", organization)
     serial = serial_clean(vendor, serial_number)
+    serials_lock([(vendor.pk, serial)])
     known_product = Product.objects.filter(vendor=vendor, model__iexact=product.strip()).first()
     equipment = _equipment_get_or_create(vendor, serial, known_product, product.strip(), organization)
     if Registration.objects.filter(equipment=equipment, organization=organization).exists():
@@ -144,16 +154,17 @@ def _equipment_get_or_create(
     }  # current_owner is set by the caller, which records the ownership event
     try:
         with transaction.atomic():
-            equipment, _ = Equipment.objects.select_for_update().get_or_create(
+            equipment, _ = Equipment.objects.get_or_create(
                 vendor=vendor, serial_number=serial, defaults=defaults
             )
-    except IntegrityError:  # registered by someone else at the same instant
-        equipment = Equipment.objects.select_for_update().get(vendor=vendor, serial_number=serial)
+    except IntegrityError:  # inserted at the same instant by a path that does not take the serial lock
+        equipment = Equipment.objects.get(vendor=vendor, serial_number=serial)
     return equipment
 
 
 @transaction.atomic
 def hold_place(*, vendor: Vendor, serial_number: str, reason: str, user: User) -> ComplianceHold:
+    action_require(user, "hold_place")
     serial = serial_normalise(serial_number)
     if not serial:
         raise DomainError("Enter the serial number to hold.", code="invalid_serial")
@@ -161,6 +172,7 @@ def hold_place(*, vendor: Vendor, serial_number: str, reason: str, user: User) -
         raise DomainError(
             "Say why the serial is held (export control, fraud, dispute...).", code="reason_required"
         )
+    serials_lock([(vendor.pk, serial)])
     hold = ComplianceHold.objects.create(
         vendor=vendor, serial_number=serial, reason=reason.strip(), placed_by=user
     )
@@ -171,6 +183,8 @@ def hold_place(*, vendor: Vendor, serial_number: str, reason: str, user: User) -
 
 @transaction.atomic
 def hold_release(*, hold: ComplianceHold, note: str, user: User) -> ComplianceHold:
+    action_require(user, "hold_release")
+    serials_lock([(hold.vendor_id, hold.serial_number)])  # before the hold: the lock order
     hold = ComplianceHold.objects.select_for_update().get(pk=hold.pk)
     if not hold.is_active:
         raise Conflict(
@@ -198,6 +212,8 @@ def equipment_flag_set(
     *, equipment: Equipment, flag: Flag, note: str, user: User, value: bool = True
 ) -> Equipment:
     """Set (or clear) a staff flag. `permanently_damaged` is final: it can never be cleared."""
+    action_require(user, "equipment_flag")
+    serials_lock([(equipment.vendor_id, equipment.serial_number)])
     equipment = Equipment.objects.select_for_update().get(pk=equipment.pk)
     if not value and flag == Flag.PERMANENTLY_DAMAGED:
         raise DomainError(
@@ -217,6 +233,8 @@ def equipment_flag_set(
 @transaction.atomic
 def ownership_settle(*, equipment: Equipment, organization: Organization, note: str, user: User) -> Equipment:
     """Staff settle a dispute for one claimant; the other claims stay on record, settled elsewhere."""
+    action_require(user, "ownership_settle")
+    serials_lock([(equipment.vendor_id, equipment.serial_number)])
     equipment = Equipment.objects.select_for_update().get(pk=equipment.pk)
     claims = equipment.registrations.active()
     if not claims.filter(organization=organization).exists():
@@ -240,6 +258,7 @@ def products_refresh(*, product: Product) -> int:
     return registrations_refresh(Registration.objects.filter(equipment__product=product))
 
 
+@transaction.atomic
 def registrations_refresh_past_support(*, today: dt.date | None = None) -> int:
     """Daily sweep: registrations whose product's support ended since they were last judged."""
     today = today or timezone.localdate()

@@ -2,26 +2,34 @@
 
 A bad row never stops a good one; a re-upload creates nothing twice (ON CONFLICT DO NOTHING
 on the same unique keys single registration uses). Large files run as an ImportJob in a
-worker, in committed chunks, so progress shows and a failure halfway loses no finished chunk.
+worker on its own queue, in chunks that commit with the job's progress, so progress shows, a
+failure halfway loses no finished chunk, and a job whose worker died resumes where it stopped.
+A job the broker never received (it was down at upload) waits, queued, for the sweep.
 """
 
 import csv
 import datetime as dt
 import functools
 import io
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Organization, User
-from config.errors import DomainError
+from accounts.permissions import action_require
+from common.errors import DomainError
+from common.workflow import transition, transition_start
 from relicensing.choices import AcquisitionChannel, Condition, EventKind, ImportStatus, RegistrationStatus
 from relicensing.eligibility import Facts, eligibility
 from relicensing.models import ImportJob, Product, Registration, Vendor
 from relicensing.serials import serial_matches, serial_normalise
+
+logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
@@ -230,9 +238,22 @@ def registrations_import(
 ) -> ImportResult:
     """Validate and register one batch of rows, set-based. `seen` carries serials across
     batches of the same file so a serial listed twice is reported, not silently merged."""
-    catalog = catalog or _Catalog()
-    seen = {} if seen is None else seen
+    if user is not None:
+        action_require(user, "registration_create", organization)
     result = ImportResult()
+    valid = _rows_check(rows, seen={} if seen is None else seen, catalog=catalog or _Catalog(), result=result)
+    if valid:
+        with transaction.atomic():
+            created, already = _insert(organization, user, valid)
+        result.created += created
+        result.already_registered += already
+    return result
+
+
+def _rows_check(
+    rows: Iterable[Row], *, seen: dict[tuple[int, str], int], catalog: _Catalog, result: ImportResult
+) -> list[_Valid]:
+    """The valid rows; the others, and repeats of a serial seen earlier in the file, go to `result`."""
     valid: list[_Valid] = []
     for number, cells in rows:
         checked = _row_validate(number, cells, catalog)
@@ -251,12 +272,7 @@ def registrations_import(
             continue
         seen[key] = number
         valid.append(checked)
-    if valid:
-        with transaction.atomic():
-            created, already = _insert(organization, user, valid)
-        result.created += created
-        result.already_registered += already
-    return result
+    return valid
 
 
 FACTS_SQL = """
@@ -372,8 +388,15 @@ def _staging_csv(rows: list[_Valid], facts: dict[Any, Any], *, today: dt.date) -
 
 
 # --- jobs (the page's path for any file; progress by chunk) --------------------
+# A running job shows a heartbeat at every chunk (seconds apart); one silent this long lost its worker.
+STALE_AFTER = dt.timedelta(minutes=10)
+# A queued job is handed to the broker at upload; the sweep hands it over again after this.
+REDISPATCH_AFTER = dt.timedelta(minutes=2)
+
+
 def import_job_create(*, organization: Organization, user: User, upload: Any) -> ImportJob:
     """Check the file now (clear 400s), queue the work for a worker after commit."""
+    action_require(user, "registration_create", organization)
     content = upload.read()
     rows = rows_read(content=content, filename=upload.name)
     upload.seek(0)
@@ -383,63 +406,124 @@ def import_job_create(*, organization: Organization, user: User, upload: Any) ->
         file=upload,
         original_name=upload.name[:255],
         total_rows=len(rows),
+        heartbeat_at=timezone.now(),
     )
-    transaction.on_commit(lambda: _job_enqueue(job.pk))
+    transition_start(job, actor=user)
+    transaction.on_commit(lambda: import_jobs_dispatch([job.pk]))
     return job
 
 
-def _job_enqueue(job_id: int) -> None:
-    from relicensing.tasks import import_job_run
+def import_jobs_dispatch(job_ids: Iterable[int]) -> None:
+    """Hand jobs to the import workers. With the broker down the job stays queued (the page shows
+    it waiting) and `import_jobs_resume` hands it over once the broker is back."""
+    from relicensing.tasks import import_job_run as task
 
-    import_job_run.delay(job_id)
+    for job_id in job_ids:
+        try:
+            task.delay(job_id)
+        except Exception:  # kombu raises several types when Redis is unreachable
+            logger.warning("Broker unreachable; import job %s stays queued", job_id)
+            return
 
 
 def import_job_run(*, job_id: int, on_chunk: Callable[[ImportJob], None] | None = None) -> ImportJob | None:
-    """Run a queued job in committed chunks. Safe to run twice: only a queued job starts."""
-    started = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING
-    )
-    if not started:
+    """Claim a queued job (compare-and-set: only one worker runs it) and import it in chunks,
+    from the first row not yet imported. Safe to run twice."""
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None:
         return None
+    with transaction.atomic():
+        if transition(job, to=ImportStatus.RUNNING, expected_from=ImportStatus.QUEUED) is None:
+            return None
+        ImportJob.objects.filter(pk=job_id).update(runs=F("runs") + 1, heartbeat_at=timezone.now())
     job = ImportJob.objects.select_related("organization", "uploaded_by").get(pk=job_id)
     try:
-        with job.file.open("rb") as handle:
-            rows = rows_read(content=handle.read(), filename=job.original_name)
-        catalog, total = _Catalog(), ImportResult()
-        seen: dict[tuple[int, str], int] = {}
-        for start in range(0, len(rows), CHUNK_ROWS):
-            chunk = rows[start : start + CHUNK_ROWS]
-            total.add(
-                registrations_import(
-                    organization=job.organization,
-                    user=job.uploaded_by,
-                    rows=chunk,
-                    seen=seen,
-                    catalog=catalog,
-                )
+        _job_chunks_import(job, on_chunk)
+    except _Superseded:
+        logger.warning("Import job %s run %s was superseded by a later run; it stops", job.pk, job.runs)
+    except DomainError as exc:
+        _job_finish(job, ImportStatus.FAILED, error=exc.detail)
+    except Exception:
+        _job_finish(
+            job, ImportStatus.FAILED, error="The import stopped unexpectedly; rows already imported are kept."
+        )
+        raise
+    else:
+        _job_finish(job, ImportStatus.DONE)
+    job.refresh_from_db()
+    return job
+
+
+def _job_chunks_import(job: ImportJob, on_chunk: Callable[[ImportJob], None] | None) -> None:
+    with job.file.open("rb") as handle:
+        rows = rows_read(content=handle.read(), filename=job.original_name)
+    catalog, seen = _Catalog(), {}
+    # A resumed job: the rows before processed_rows are in; only remember their serials.
+    _rows_check(rows[: job.processed_rows], seen=seen, catalog=catalog, result=ImportResult())
+    for start in range(job.processed_rows, len(rows), CHUNK_ROWS):
+        chunk = rows[start : start + CHUNK_ROWS]
+        with transaction.atomic():  # the chunk and the progress that counts it commit together
+            if not _still_mine(job):
+                raise _Superseded
+            result = registrations_import(
+                organization=job.organization, user=job.uploaded_by, rows=chunk, seen=seen, catalog=catalog
             )
             job.processed_rows = start + len(chunk)
-            job.created_count, job.already_registered_count = total.created, total.already_registered
-            job.rejected = total.rejected
+            job.created_count += result.created
+            job.already_registered_count += result.already_registered
+            job.rejected = job.rejected + result.rejected
+            job.heartbeat_at = timezone.now()
             job.save(
-                update_fields=["processed_rows", "created_count", "already_registered_count", "rejected"]
+                update_fields=[
+                    "processed_rows",
+                    "created_count",
+                    "already_registered_count",
+                    "rejected",
+                    "heartbeat_at",
+                ]
             )
-            if on_chunk:
-                on_chunk(job)
-        job.status = ImportStatus.DONE
-    except DomainError as exc:
-        job.status, job.error = ImportStatus.FAILED, exc.detail
-    except Exception as exc:
-        job.status, job.error = (
-            ImportStatus.FAILED,
-            "The import stopped unexpectedly; rows already imported are kept.",
+        if on_chunk:
+            on_chunk(job)
+
+
+class _Superseded(Exception):
+    """This run was given up for dead and the job handed to another run: stop, touch nothing."""
+
+
+def _still_mine(job: ImportJob) -> bool:
+    current = ImportJob.objects.select_for_update().filter(pk=job.pk).values_list("status", "runs").get()
+    return current == (ImportStatus.RUNNING, job.runs)
+
+
+def _job_finish(job: ImportJob, status: ImportStatus, *, error: str = "") -> None:
+    with transaction.atomic():
+        if not _still_mine(job):
+            return
+        job.error, job.finished_at = error, timezone.now()
+        job.save(update_fields=["error", "finished_at"])
+        transition(job, to=status, expected_from=ImportStatus.RUNNING, reason=error)
+
+
+def import_jobs_resume(*, now: dt.datetime | None = None) -> int:
+    """Sweep: a running job whose worker went silent goes back to the queue (it resumes from its
+    last committed chunk), and queued jobs the broker never delivered are handed over again.
+    Compare-and-set moves, so overlapping runs are harmless; returns how many jobs were handed over."""
+    now = now or timezone.now()
+    for job in ImportJob.objects.filter(status=ImportStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER):
+        transition(
+            job,
+            to=ImportStatus.QUEUED,
+            expected_from=ImportStatus.RUNNING,
+            reason=f"The worker stopped answering; resuming after row {job.processed_rows + 1}.",
         )
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "error", "finished_at"])
-        raise exc
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "error", "finished_at"])
-    return job
+    waiting = list(
+        ImportJob.objects.filter(
+            status=ImportStatus.QUEUED, heartbeat_at__lt=now - REDISPATCH_AFTER
+        ).values_list("pk", flat=True)
+    )
+    ImportJob.objects.filter(pk__in=waiting).update(heartbeat_at=now)
+    import_jobs_dispatch(waiting)
+    return len(waiting)
 
 
 def error_report_csv(rejected: list[dict[str, Any]]) -> str:

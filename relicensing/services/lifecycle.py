@@ -1,24 +1,35 @@
-"""The request lifecycle engine: every status change goes through `request_transition`.
-
-It locks the request row, checks REQUEST_TRANSITIONS (beside the status choices), writes the
-Transition row that is both audit trail and timeline, closes the request's items when it
-reaches a final status, and writes the notice the change causes, all in one transaction.
+"""The request lifecycle: every request status change goes through `request_transition`, which is
+the workflow engine (common.workflow) plus what a request does on closing: its chassis leave it,
+so they may enter a new request. The moves and the notice of each are REQUEST_WORKFLOW, beside
+the status choices; the engine writes the timeline row and the notice in the same transaction.
 """
 
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 
 from accounts.choices import Role
 from accounts.models import User
-from config.errors import Conflict
+from common.models import Transition
+from common.workflow import transition
 from notices.services import notice_create
-from relicensing.choices import CLOSED_STATUSES, REQUEST_TRANSITIONS, RequestStatus
-from relicensing.models import Request, Transition
+from relicensing.choices import CLOSED_STATUSES, REQUEST_WORKFLOW, RequestStatus
+from relicensing.models import Request
 
 
-def transition_allowed(from_status: str, to_status: str) -> bool:
-    return to_status in REQUEST_TRANSITIONS.get(from_status, frozenset())
+def request_lock(request_id: int) -> Request:
+    """The request, locked until the transaction ends: the first lock of any change to a request
+    and its children (the lock order of common.workflow)."""
+    return (
+        Request.objects.select_for_update(of=("self",))
+        .select_related("vendor", "customer")
+        .get(pk=request_id)
+    )
+
+
+def request_may_be_quoted(request: Request) -> bool:
+    """A quote can be issued (a first one, or one superseding the last)."""
+    return REQUEST_WORKFLOW.allows(request.status, RequestStatus.QUOTED)
 
 
 @transaction.atomic
@@ -28,32 +39,24 @@ def request_transition(
     to: RequestStatus,
     actor: User | None,
     reason: str = "",
-    notice: str | None = None,
+    expected_from: RequestStatus | None = None,
     notice_context: dict[str, Any] | None = None,
-    notice_target: Any = None,
+    notice_target: models.Model | None = None,
 ) -> Request:
-    """Move a request to `to`, or raise 409 invalid_transition naming where it stands."""
-    locked = Request.objects.select_for_update().get(pk=request.pk)
-    if not transition_allowed(locked.status, to):
-        raise Conflict(
-            f"Request {locked.number} is {locked.get_status_display().lower()}; it cannot become "
-            f"{RequestStatus(to).label.lower()}.",
-            code="invalid_transition",
-            status=locked.status,
-        )
-    from_status = locked.status
-    locked.status = to
-    locked.save(update_fields=["status", "updated_at"])
-    Transition.objects.create(
-        request=locked, from_status=from_status, to_status=to, actor=actor, reason=reason
+    """Move a request to `to`, or raise 409 invalid_transition naming where it stands. With
+    `expected_from` (sweeps) a request no longer in that status is left as it is."""
+    moved = transition(
+        request,
+        to=to,
+        actor=actor,
+        reason=reason,
+        expected_from=expected_from,
+        context=notice_context,
+        target=notice_target,
     )
-    if to in CLOSED_STATUSES:
-        locked.items.update(is_open=False)
-    if notice:
-        request_notify(
-            request=locked, event=notice, context=notice_context or {}, reason=reason, target=notice_target
-        )
-    return locked
+    if moved is not None and to in CLOSED_STATUSES:
+        request.items.update(is_open=False)
+    return request
 
 
 def request_recipients(request: Request) -> list[User]:
@@ -70,18 +73,24 @@ def request_recipients(request: Request) -> list[User]:
 
 
 def request_notify(
-    *, request: Request, event: str, context: dict[str, Any], reason: str = "", target: Any = None
+    request: Request,
+    *,
+    event: str,
+    transition: Transition,
+    context: dict[str, Any],
+    target: models.Model | None = None,
 ) -> None:
-    """Tell the request's people. `target` (default: the request) keys the notice, so each
-    quote revision, say, is announced once."""
+    """Tell the request's people about one move (the workflow's `notify`). The transition row
+    names the occurrence, so each move is announced once, and every move is announced."""
     notice_create(
-        event=event,
+        event=event,  # type: ignore[arg-type]
+        occurrence=f"transition:{transition.pk}",
         target=target or request,
         recipients=request_recipients(request),
         context={
             "number": request.number,
             "status": request.get_status_display(),
-            "reason": reason,
+            "reason": transition.reason,
             **context,
         },
         link=f"/requests/{request.pk}/",

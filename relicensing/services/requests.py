@@ -10,14 +10,14 @@ from django.utils import timezone
 
 from accounts.models import Organization, User
 from accounts.permissions import action_require
-from config.errors import Conflict, DomainError
+from common.errors import Conflict, DomainError, InvalidInput
+from common.workflow import transition_start
 from relicensing.business_days import earliest_inspection_date, is_business_day
-from relicensing.choices import (
-    DocumentKind,
-    RequestStatus,
-)
-from relicensing.models import Registration, Request, RequestDocument, RequestItem, Transition
-from relicensing.services.lifecycle import request_notify, request_transition
+from relicensing.choices import DocumentKind, RequestStatus
+from relicensing.locks import units_lock
+from relicensing.models import Equipment, Registration, Request, RequestDocument, RequestItem
+from relicensing.services.equipment import registrations_refresh
+from relicensing.services.lifecycle import request_transition
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 DOCUMENT_TYPES = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG"}
@@ -33,8 +33,12 @@ def request_create(
     preferred_inspection_date: dt.date,
 ) -> Request:
     """Open a request for one site: eligible chassis of this customer, one vendor, a date at
-    least the vendor's lead time ahead, no chassis already in another open request."""
-    action_require(user, "request_open")
+    least the vendor's lead time ahead, no chassis already in another open request.
+
+    Eligibility is judged now, from the facts with the units locked and today's date, not read
+    from the stored answer: support that ended this morning, or a hold placed a moment ago,
+    keeps a chassis out."""
+    action_require(user, "request_open", customer)
     registrations = _registrations_for(customer, equipment)
     vendor = registrations[0].equipment.vendor
     inspection_date_check(
@@ -55,28 +59,27 @@ def request_create(
             )
     except IntegrityError as exc:
         raise _already_requested(registrations) from exc
-    Transition.objects.create(request=request, from_status="", to_status=RequestStatus.SUBMITTED, actor=user)
-    request_notify(request=request, event="request_submitted", context={"site": request.site_name})
+    transition_start(request, actor=user, context={"site": request.site_name})
     return request
 
 
 def _registrations_for(customer: Organization, ids: Sequence[int]) -> list[Registration]:
     if not ids:
         raise DomainError("Choose at least one chassis.", code="no_equipment")
-    found = {
-        r.pk: r
-        for r in Registration.objects.filter(organization=customer, pk__in=ids).select_related(
-            "equipment__vendor", "equipment__product"
-        )
-    }
-    unknown = [i for i in ids if i not in found]
+    mine = Registration.objects.filter(organization=customer, pk__in=ids)
+    unknown = set(ids) - set(mine.values_list("pk", flat=True))
     if unknown:
         # The same answer whether the id exists elsewhere or nowhere: nothing is revealed.
-        from django.core.exceptions import ValidationError
-
-        raise ValidationError(
-            {"equipment": [f"No equipment {i} is registered to {customer.name}." for i in unknown]}
+        raise InvalidInput(
+            {
+                "equipment": [
+                    f"No equipment {i} is registered to {customer.name}." for i in ids if i in unknown
+                ]
+            }
         )
+    units_lock(Equipment.objects.filter(pk__in=mine.values("equipment_id")))
+    registrations_refresh(mine)  # today's answer, from the facts as they stand under the lock
+    found = {r.pk: r for r in mine.select_related("equipment__vendor", "equipment__product")}
     registrations = [found[i] for i in dict.fromkeys(ids)]
     ineligible = [r for r in registrations if not r.can_enter_request]
     if ineligible:
@@ -146,34 +149,27 @@ def _next_number() -> str:
 
 
 def request_cancel(*, request: Request, user: User, reason: str = "") -> Request:
-    """Customer or partner withdraw a request, before inspection results (the table says when)."""
-    action_require(user, "request_cancel")
-    return request_transition(
-        request=request, to=RequestStatus.CANCELLED, actor=user, reason=reason, notice="request_cancelled"
-    )
+    """Customer or partner withdraw a request, before inspection results (the table says when);
+    its open quote is withdrawn with it (the quote workflow follows the request)."""
+    action_require(user, "request_cancel", request)
+    return request_transition(request=request, to=RequestStatus.CANCELLED, actor=user, reason=reason)
 
 
+@transaction.atomic
 def request_reject(*, request: Request, user: User, reason: str) -> Request:
-    action_require(user, "request_reject")
+    action_require(user, "request_reject", request)
     if not reason.strip():
         raise DomainError(
             "Say why the request is rejected; the customer will read it.", code="reason_required"
         )
-    request = request_transition(
-        request=request,
-        to=RequestStatus.REJECTED,
-        actor=user,
-        reason=reason.strip(),
-        notice="request_rejected",
-    )
     Request.objects.filter(pk=request.pk).update(rejection_reason=reason.strip())
     request.rejection_reason = reason.strip()
-    return request
+    return request_transition(request=request, to=RequestStatus.REJECTED, actor=user, reason=reason.strip())
 
 
 def document_upload(*, request: Request, user: User, kind: DocumentKind, upload: Any) -> RequestDocument:
     """A proof, judged by its content (not its name or claimed type): PDF, PNG or JPEG, ≤ 10 MB."""
-    action_require(user, "document_upload")
+    action_require(user, "document_upload", request)
     content_type = document_check(upload=upload)
     if not request.is_open:
         raise Conflict(
@@ -212,7 +208,7 @@ def document_check(*, upload: Any) -> str:
 
 
 def document_verify(*, document: RequestDocument, user: User, verified: bool) -> RequestDocument:
-    action_require(user, "document_verify")
+    action_require(user, "document_verify", document.request)
     if document.kind != DocumentKind.PROOF_OF_LICENSE:
         raise DomainError("Only a proof of licence is verified.", code="not_a_licence_proof")
     document.verified, document.verified_by, document.verified_at = verified, user, timezone.now()

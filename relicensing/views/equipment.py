@@ -1,14 +1,13 @@
 """Pages: my equipment (the list), one unit's page, and the register form."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.choices import Role
 from accounts.models import Organization, User
-from config.errors import Conflict, DomainError
+from common.errors import Conflict, DomainError, InvalidInput
 from relicensing import selectors
 from relicensing.forms import EquipmentFilterForm, RegistrationForm
 from relicensing.models import Registration, Vendor
@@ -55,8 +54,9 @@ def equipment_register(request: HttpRequest) -> HttpResponse:
         organization = selectors.customer_for(user=user, customer_id=customer.pk if customer else None)
         try:
             registration = services.registration_create(organization=organization, user=user, **data)
-        except ValidationError as exc:  # the serial pattern, keyed by field
-            form.add_error(None, exc)
+        except InvalidInput as exc:  # the serial pattern, keyed by field
+            for message in exc.fields.get("serial_number", [exc.detail]):
+                form.add_error("serial_number" if "serial_number" in form.fields else None, message)
         except Conflict as exc:
             form.add_error(None, exc.detail)
             existing = _existing(user, organization, data["vendor"], exc)

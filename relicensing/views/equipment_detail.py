@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from accounts.models import Organization, User
-from config.errors import DomainError
+from common.errors import DomainError
 from contracts import pricing
 from contracts.choices import SkuKind
 from relicensing import selectors

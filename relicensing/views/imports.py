@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
 from accounts.models import User
-from config.errors import DomainError
+from common.errors import DomainError
 from relicensing import selectors
 from relicensing.choices import AcquisitionChannel, Condition, ImportStatus
 from relicensing.forms import ImportForm

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.permissions import action_require
-from config.errors import DomainError
+from common.errors import DomainError
 from relicensing import selectors
 from relicensing.request_forms import CancelForm, DocumentUploadForm, RejectForm
 from relicensing.services import requests as services
@@ -30,7 +30,7 @@ def _first_error(form: CancelForm | RejectForm | DocumentUploadForm) -> str:
 def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     target = selectors.request_get(user=user, pk=pk)
-    action_require(user, "request_cancel")  # before asking to confirm
+    action_require(user, "request_cancel", target)  # before asking to confirm
     form = CancelForm(request.POST)
     if not form.is_valid():
         messages.error(request, _first_error(form))
@@ -60,7 +60,7 @@ def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def request_reject(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     target = selectors.request_get(user=user, pk=pk)
-    action_require(user, "request_reject")  # before asking to confirm
+    action_require(user, "request_reject", target)  # before asking to confirm
     form = RejectForm(request.POST)
     if not form.is_valid():
         messages.error(request, _first_error(form))

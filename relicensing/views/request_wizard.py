@@ -13,7 +13,6 @@ from functools import cached_property
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,7 +22,7 @@ from django_countries import countries
 
 from accounts.choices import Role
 from accounts.models import Organization, User
-from config.errors import DomainError
+from common.errors import DomainError, InvalidInput
 from relicensing import selectors
 from relicensing.business_days import earliest_inspection_date
 from relicensing.models import Registration, Vendor
@@ -280,8 +279,8 @@ def _submit(wizard: Wizard) -> HttpResponse:
             for document in draft.documents:
                 with draft.open(document) as upload:
                     document_upload(request=created, user=wizard.user, kind=document["kind"], upload=upload)
-    except ValidationError as exc:  # a chassis no longer registered to the customer
-        draft.flash(EQUIPMENT.slug, " ".join(exc.messages))
+    except InvalidInput as exc:  # a chassis no longer registered to the customer
+        draft.flash(EQUIPMENT.slug, exc.detail)
         return wizard.go(EQUIPMENT.slug)
     except DomainError as exc:
         step = STEP_FOR_CODE.get(exc.code, REVIEW.slug)

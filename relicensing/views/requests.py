@@ -10,12 +10,12 @@ from django.shortcuts import render
 from accounts.choices import Role
 from accounts.models import User
 from accounts.permissions import action_allowed
-from contracts.choices import QuoteStatus
+from contracts.selectors import quote_may_be_accepted
 from relicensing import selectors
-from relicensing.choices import RequestStatus
+from relicensing.choices import REQUEST_WORKFLOW, RequestStatus
 from relicensing.models import Request
 from relicensing.request_forms import CancelForm, DocumentUploadForm, RejectForm, RequestFilterForm
-from relicensing.services.lifecycle import transition_allowed
+from relicensing.services.lifecycle import request_may_be_quoted
 from relicensing.views.access import installed_base_page
 
 PAGE_SIZE = 25
@@ -74,17 +74,14 @@ def detail_context(*, user: User, target: Request) -> dict[str, Any]:
         "current_quote": current,
         "quote_history": [quote for quote in quotes if quote is not current],
         "next_step": NEXT_STEPS[RequestStatus(target.status)],
-        "can_cancel": action_allowed(user, "request_cancel")
-        and transition_allowed(target.status, RequestStatus.CANCELLED),
-        "can_reject": action_allowed(user, "request_reject")
-        and transition_allowed(target.status, RequestStatus.REJECTED),
-        "can_quote": action_allowed(user, "quote_issue")
-        and target.status in (RequestStatus.SUBMITTED, RequestStatus.QUOTED),
-        "can_accept": action_allowed(user, "quote_accept")
-        and current is not None
-        and current.status == QuoteStatus.ISSUED,
-        "can_upload": action_allowed(user, "document_upload") and target.is_open,
-        "can_verify": action_allowed(user, "document_verify"),
+        "can_cancel": action_allowed(user, "request_cancel", target)
+        and REQUEST_WORKFLOW.allows(target.status, RequestStatus.CANCELLED),
+        "can_reject": action_allowed(user, "request_reject", target)
+        and REQUEST_WORKFLOW.allows(target.status, RequestStatus.REJECTED),
+        "can_quote": action_allowed(user, "quote_issue", target) and request_may_be_quoted(target),
+        "can_accept": current is not None and quote_may_be_accepted(user=user, quote=current),
+        "can_upload": action_allowed(user, "document_upload", target) and target.is_open,
+        "can_verify": action_allowed(user, "document_verify", target),
         "upload_form": DocumentUploadForm(),
         "cancel_form": CancelForm(),
         "reject_form": RejectForm(),

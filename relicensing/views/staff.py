@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from config.errors import DomainError
+from common.errors import DomainError
 from relicensing import selectors
 from relicensing.choices import Flag
 from relicensing.forms import FlagForm, HoldForm, HoldReleaseForm, SettleForm

@@ -87,10 +87,15 @@ def test_catalog_page_shows_prices(client, customer):
 
 def test_notices_page_lists_own_notices_and_marks_them_read(client, customer, other_customer):
     notice_create(
-        event="api_token_issued", target=customer, recipients=[customer], context={"username": "customer"}
+        event="api_token_issued",
+        occurrence="token:1",
+        target=customer,
+        recipients=[customer],
+        context={"username": "customer"},
     )
     notice_create(
         event="api_token_issued",
+        occurrence="token:2",
         target=other_customer,
         recipients=[other_customer],
         context={"username": "customer2"},

@@ -56,10 +56,11 @@ def test_personal_rows_are_seen_by_their_owner_and_staff_only(everyone):
     from notices.services import notice_create
 
     customer = everyone["customer"]
-    notice_create(event="api_token_issued", target=customer, recipients=[customer])
+    notice_create(event="api_token_issued", occurrence="token:1", target=customer, recipients=[customer])
+    personal = Scope(user="recipient")
     for who, user in everyone.items():
         expected = 1 if who in {"customer", "staff"} else 0
-        assert Notice.objects.visible_to(user).count() == expected, who
+        assert restrict(Notice.objects.all(), user, personal).count() == expected, who
 
 
 def test_assigned_work_is_visible_to_its_inspector_only(everyone):

@@ -1,5 +1,8 @@
-"""The notices outbox: written with the change, sent once, kept when the broker is down."""
+"""The notices outbox: written with the change, keyed per occurrence, sent once, kept when the
+broker is down, retried with growing delays when the mail server is unreachable, and given up
+(never retried) when a notice cannot be rendered or is refused for good."""
 
+import datetime as dt
 from unittest import mock
 
 import pytest
@@ -11,11 +14,22 @@ from notices.models import Notice
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+T0 = dt.datetime(2026, 11, 21, 10, 0, tzinfo=dt.UTC)
 
-def write_notice(user):
+
+def write_notice(user, occurrence="token:1", **context):
     return services.notice_create(
-        event="api_token_issued", target=user, recipients=[user], context={"username": user.username}
+        event="api_token_issued",
+        occurrence=occurrence,
+        target=user,
+        recipients=[user],
+        context={"username": user.username, **context},
     )
+
+
+def held_in_outbox():
+    """The after-commit hand-over to the worker does not happen: the notice waits in the outbox."""
+    return mock.patch.object(services, "notices_dispatch")
 
 
 def test_notice_rows_roll_back_with_the_change(customer):
@@ -42,18 +56,27 @@ def test_notice_is_sent_after_commit_with_text_and_html(customer, mailbox):
     assert Notice.objects.get().sent_at is not None
 
 
-def test_the_same_notice_is_never_written_or_sent_twice(customer, mailbox):
+def test_the_same_occurrence_is_written_and_sent_once(customer, mailbox):
     with transaction.atomic():
-        [notice_id] = write_notice(customer)
-    assert write_notice(customer) == []
-    assert tasks.notice_send(notice_id) is False
+        [notice_id] = write_notice(customer, occurrence="token:1")
+    assert write_notice(customer, occurrence="token:1") == []
     assert tasks.notice_send(notice_id) is False
     assert len(mailbox) == 1
     assert Notice.objects.count() == 1
 
 
+def test_a_second_occurrence_about_the_same_object_is_a_second_notice(customer, mailbox):
+    # Before notices were keyed per occurrence, this second one was dropped silently.
+    with transaction.atomic():
+        write_notice(customer, occurrence="token:1")
+    with transaction.atomic():
+        write_notice(customer, occurrence="token:2")
+    assert Notice.objects.filter(recipient=customer, target_id=customer.pk).count() == 2
+    assert len(mailbox) == 2
+
+
 def test_task_run_twice_sends_once(customer, mailbox):
-    with mock.patch.object(services, "notices_dispatch"), transaction.atomic():  # stays in the outbox
+    with held_in_outbox(), transaction.atomic():
         [notice_id] = write_notice(customer)
     assert mailbox == []
     assert tasks.notice_send(notice_id) is True
@@ -62,59 +85,126 @@ def test_task_run_twice_sends_once(customer, mailbox):
 
 
 def test_broker_down_keeps_change_and_notice_and_the_sweep_sends_later(customer, mailbox, time_machine):
-    time_machine.move_to("2026-11-21 10:00:00Z")
+    time_machine.move_to(T0, tick=False)
     redis_down = mock.patch.object(tasks.notice_send, "delay", side_effect=OperationalError("Redis is down"))
     with redis_down, transaction.atomic():
         [notice_id] = write_notice(customer)
-    notice = Notice.objects.get(pk=notice_id)
-    assert notice.sent_at is None
+    assert Notice.objects.get(pk=notice_id).sent_at is None
     assert mailbox == []
 
-    time_machine.move_to("2026-11-21 10:01:00Z")  # Redis is back; beat runs the sweep
-    assert tasks.notices_resend_unsent() == 1
+    time_machine.move_to(T0 + dt.timedelta(seconds=10), tick=False)  # too soon: the hand-over may still be on its way
+    assert tasks.notices_resend_due() == 0
+    time_machine.move_to(T0 + dt.timedelta(minutes=1), tick=False)  # Redis is back; beat runs the sweep
+    assert tasks.notices_resend_due() == 1
     assert len(mailbox) == 1
-    assert tasks.notices_resend_unsent() == 0
+    assert tasks.notices_resend_due() == 0
 
 
-def test_smtp_failure_is_recorded_and_retried(customer, mailbox, settings, time_machine):
-    time_machine.move_to("2026-11-21 10:00:00Z")
-    with mock.patch.object(services, "notices_dispatch"), transaction.atomic():
+def test_an_unreachable_server_is_retried_after_a_growing_delay(customer, mailbox, settings, time_machine):
+    time_machine.move_to(T0, tick=False)
+    with held_in_outbox(), transaction.atomic():
         [notice_id] = write_notice(customer)
     real_port = settings.EMAIL_PORT
     settings.EMAIL_PORT = 1  # nothing listens there
     assert tasks.notice_send(notice_id) is False
     notice = Notice.objects.get(pk=notice_id)
-    assert notice.attempts == 1
-    assert notice.sent_at is None
-    assert "Error" in notice.last_error
+    assert (notice.attempts, notice.sent_at, notice.failed_at) == (1, None, None)
+    assert "ConnectionRefusedError" in notice.last_error
+    assert notice.next_attempt_at == T0 + dt.timedelta(minutes=1)
 
     settings.EMAIL_PORT = real_port
-    time_machine.move_to("2026-11-21 10:02:00Z")
-    assert tasks.notices_resend_unsent() == 1
+    time_machine.move_to(T0 + dt.timedelta(seconds=59), tick=False)
+    assert tasks.notices_resend_due() == 0  # not yet
+    time_machine.move_to(T0 + dt.timedelta(minutes=1), tick=False)
+    assert tasks.notices_resend_due() == 1
     notice.refresh_from_db()
-    assert notice.sent_at is not None
-    assert notice.last_error == ""
+    assert notice.sent_at is not None and notice.last_error == ""
     assert len(mailbox) == 1
 
 
-def test_a_user_without_email_gets_the_notice_in_app_only(customer, mailbox):
+def test_transient_failures_back_off_then_stop(customer, mailbox, settings, time_machine):
+    time_machine.move_to(T0, tick=False)
+    with held_in_outbox(), transaction.atomic():
+        [notice_id] = write_notice(customer)
+    settings.EMAIL_PORT = 1
+    # Delays after attempts 1 to 7, by hand: 1, 2, 4, 8, 16, 32, 64 minutes; the 8th attempt is the last.
+    now = T0
+    for delay_minutes in (1, 2, 4, 8, 16, 32, 64):
+        assert tasks.notice_send(notice_id) is False
+        notice = Notice.objects.get(pk=notice_id)
+        assert notice.next_attempt_at == now + dt.timedelta(minutes=delay_minutes)
+        now = notice.next_attempt_at
+        time_machine.move_to(now, tick=False)
+    assert tasks.notice_send(notice_id) is False
+    notice = Notice.objects.get(pk=notice_id)
+    assert notice.attempts == 8
+    assert notice.failed_at is not None and notice.next_attempt_at is None
+    assert notice.last_error.startswith("Gave up after 8 attempts")
+    time_machine.move_to(now + dt.timedelta(days=1), tick=False)
+    assert tasks.notices_resend_due() == 0
+
+
+def test_a_recipient_refused_for_good_is_never_retried(customer, mailbox, time_machine):
+    time_machine.move_to(T0, tick=False)
+    customer.email = "refused@acme.example"
+    customer.save()
+    with transaction.atomic():
+        [notice_id] = write_notice(customer)
+    notice = Notice.objects.get(pk=notice_id)
+    assert notice.failed_at is not None and notice.attempts == 1
+    assert "550" in notice.last_error and notice.last_error.startswith("Refused by the mail server")
+    time_machine.move_to(T0 + dt.timedelta(days=1), tick=False)
+    assert tasks.notices_resend_due() == 0
+    assert tasks.notice_send(notice_id) is False
+    assert mailbox == []
+
+
+def test_a_temporary_refusal_is_retried(customer, mailbox, time_machine):
+    time_machine.move_to(T0, tick=False)
+    customer.email = "busy@acme.example"
+    customer.save()
+    with transaction.atomic():
+        [notice_id] = write_notice(customer)
+    notice = Notice.objects.get(pk=notice_id)
+    assert notice.failed_at is None and notice.attempts == 1 and "451" in notice.last_error
+    assert notice.next_attempt_at == T0 + dt.timedelta(minutes=1)
+
+
+def test_a_notice_that_cannot_be_rendered_fails_once_and_no_page_fails(client, customer, mailbox, time_machine):
+    time_machine.move_to(T0, tick=False)
+    with held_in_outbox(), transaction.atomic():
+        [notice_id] = write_notice(customer)
+    Notice.objects.filter(pk=notice_id).update(event="retired_event")  # its templates no longer exist
+    assert tasks.notice_send(notice_id) is False
+    notice = Notice.objects.get(pk=notice_id)
+    assert notice.failed_at is not None and notice.attempts == 0
+    assert notice.last_error.startswith("Cannot be rendered: TemplateDoesNotExist")
+    time_machine.move_to(T0 + dt.timedelta(days=1), tick=False)
+    assert tasks.notices_resend_due() == 0  # never retried
+
+    client.force_login(customer)
+    for page in ("/", "/notices/", "/api/v1/notices/"):
+        response = client.get(page)
+        assert response.status_code == 200, page
+        assert "retired_event" in response.content.decode(), page  # its name stands in for the subject
+    assert mailbox == []
+
+
+def test_a_user_without_email_gets_the_notice_in_app_only(customer, mailbox, time_machine):
+    time_machine.move_to(T0, tick=False)
     customer.email = ""
     customer.save()
     with transaction.atomic():
         write_notice(customer)
     assert mailbox == []
     assert Notice.objects.filter(recipient=customer).count() == 1
-    assert services.notices_due_for_resend(older_than_seconds=0) == []
+    time_machine.move_to(T0 + dt.timedelta(hours=1), tick=False)
+    assert services.notices_due() == []
 
 
 def test_text_parts_are_not_html_escaped_but_the_html_part_is(customer, mailbox):
     with transaction.atomic():
-        services.notice_create(
-            event="api_token_issued",
-            target=customer,
-            recipients=[customer],
-            context={"username": "O'Brien & <Sons>"},
-        )
+        write_notice(customer, username="O'Brien & <Sons>")
     [message] = mailbox
     parts = {
         part.get_content_type(): part.get_payload(decode=True).decode()

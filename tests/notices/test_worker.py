@@ -27,7 +27,9 @@ def real_worker():
 
 def test_worker_sends_a_committed_notice_through_redis(customer, mailbox, real_worker):
     with transaction.atomic():
-        [notice_id] = notice_create(event="api_token_issued", target=customer, recipients=[customer])
+        [notice_id] = notice_create(
+            event="api_token_issued", occurrence="token:1", target=customer, recipients=[customer]
+        )
 
     deadline = time.monotonic() + 20
     while not mailbox and time.monotonic() < deadline:

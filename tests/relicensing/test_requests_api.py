@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from relicensing.choices import REQUEST_TRANSITIONS, RequestStatus
-from relicensing.models import Request, Transition
-from relicensing.services.lifecycle import transition_allowed
+from relicensing.choices import REQUEST_WORKFLOW, RequestStatus
+from relicensing.models import Request
+from relicensing.services.lifecycle import request_transition
 
 pytestmark = pytest.mark.django_db
 
@@ -214,46 +214,95 @@ def test_list_filters_by_status(api_as, customer, acme_chassis):
 
 
 # --- the transition table ---------------------------------------------------------------
-ALLOWED = [(a, b) for a, onward in REQUEST_TRANSITIONS.items() for b in onward]
+# The lifecycle of API.md, written out by hand edge by edge: a wrong entry in REQUEST_TRANSITIONS
+# (an edge added, dropped or misdirected) fails `test_the_table_is_the_documented_lifecycle`.
+S = RequestStatus
+DOCUMENTED_EDGES = {
+    (S.SUBMITTED, S.QUOTED),  # quote issued
+    (S.SUBMITTED, S.CANCELLED),
+    (S.SUBMITTED, S.REJECTED),
+    (S.QUOTED, S.QUOTED),  # a new quote supersedes the last
+    (S.QUOTED, S.QUOTE_ACCEPTED),  # customer accepts
+    (S.QUOTED, S.SUBMITTED),  # quote expires: back to submitted
+    (S.QUOTED, S.CANCELLED),
+    (S.QUOTED, S.REJECTED),
+    (S.QUOTE_ACCEPTED, S.INSPECTION_SCHEDULED),  # staff schedules
+    (S.QUOTE_ACCEPTED, S.CANCELLED),
+    (S.QUOTE_ACCEPTED, S.REJECTED),
+    (S.INSPECTION_SCHEDULED, S.INSPECTED),  # results recorded
+    (S.INSPECTION_SCHEDULED, S.FAILED_INSPECTION),  # results recorded, all fail
+    (S.INSPECTION_SCHEDULED, S.CANCELLED),  # cancel: before results only
+    (S.INSPECTION_SCHEDULED, S.REJECTED),
+    (S.INSPECTED, S.PO_RECEIVED),  # purchase order for the final total
+    (S.INSPECTED, S.REJECTED),
+    (S.PO_RECEIVED, S.APPROVED),  # staff approve
+    (S.PO_RECEIVED, S.REJECTED),
+    (S.APPROVED, S.REINSTATED),  # the worker reinstates
+    (S.APPROVED, S.REJECTED),
+}
+# How a new request reaches each status along documented edges, also by hand.
+ROUTE = {
+    S.SUBMITTED: [],
+    S.QUOTED: [S.QUOTED],
+    S.QUOTE_ACCEPTED: [S.QUOTED, S.QUOTE_ACCEPTED],
+    S.INSPECTION_SCHEDULED: [S.QUOTED, S.QUOTE_ACCEPTED, S.INSPECTION_SCHEDULED],
+    S.INSPECTED: [S.QUOTED, S.QUOTE_ACCEPTED, S.INSPECTION_SCHEDULED, S.INSPECTED],
+    S.PO_RECEIVED: [S.QUOTED, S.QUOTE_ACCEPTED, S.INSPECTION_SCHEDULED, S.INSPECTED, S.PO_RECEIVED],
+    S.APPROVED: [S.QUOTED, S.QUOTE_ACCEPTED, S.INSPECTION_SCHEDULED, S.INSPECTED, S.PO_RECEIVED, S.APPROVED],
+}
+EVERY_PAIR = [(a, b) for a in RequestStatus for b in RequestStatus]
 
 
-@pytest.mark.parametrize(("from_status", "to_status"), ALLOWED)
-def test_each_allowed_transition_moves_and_is_recorded(customer, acme_chassis, from_status, to_status):
-    from relicensing.services.lifecycle import request_transition
+def test_the_table_is_the_documented_lifecycle():
+    table = {(a, b) for a, onward in REQUEST_WORKFLOW.moves.items() for b in onward}
+    assert table == DOCUMENTED_EDGES
+    assert REQUEST_WORKFLOW.closed == {S.FAILED_INSPECTION, S.REINSTATED, S.CANCELLED, S.REJECTED}
 
-    request = Request.objects.create(
-        number=f"RQ-T-{from_status}-{to_status}"[:20],
+
+@pytest.fixture
+def submitted(customer, acme_chassis):
+    from tests.relicensing.requesting import SITE as PAGE_SITE
+
+    return services_open(customer, acme_chassis, PAGE_SITE)
+
+
+def services_open(customer, registration_id, site):
+    from relicensing.services.requests import request_create
+
+    return request_create(
         customer=customer.organization,
-        vendor_id=Request._meta.get_field("vendor").related_model.objects.get(slug="juniper").pk,
-        status=from_status,
-        site_name="x",
-        site_address="x",
-        site_country="GB",
-        contact_name="x",
-        contact_email="x@example.com",
-        contact_phone="1",
+        user=customer,
+        site=site,
+        equipment=[registration_id],
         preferred_inspection_date=dt.date(2026, 12, 7),
     )
-    moved = request_transition(request=request, to=to_status, actor=customer, reason="test")
-    assert moved.status == to_status
-    assert Transition.objects.filter(request=request, from_status=from_status, to_status=to_status).exists()
 
 
-@pytest.mark.parametrize(
-    ("from_status", "to_status"),
-    [
-        (RequestStatus.SUBMITTED, RequestStatus.QUOTE_ACCEPTED),
-        (RequestStatus.SUBMITTED, RequestStatus.APPROVED),
-        (RequestStatus.QUOTED, RequestStatus.INSPECTED),
-        (RequestStatus.INSPECTED, RequestStatus.CANCELLED),  # no cancelling after results
-        (RequestStatus.CANCELLED, RequestStatus.SUBMITTED),
-        (RequestStatus.REJECTED, RequestStatus.QUOTED),
-        (RequestStatus.REINSTATED, RequestStatus.REJECTED),
-        (RequestStatus.FAILED_INSPECTION, RequestStatus.PO_RECEIVED),
-    ],
-)
-def test_disallowed_transitions(from_status, to_status):
-    assert not transition_allowed(from_status, to_status)
+@pytest.mark.parametrize(("from_status", "to_status"), sorted(DOCUMENTED_EDGES))
+def test_each_documented_move_happens_and_is_recorded(staff, submitted, from_status, to_status):
+    for step in ROUTE[from_status]:
+        request_transition(request=submitted, to=step, actor=staff)
+    request_transition(request=submitted, to=to_status, actor=staff, reason="test")
+    submitted.refresh_from_db()
+    assert submitted.status == to_status
+    assert submitted.transitions.filter(from_status=from_status, to_status=to_status, reason="test").exists()
+
+
+@pytest.mark.parametrize(("from_status", "to_status"), [p for p in EVERY_PAIR if p not in DOCUMENTED_EDGES])
+def test_every_other_move_is_refused(from_status, to_status):
+    assert not REQUEST_WORKFLOW.allows(from_status, to_status)
+
+
+def test_a_refused_move_is_a_409_naming_the_status_and_changes_nothing(staff, submitted):
+    from common.errors import Conflict
+
+    with pytest.raises(Conflict) as refused:
+        request_transition(request=submitted, to=S.APPROVED, actor=staff)
+    assert refused.value.code == "invalid_transition"
+    assert refused.value.extra == {"status": "submitted"}
+    submitted.refresh_from_db()
+    assert submitted.status == S.SUBMITTED
+    assert list(submitted.transitions.values_list("to_status", flat=True)) == ["submitted"]
 
 
 def test_site_country_must_be_an_iso_code(api_as, customer, acme_chassis):

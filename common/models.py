@@ -1,0 +1,57 @@
+"""One row per status change of any record (the audit trail and each record's timeline), and
+the first answers of API calls made with an Idempotency-Key."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+
+
+class Transition(models.Model):
+    """A record moved from one status to another: who, when, why. Written by
+    `common.workflow.transition()` only; `from_status` is empty for the record's creation."""
+
+    target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    target_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("target_type", "target_id")
+    from_status = models.CharField(max_length=32, blank=True)
+    to_status = models.CharField(max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the system moved it (a worker or a sweep).",
+    )
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["target_type", "target_id", "at"], name="transition_by_target")]
+
+    def __str__(self) -> str:
+        return f"{self.target_type_id}:{self.target_id} {self.from_status or '∅'} → {self.to_status}"
+
+
+class IdempotencyKey(models.Model):
+    """A caller's Idempotency-Key: the call it was first used for (path and body hash) and the
+    answer it got, replayed for a retry. Forgotten after a day (`common.idempotency.TTL`)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    body_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    body = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,254 @@
+"""The transition engine: every status change of every record with a lifecycle goes through here.
+
+A record's `Workflow` is declared beside its status choices: the statuses, the moves allowed
+from each, the notice each move sends, and, for a child record such as a quote, what becomes
+of it when its parent closes. `transition()` is the only writer of a status. It locks, checks
+the table, writes the status and one `common.Transition` row (actor, time, from, to, reason),
+moves the children the table says follow, and writes the notice, all in one transaction.
+Nothing else may set a status: `WorkflowModel.save()` and `WorkflowQuerySet.update()` refuse.
+
+Lock order. A service that changes more than one row takes its locks in this order, so two
+services never wait on each other in a circle (accepting a quote while a partner re-issued it
+used to deadlock: one locked the request then the quote, the other the quote then the request):
+  1. the request (`select_for_update()`),
+  2. its children, each kind by primary key: quotes, inspections, purchase orders, contracts,
+  3. the units concerned: serial locks (`relicensing.locks`), in ascending key order,
+  4. rows keyed by serial: equipment, holds, registrations.
+`transition()` keeps it by itself: moving a child first locks its parent, and a parent's
+cascade reaches its children only once the parent is locked.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+from django.apps import apps
+from django.contrib.contenttypes.fields import GenericRelation
+from django.db import models, transaction
+from django.db.models import TextChoices
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from common.errors import Conflict
+
+if TYPE_CHECKING:
+    from common.models import Transition
+
+ANY = "*"  # in a notice table: a move into this status from any status
+
+
+class StatusWriteRefused(RuntimeError):
+    """A programming error: a status was set outside `transition()`."""
+
+
+@dataclass(frozen=True)
+class Workflow:
+    statuses: type[TextChoices]
+    initial: str
+    moves: Mapping[str, frozenset[str]]
+    # (from, to) -> notice event; `from` may be ANY; ("", initial) is the record's creation.
+    notices: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    # Dotted path of `f(record, *, event, transition, context, target)` that writes the notices.
+    notify: str = ""
+    # A child record: the name of its foreign key to the parent, and, by the parent's new
+    # status, the status this record moves to (when its own table allows that move).
+    parent: str = ""
+    follows_parent: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        known = set(self.statuses.values)
+        table = set(self.moves) | {to for onward in self.moves.values() for to in onward}
+        if table - known or set(self.moves) != known:
+            raise ValueError(f"{self.statuses.__name__}: every status needs a row, and only statuses")
+
+    def allows(self, from_status: str, to_status: str) -> bool:
+        return to_status in self.moves.get(from_status, frozenset())
+
+    @property
+    def closed(self) -> frozenset[str]:
+        """Statuses nothing leaves."""
+        return frozenset(status for status, onward in self.moves.items() if not onward)
+
+    @property
+    def open(self) -> frozenset[str]:
+        return frozenset(self.moves) - self.closed
+
+    def label(self, status: str) -> str:
+        return str(self.statuses(status).label)
+
+    def notice_for(self, from_status: str, to_status: str) -> str | None:
+        return self.notices.get((from_status, to_status)) or self.notices.get((ANY, to_status))
+
+
+class WorkflowQuerySet(models.QuerySet):
+    """Refuses to write a status in bulk; `transition()` writes through `_status_write`."""
+
+    def update(self, **kwargs: Any) -> int:
+        if "status" in kwargs:
+            raise StatusWriteRefused("Statuses change through common.workflow.transition() only.")
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> int:
+        if "status" in fields:
+            raise StatusWriteRefused("Statuses change through common.workflow.transition() only.")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def _status_write(self, status: str, **fields: Any) -> int:
+        return super().update(status=status, **fields)
+
+
+class WorkflowModel(models.Model):
+    """A record with a lifecycle. Subclasses declare `workflow` and a `status` field."""
+
+    workflow: ClassVar[Workflow]
+    status: Any
+    transitions = GenericRelation(
+        "common.Transition", content_type_field="target_type", object_id_field="target_id"
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding:
+            if self.status != self.workflow.initial:
+                raise StatusWriteRefused(
+                    f"A new {self._meta.verbose_name} starts {self.workflow.initial}; "
+                    "move it on with common.workflow.transition()."
+                )
+        elif self.__dict__.get("status") != getattr(self, "_status_loaded", self.__dict__.get("status")):
+            raise StatusWriteRefused("Statuses change through common.workflow.transition() only.")
+        super().save(*args, **kwargs)
+        self._status_loaded = self.__dict__.get("status")
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._status_loaded = self.__dict__.get("status")
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> Self:
+        record = super().from_db(db, field_names, values)
+        record._status_loaded = record.__dict__.get("status")
+        return record
+
+
+def transition(
+    record: WorkflowModel,
+    *,
+    to: str,
+    actor: Any = None,
+    reason: str = "",
+    expected_from: str | None = None,
+    context: Mapping[str, Any] | None = None,
+    target: models.Model | None = None,
+) -> "Transition | None":
+    """Move `record` to `to` and record it; 409 `invalid_transition` when its table forbids it.
+
+    With `expected_from` (sweeps), the move is a compare-and-set: a record no longer in that
+    status is left alone and None comes back, so overlapping runs move each record once.
+    `context` and `target` go to the notice of this edge (`target`: what it is about, when not
+    the record itself, such as the quote a request's `quoted` notice announces).
+    """
+    workflow = record.workflow
+    with transaction.atomic():
+        if workflow.parent:
+            _lock_parent(record)
+        locked = type(record)._base_manager.select_for_update().get(pk=record.pk)
+        current = locked.status
+        if expected_from is not None and current != expected_from:
+            return None
+        if not workflow.allows(current, to):
+            noun = str(record._meta.verbose_name).capitalize()
+            raise Conflict(
+                f"{noun} {locked} is {workflow.label(current).lower()}; it cannot become "
+                f"{workflow.label(to).lower()}.",
+                code="invalid_transition",
+                status=current,
+            )
+        extra = {"updated_at": timezone.now()} if _has_field(type(record), "updated_at") else {}
+        WorkflowQuerySet(model=type(record)).filter(pk=record.pk)._status_write(to, **extra)
+        for instance in (record, locked):
+            instance.__dict__.update(status=to, _status_loaded=to, **extra)
+        moved = _record(locked, current, to, actor=actor, reason=reason)
+        _children_follow(locked, actor=actor, reason=reason)
+        _notify(locked, moved, context=context, target=target)
+        return moved
+
+
+def transition_start(
+    record: WorkflowModel,
+    *,
+    actor: Any = None,
+    reason: str = "",
+    context: Mapping[str, Any] | None = None,
+    target: models.Model | None = None,
+) -> "Transition":
+    """Record the creation of a record (from nothing to its initial status) and its notice."""
+    started = _record(record, "", record.workflow.initial, actor=actor, reason=reason)
+    _notify(record, started, context=context, target=target)
+    return started
+
+
+def _record(
+    record: WorkflowModel, from_status: str, to_status: str, *, actor: Any, reason: str
+) -> "Transition":
+    from common.models import Transition
+
+    return Transition.objects.create(
+        target=record, from_status=from_status, to_status=to_status, actor=actor, reason=reason
+    )
+
+
+def _lock_parent(record: WorkflowModel) -> None:
+    relation = type(record)._meta.get_field(record.workflow.parent)
+    parent_id = getattr(record, relation.attname)  # type: ignore[union-attr]
+    relation.related_model._base_manager.select_for_update().filter(pk=parent_id).exists()  # type: ignore[union-attr]
+
+
+def _children_follow(parent: WorkflowModel, *, actor: Any, reason: str) -> None:
+    """Move the children whose workflow follows this parent's new status (locked after it)."""
+    for child_model, fk_name in _child_models(type(parent)):
+        to = child_model.workflow.follows_parent.get(parent.status)
+        if to is None:
+            continue
+        movable = [s for s in child_model.workflow.statuses.values if child_model.workflow.allows(s, to)]
+        children = (
+            child_model._base_manager.select_for_update()
+            .filter(**{fk_name: parent.pk, "status__in": movable})
+            .order_by("pk")
+        )
+        parent_label = parent.workflow.label(parent.status).lower()
+        noun = str(parent._meta.verbose_name)
+        for child in children:
+            transition(child, to=to, actor=actor, reason=f"The {noun} was {parent_label}. {reason}".strip())
+
+
+@cache
+def _child_models(parent_model: type[models.Model]) -> list[tuple[type[WorkflowModel], str]]:
+    found = []
+    for model in apps.get_models():
+        if issubclass(model, WorkflowModel) and model.workflow.parent:
+            relation = model._meta.get_field(model.workflow.parent)
+            if relation.related_model is parent_model:
+                found.append((model, model.workflow.parent))
+    return found
+
+
+def _notify(
+    record: WorkflowModel,
+    moved: "Transition",
+    *,
+    context: Mapping[str, Any] | None,
+    target: models.Model | None,
+) -> None:
+    workflow = record.workflow
+    event = workflow.notice_for(moved.from_status, moved.to_status)
+    if event is None:
+        return
+    notify: Callable[..., None] = import_string(workflow.notify)
+    notify(record, event=event, transition=moved, context=dict(context or {}), target=target)
+
+
+def _has_field(model: type[models.Model], name: str) -> bool:
+    return any(f.name == name for f in model._meta.concrete_fields)

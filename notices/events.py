@@ -1,0 +1,18 @@
+"""Every notice the system sends: a fixed list. Each event has `subject.txt`, `body.txt` and
+`body.html` under templates/notices/<event>/ (a system check fails otherwise); the label is
+shown when a notice cannot be rendered."""
+
+from django.db import models
+
+
+class NoticeEvent(models.TextChoices):
+    API_TOKEN_ISSUED = "api_token_issued", "An API key was issued"
+    REQUEST_SUBMITTED = "request_submitted", "Request submitted"
+    QUOTE_ISSUED = "quote_issued", "Quote issued"
+    QUOTE_ACCEPTED = "quote_accepted", "Quote accepted"
+    QUOTE_EXPIRED = "quote_expired", "Quote expired"
+    REQUEST_CANCELLED = "request_cancelled", "Request cancelled"
+    REQUEST_REJECTED = "request_rejected", "Request rejected"
+
+
+PARTS = ("subject.txt", "body.txt", "body.html")

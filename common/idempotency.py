@@ -100,7 +100,7 @@ def _lock_key(user_id: int, key: str) -> int:
 def _body_hash(request: Request) -> str:
     """The body as parsed: JSON canonically, forms and uploads field by field (files by content)."""
     digest = hashlib.sha256()
-    data = request.data
+    data: Any = request.data
     if hasattr(data, "getlist"):
         for name in sorted(data.keys()):
             for value in data.getlist(name):

@@ -36,6 +36,20 @@ class Transition(models.Model):
     def __str__(self) -> str:
         return f"{self.target_type_id}:{self.target_id} {self.from_status or '∅'} → {self.to_status}"
 
+    @property
+    def from_label(self) -> str:
+        return self._label(self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return self._label(self.to_status)
+
+    def _label(self, status: str) -> str:
+        """The status's name as its record's workflow spells it ("Quote accepted")."""
+        model = ContentType.objects.get_for_id(self.target_type_id).model_class()
+        workflow = getattr(model, "workflow", None)
+        return workflow.label(status) if workflow and status in workflow.statuses.values else status
+
 
 class IdempotencyKey(models.Model):
     """A caller's Idempotency-Key: the call it was first used for (path and body hash) and the
@@ -51,7 +65,9 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")
+        ]
 
     def __str__(self) -> str:
         return self.key

@@ -127,8 +127,8 @@ class WorkflowModel(models.Model):
         self._status_loaded = self.__dict__.get("status")
 
     @classmethod
-    def from_db(cls, db: Any, field_names: Any, values: Any) -> Self:
-        record = super().from_db(db, field_names, values)
+    def from_db(cls, *args: Any, **kwargs: Any) -> Self:
+        record = super().from_db(*args, **kwargs)
         record._status_loaded = record.__dict__.get("status")
         return record
 

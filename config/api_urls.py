@@ -6,7 +6,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts.api import InspectorListApi, OrganizationListApi, TokenObtainApi
 from contracts.api import QuoteAcceptApi, QuoteDetailApi, QuoteIssueApi, QuotePdfApi, SkuListCreateApi
 from notices.api import NoticeListApi
+from portal.api.checks import SerialCheckApi
+from portal.api.requests import RequestCancelApi, RequestDetailApi, RequestListCreateApi, RequestRejectApi
 from relicensing.api.catalog import ProductDetailApi, ProductListCreateApi, VendorListApi
+from relicensing.api.documents import DocumentDownloadApi, DocumentUploadApi, DocumentVerifyApi
 from relicensing.api.equipment import (
     FlagApi,
     HoldListCreateApi,
@@ -15,16 +18,6 @@ from relicensing.api.equipment import (
     RegistrationDetailApi,
     RegistrationImportApi,
     RegistrationListCreateApi,
-    SerialCheckApi,
-)
-from relicensing.api.requests import (
-    DocumentDownloadApi,
-    DocumentUploadApi,
-    DocumentVerifyApi,
-    RequestCancelApi,
-    RequestDetailApi,
-    RequestListCreateApi,
-    RequestRejectApi,
 )
 
 urlpatterns = [

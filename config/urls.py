@@ -6,6 +6,7 @@ from django.urls import include, path
 from config.health import healthz
 
 urlpatterns = [
+    path("", include("portal.urls")),
     path("", include("accounts.urls")),
     path("notices/", include("notices.urls")),
     path("", include("relicensing.urls")),

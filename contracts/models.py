@@ -113,7 +113,7 @@ class ContractLine(models.Model):
         return f"{self.contract} / {self.equipment}"
 
 
-class QuoteQuerySet(WorkflowQuerySet, VisibleQuerySet):
+class QuoteQuerySet(WorkflowQuerySet, VisibleQuerySet):  # type: ignore[override]  # django-stubs: as_manager of two bases
     scope = Scope(organization="request__customer")
 
 

@@ -1,14 +1,18 @@
 """Reads of notices: a person's own inbox."""
 
-from django.contrib.auth.models import AbstractBaseUser
+from typing import TYPE_CHECKING
+
 from django.db.models import QuerySet
 
 from notices.models import Notice
 
+if TYPE_CHECKING:
+    from accounts.models import User  # the type only: notices sit below accounts
 
-def notice_inbox(*, user: AbstractBaseUser) -> QuerySet[Notice]:
+
+def notice_inbox(*, user: "User") -> QuerySet[Notice]:
     return Notice.objects.filter(recipient=user).order_by("-created_at", "-id")
 
 
-def unread_count(*, user: AbstractBaseUser) -> int:
+def unread_count(*, user: "User") -> int:
     return Notice.objects.filter(recipient=user, read_at__isnull=True).count()

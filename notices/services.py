@@ -10,9 +10,8 @@ import datetime as dt
 import logging
 import smtplib
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
@@ -20,6 +19,9 @@ from django.utils import timezone
 
 from notices.events import PARTS, NoticeEvent
 from notices.models import Notice
+
+if TYPE_CHECKING:
+    from accounts.models import User  # the type only: notices sit below accounts
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +37,7 @@ def notice_create(
     event: NoticeEvent,
     occurrence: str,
     target: models.Model,
-    recipients: Iterable[AbstractBaseUser],
+    recipients: Iterable["User"],
     context: dict[str, Any] | None = None,
     link: str = "",
 ) -> list[int]:
@@ -166,7 +168,7 @@ def notices_due(*, limit: int = 500) -> list[int]:
     )
 
 
-def notices_mark_read(*, user: AbstractBaseUser, notice_ids: Iterable[int]) -> int:
+def notices_mark_read(*, user: "User", notice_ids: Iterable[int]) -> int:
     return Notice.objects.filter(recipient=user, pk__in=list(notice_ids), read_at__isnull=True).update(
         read_at=timezone.now()
     )

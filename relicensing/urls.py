@@ -1,11 +1,9 @@
-"""URLs of the relicensing pages: the catalog, the installed base, the buyer's checks, requests,
-staff tools."""
+"""URLs of the relicensing pages: the installed base, imports, requests and their actions, staff
+tools. (The catalog, a unit's page, the serial checks and a request's page are portal's.)"""
 
 from django.urls import path
 
 from relicensing.views import (
-    catalog,
-    checks,
     equipment,
     imports,
     request_actions,
@@ -15,22 +13,17 @@ from relicensing.views import (
 )
 
 urlpatterns = [
-    path("catalog/", catalog.catalog, name="catalog"),
     path("equipment/", equipment.equipment_list, name="equipment-list"),
     path("equipment/register/", equipment.equipment_register, name="equipment-register"),
-    path("equipment/<int:pk>/", equipment.equipment_detail, name="equipment-detail"),
     path("equipment/import/", imports.import_start, name="equipment-import"),
     path("equipment/import/template.csv", imports.import_template, name="equipment-import-template"),
     path("equipment/import/<int:pk>/", imports.import_job, name="equipment-import-job"),
     path("equipment/import/<int:pk>/status.json", imports.import_job_status, name="equipment-import-status"),
     path("equipment/import/<int:pk>/errors.csv", imports.import_job_errors, name="equipment-import-errors"),
-    path("serial-check/", checks.serial_check, name="serial-check"),
-    path("serial-check/bulk/", checks.serial_check_bulk, name="serial-check-bulk"),
     path("requests/", requests.request_list, name="request-list"),
     path("requests/new/", request_wizard.request_new, name="request-new"),
     path("requests/new/discard/", request_wizard.request_new_discard, name="request-new-discard"),
     path("requests/new/<slug:step>/", request_wizard.request_new, name="request-new-step"),
-    path("requests/<int:pk>/", requests.request_detail, name="request-detail"),
     path("requests/<int:pk>/cancel/", request_actions.request_cancel, name="request-cancel"),
     path("requests/<int:pk>/reject/", request_actions.request_reject, name="request-reject"),
     path(

@@ -185,6 +185,7 @@ def test_steps(urls: dict[str, str], pytest_args: list[str]) -> list[tuple[str, 
         ("Lint: ruff check", ["ruff", "check", "."], env),
         ("Formatting: ruff format --check", ["ruff", "format", "--check", "."], env),
         ("Types: mypy on services and selectors", ["mypy"], env),
+        ("Layers: import-linter (apps depend one way)", ["lint-imports"], env),
         ("Django system check (test settings)", [*manage, "check"], env),
         (
             "Migrations match the models",

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "inspections",
     "contracts",
     "notices",
+    "portal",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

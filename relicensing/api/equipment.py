@@ -1,8 +1,8 @@
-"""API: registering serials (one or a file), the installed base, the buyer's serial check,
-and the staff tools (holds, flags, disputes). Thin: every rule is in the services."""
+"""API: registering serials (one or a file), the installed base, and the staff tools (holds,
+flags, disputes). Thin: every rule is in the services. The buyer's serial check is portal.api."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -127,36 +127,6 @@ class RegistrationImportApi(APIView):
         rows = imports.rows_read(content=upload.read(), filename=upload.name)
         result = imports.registrations_import(organization=organization, user=request.user, rows=rows)
         return Response(result.as_dict(), status=status.HTTP_200_OK)
-
-
-class SerialCheckApi(APIView):
-    class SerialCheckInputSerializer(serializers.Serializer):
-        vendor = serializers.SlugRelatedField(slug_field="slug", queryset=Vendor.objects.all())
-        serial_number = serializers.CharField(max_length=64)
-        product = serializers.CharField(
-            max_length=100, required=False, help_text="The model on offer, if known."
-        )
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("vendor", required=True),
-            OpenApiParameter("serial_number", required=True),
-            OpenApiParameter("product", required=False),
-        ],
-        responses={200: dict},
-    )
-    def get(self, request: Request) -> Response:
-        serializer = self.SerialCheckInputSerializer(data=request.query_params)
-        serializer.is_valid(raise_exception=True)
-        vendor = serializer.validated_data["vendor"]
-        model = serializer.validated_data.get("product")
-        product = vendor.products.filter(model__iexact=model).first() if model else None
-        [result] = selectors.serial_checks(
-            vendor=vendor, serial_numbers=[serializer.validated_data["serial_number"]], product=product
-        ) or [None]
-        if result is None:
-            raise serializers.ValidationError({"serial_number": ["Enter the serial number."]})
-        return Response(result)
 
 
 class HoldOutputSerializer(serializers.ModelSerializer):

@@ -8,7 +8,7 @@ from common.workflow import WorkflowModel, WorkflowQuerySet
 from relicensing.choices import IMPORT_WORKFLOW, ImportStatus
 
 
-class ImportJobQuerySet(WorkflowQuerySet, VisibleQuerySet):
+class ImportJobQuerySet(WorkflowQuerySet, VisibleQuerySet):  # type: ignore[override]  # django-stubs: as_manager of two bases
     scope = Scope(organization="organization")
 
 

@@ -13,7 +13,7 @@ from common.workflow import WorkflowModel, WorkflowQuerySet
 from relicensing.choices import OPEN_STATUSES, REQUEST_WORKFLOW, DocumentKind, ItemOutcome, RequestStatus
 
 
-class RequestQuerySet(WorkflowQuerySet, VisibleQuerySet):
+class RequestQuerySet(WorkflowQuerySet, VisibleQuerySet):  # type: ignore[override]  # django-stubs: as_manager of two bases
     scope = Scope(organization="customer")
 
     def open(self) -> "RequestQuerySet":

@@ -457,7 +457,7 @@ def import_job_run(*, job_id: int, on_chunk: Callable[[ImportJob], None] | None 
 def _job_chunks_import(job: ImportJob, on_chunk: Callable[[ImportJob], None] | None) -> None:
     with job.file.open("rb") as handle:
         rows = rows_read(content=handle.read(), filename=job.original_name)
-    catalog, seen = _Catalog(), {}
+    catalog, seen = _Catalog(), dict[tuple[int, str], int]()
     # A resumed job: the rows before processed_rows are in; only remember their serials.
     _rows_check(rows[: job.processed_rows], seen=seen, catalog=catalog, result=ImportResult())
     for start in range(job.processed_rows, len(rows), CHUNK_ROWS):

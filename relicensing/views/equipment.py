@@ -1,4 +1,4 @@
-"""Pages: my equipment (the list), one unit's page, and the register form."""
+"""Pages: my equipment (the list) and the register form. One unit's page is portal.views.equipment_detail."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -13,7 +13,6 @@ from relicensing.forms import EquipmentFilterForm, RegistrationForm
 from relicensing.models import Registration, Vendor
 from relicensing.services import equipment as services
 from relicensing.views.access import installed_base_page
-from relicensing.views.equipment_detail import detail_context
 from relicensing.views.legend import legend
 
 PAGE_SIZE = 25
@@ -33,13 +32,6 @@ def equipment_list(request: HttpRequest) -> HttpResponse:
         **legend((r.path, r.reasons) for r in page.object_list),
     }
     return render(request, "relicensing/equipment_list.html", context)
-
-
-@installed_base_page
-def equipment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    registration = selectors.registration_get(user=request.user, pk=pk)  # type: ignore[arg-type]
-    context = detail_context(user=request.user, registration=registration)  # type: ignore[arg-type]
-    return render(request, "relicensing/equipment_detail.html", context)
 
 
 @installed_base_page

@@ -112,15 +112,16 @@ def test_staff_hold_dispute_and_flag_pages(page: Page, demo, screenshot):
 
 def test_job_page_polls_until_the_worker_finishes(page: Page, demo, screenshot):
     from accounts.models import Organization
+    from common.workflow import transition
     from relicensing.models import ImportJob
 
     job = ImportJob.objects.create(
         organization=Organization.objects.get(name="Acme Networks"),
         original_name="big.csv",
-        status="running",
         total_rows=20_000,
         processed_rows=5_000,
     )
+    transition(job, to="running")  # a worker has claimed it
     sign_in(page, "customer")
     page.goto(f"/equipment/import/{job.pk}/")
     expect(page.locator(".progress-bar")).to_have_attribute("style", "width: 25%")
@@ -128,8 +129,7 @@ def test_job_page_polls_until_the_worker_finishes(page: Page, demo, screenshot):
     expect(page.locator("[data-progress-text]")).to_contain_text("15,000 of 20,000 rows (75 %)")
     screenshot("import-progress")
     rejected = [{"row": 7, "serial_number": "BAD", "errors": ["serial_number: missing"]}]
-    ImportJob.objects.filter(pk=job.pk).update(
-        status="done", processed_rows=20_000, created_count=19_999, rejected=rejected
-    )
+    ImportJob.objects.filter(pk=job.pk).update(processed_rows=20_000, created_count=19_999, rejected=rejected)
+    transition(job, to="done")
     expect(page.get_by_role("heading", name="Rejected rows")).to_be_visible()
     expect(page.locator(".stats")).to_contain_text("19,999")

@@ -92,7 +92,9 @@ def test_broker_down_keeps_change_and_notice_and_the_sweep_sends_later(customer,
     assert Notice.objects.get(pk=notice_id).sent_at is None
     assert mailbox == []
 
-    time_machine.move_to(T0 + dt.timedelta(seconds=10), tick=False)  # too soon: the hand-over may still be on its way
+    time_machine.move_to(
+        T0 + dt.timedelta(seconds=10), tick=False
+    )  # too soon: the hand-over may still be on its way
     assert tasks.notices_resend_due() == 0
     time_machine.move_to(T0 + dt.timedelta(minutes=1), tick=False)  # Redis is back; beat runs the sweep
     assert tasks.notices_resend_due() == 1
@@ -170,7 +172,9 @@ def test_a_temporary_refusal_is_retried(customer, mailbox, time_machine):
     assert notice.next_attempt_at == T0 + dt.timedelta(minutes=1)
 
 
-def test_a_notice_that_cannot_be_rendered_fails_once_and_no_page_fails(client, customer, mailbox, time_machine):
+def test_a_notice_that_cannot_be_rendered_fails_once_and_no_page_fails(
+    client, customer, mailbox, time_machine
+):
     time_machine.move_to(T0, tick=False)
     with held_in_outbox(), transaction.atomic():
         [notice_id] = write_notice(customer)

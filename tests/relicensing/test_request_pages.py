@@ -5,11 +5,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from portal.views.requests import NEXT_STEPS
 from relicensing.choices import RequestStatus
 from relicensing.models import Request, RequestDocument
 from relicensing.services.lifecycle import request_transition
 from relicensing.services.requests import document_upload
-from relicensing.views.requests import NEXT_STEPS
 from tests.relicensing.registering import register, text
 from tests.relicensing.requesting import open_request, pdf, renamed_exe
 

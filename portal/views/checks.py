@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from portal import selectors as portal_selectors
 from relicensing import selectors
 from relicensing.forms import BulkCheckForm, SerialCheckForm
 from relicensing.models import Vendor
@@ -38,7 +39,7 @@ def serial_check(request: HttpRequest) -> HttpResponse:
     result = None
     if form.is_valid():
         vendor = form.cleaned_data["vendor"]
-        [result] = selectors.serial_checks(
+        [result] = portal_selectors.serial_checks(
             vendor=vendor,
             serial_numbers=[form.cleaned_data["serial_number"]],
             product=form.cleaned_data["product_obj"],
@@ -54,7 +55,7 @@ def serial_check_bulk(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "products": _products_by_vendor()}
     if request.method == "POST" and form.is_valid():
         vendor = form.cleaned_data["vendor"]
-        results = selectors.serial_checks(
+        results = portal_selectors.serial_checks(
             vendor=vendor,
             serial_numbers=form.cleaned_data["serials"],
             product=form.cleaned_data["product_obj"],

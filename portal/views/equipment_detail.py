@@ -1,5 +1,5 @@
-"""What one unit's page shows: facts, eligibility, licences, history, the relicense-or-refurbished
-comparison, and for staff the tools to flag, hold and settle.
+"""One unit's page: facts, eligibility, licences, history, the relicense-or-refurbished comparison
+(from the price book), and for staff the tools to flag, hold and settle.
 
 A unit can be claimed by more than one organisation, and its history runs back before the
 current owner; names of organisations outside the viewer's reach are never shown.
@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
 from accounts.models import Organization, User
 from common.errors import DomainError
 from contracts import pricing
@@ -16,9 +19,17 @@ from contracts.choices import SkuKind
 from relicensing import selectors
 from relicensing.choices import AcquisitionChannel, EventKind, Flag, Path
 from relicensing.models import Equipment, EquipmentEvent, Registration, SoftwareLicence
+from relicensing.views.access import installed_base_page
 
 ELSEWHERE = "Another organisation"
 Reach = set[int] | None  # organisation ids the viewer may see; None for staff, who see all
+
+
+@installed_base_page
+def equipment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = selectors.registration_get(user=request.user, pk=pk)  # type: ignore[arg-type]
+    context = detail_context(user=request.user, registration=registration)  # type: ignore[arg-type]
+    return render(request, "relicensing/equipment_detail.html", context)
 
 
 def detail_context(*, user: User, registration: Registration) -> dict[str, Any]:

@@ -1,13 +1,11 @@
-"""API: relicensing requests (open, list, read with timeline, cancel, reject) and their
-documents. Thin: the lifecycle and every rule live in the services."""
+"""API: relicensing requests (open, list, read with timeline, cancel, reject). An answer names
+the request's current quote, inspection and contract, gathered from those areas; every rule
+lives in the services."""
 
 from django.db.models import Prefetch
-from django.http import FileResponse
 from django_countries import countries
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework import generics, serializers
 from rest_framework.request import Request as HttpRequest
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,9 +13,10 @@ from rest_framework.views import APIView
 from accounts.permissions import IsProgrammeStaff, action_require
 from common.idempotency import idempotent
 from contracts.models import Quote
+from portal import selectors as portal_selectors
 from relicensing import selectors
-from relicensing.choices import DocumentKind
-from relicensing.models import Request, RequestDocument
+from relicensing.api.documents import DocumentOutputSerializer
+from relicensing.models import Request
 from relicensing.services import requests as services
 
 
@@ -61,12 +60,6 @@ class QuoteSummarySerializer(serializers.Serializer):
     status = serializers.CharField()
     total = serializers.DecimalField(max_digits=14, decimal_places=2)
     valid_until = serializers.DateField()
-
-
-class DocumentOutputSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = RequestDocument
-        fields = ["id", "kind", "original_name", "content_type", "size", "uploaded_at", "verified"]
 
 
 class RequestOutputSerializer(serializers.ModelSerializer):
@@ -198,7 +191,7 @@ class RequestListCreateApi(generics.ListAPIView):
             preferred_inspection_date=data["preferred_inspection_date"],
         )
         return Response(
-            RequestDetailSerializer(selectors.request_detail(user=request.user, pk=created.pk)).data,
+            RequestDetailSerializer(portal_selectors.request_detail(user=request.user, pk=created.pk)).data,
             status=201,
         )
 
@@ -206,7 +199,9 @@ class RequestListCreateApi(generics.ListAPIView):
 class RequestDetailApi(APIView):
     @extend_schema(responses={200: RequestDetailSerializer})
     def get(self, request: HttpRequest, pk: int) -> Response:
-        return Response(RequestDetailSerializer(selectors.request_detail(user=request.user, pk=pk)).data)
+        return Response(
+            RequestDetailSerializer(portal_selectors.request_detail(user=request.user, pk=pk)).data
+        )
 
 
 class RequestCancelApi(APIView):
@@ -220,7 +215,9 @@ class RequestCancelApi(APIView):
         serializer = self.RequestCancelInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.request_cancel(request=target, user=request.user, reason=serializer.validated_data["reason"])
-        return Response(RequestDetailSerializer(selectors.request_detail(user=request.user, pk=pk)).data)
+        return Response(
+            RequestDetailSerializer(portal_selectors.request_detail(user=request.user, pk=pk)).data
+        )
 
 
 class RequestRejectApi(APIView):
@@ -236,56 +233,6 @@ class RequestRejectApi(APIView):
         serializer = self.RequestRejectInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.request_reject(request=target, user=request.user, reason=serializer.validated_data["reason"])
-        return Response(RequestDetailSerializer(selectors.request_detail(user=request.user, pk=pk)).data)
-
-
-class DocumentUploadApi(APIView):
-    parser_classes = [MultiPartParser, FormParser]
-
-    class DocumentUploadInputSerializer(serializers.Serializer):
-        kind = serializers.ChoiceField(choices=DocumentKind.choices)
-        file = serializers.FileField()
-
-    @extend_schema(request=DocumentUploadInputSerializer, responses={201: DocumentOutputSerializer})
-    @idempotent
-    def post(self, request: HttpRequest, pk: int) -> Response:
-        target = selectors.request_get(user=request.user, pk=pk)
-        serializer = self.DocumentUploadInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        document = services.document_upload(
-            request=target, user=request.user, kind=data["kind"], upload=data["file"]
+        return Response(
+            RequestDetailSerializer(portal_selectors.request_detail(user=request.user, pk=pk)).data
         )
-        return Response(DocumentOutputSerializer(document).data, status=status.HTTP_201_CREATED)
-
-
-class DocumentDownloadApi(APIView):
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
-    def get(self, request: HttpRequest, pk: int, document_id: int) -> FileResponse:
-        target = selectors.request_get(user=request.user, pk=pk)
-        document = generics.get_object_or_404(target.documents.all(), pk=document_id)
-        return FileResponse(
-            document.file.open("rb"),
-            as_attachment=True,
-            filename=document.original_name,
-            content_type=document.content_type,
-        )
-
-
-class DocumentVerifyApi(APIView):
-    permission_classes = [IsProgrammeStaff]
-
-    class DocumentVerifyInputSerializer(serializers.Serializer):
-        verified = serializers.BooleanField()
-
-    @extend_schema(request=DocumentVerifyInputSerializer, responses={200: DocumentOutputSerializer})
-    @idempotent
-    def post(self, request: HttpRequest, pk: int, document_id: int) -> Response:
-        target = selectors.request_get(user=request.user, pk=pk)
-        document = generics.get_object_or_404(target.documents.all(), pk=document_id)
-        serializer = self.DocumentVerifyInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        document = services.document_verify(
-            document=document, user=request.user, verified=serializer.validated_data["verified"]
-        )
-        return Response(DocumentOutputSerializer(document).data)

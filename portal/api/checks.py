@@ -1,0 +1,40 @@
+"""API: the buyer's serial check (the installed base and contract coverage, before buying)."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal import selectors as portal_selectors
+from relicensing.models import Vendor
+
+
+class SerialCheckApi(APIView):
+    class SerialCheckInputSerializer(serializers.Serializer):
+        vendor = serializers.SlugRelatedField(slug_field="slug", queryset=Vendor.objects.all())
+        serial_number = serializers.CharField(max_length=64)
+        product = serializers.CharField(
+            max_length=100, required=False, help_text="The model on offer, if known."
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("vendor", required=True),
+            OpenApiParameter("serial_number", required=True),
+            OpenApiParameter("product", required=False),
+        ],
+        responses={200: dict},
+    )
+    def get(self, request: Request) -> Response:
+        serializer = self.SerialCheckInputSerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        vendor = serializer.validated_data["vendor"]
+        model = serializer.validated_data.get("product")
+        product = vendor.products.filter(model__iexact=model).first() if model else None
+        [result] = portal_selectors.serial_checks(
+            vendor=vendor, serial_numbers=[serializer.validated_data["serial_number"]], product=product
+        ) or [None]
+        if result is None:
+            raise serializers.ValidationError({"serial_number": ["Enter the serial number."]})
+        return Response(result)

@@ -1,0 +1,14 @@
+"""URLs of the pages that gather from several areas."""
+
+from django.urls import path
+
+from portal.views import catalog, checks, dashboard, equipment_detail, requests
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("catalog/", catalog.catalog, name="catalog"),
+    path("equipment/<int:pk>/", equipment_detail.equipment_detail, name="equipment-detail"),
+    path("serial-check/", checks.serial_check, name="serial-check"),
+    path("serial-check/bulk/", checks.serial_check_bulk, name="serial-check-bulk"),
+    path("requests/<int:pk>/", requests.request_detail, name="request-detail"),
+]

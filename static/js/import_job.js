@@ -6,11 +6,15 @@
   const bar = box.querySelector(".progress-bar");
   const meter = box.querySelector("[role=progressbar]");
   const text = box.querySelector("[data-progress-text]");
+  const title = box.querySelector("[data-progress-title]");
+  const queuedNote = box.querySelector("[data-queued-note]");
   const poll = async () => {
     try {
       const response = await fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" } });
       if (!response.ok) throw new Error(response.statusText);
       const job = await response.json();
+      title.textContent = job.status === "queued" ? "Queued" : "Importing…";
+      queuedNote.hidden = job.status !== "queued";
       bar.style.width = job.percent + "%";
       meter.setAttribute("aria-valuenow", job.percent);
       text.textContent = `${job.processed_rows.toLocaleString()} of ${job.total_rows.toLocaleString()} rows (${job.percent} %): ` +

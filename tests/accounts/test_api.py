@@ -81,3 +81,21 @@ def test_inspectors_are_listed_for_staff_only(api_as, everyone):
         denied = api_as(everyone[who]).get("/api/v1/inspectors/")
         assert denied.status_code == 403, who
         assert denied.json()["code"] == "permission_denied"
+
+
+def test_a_new_key_after_the_old_one_was_deleted_is_announced_again(
+    api, customer, mailbox, time_machine, django_capture_on_commit_callbacks
+):
+    """A second occurrence about the same person is a second notice (it was dropped when notices
+    were unique per event and object): a stolen password used again must show again."""
+    from rest_framework.authtoken.models import Token
+
+    time_machine.move_to("2026-11-20 09:00Z", tick=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post("/api/v1/auth/token/", {"username": "customer", "password": PASSWORD}, format="json")
+    Token.objects.filter(user=customer).delete()  # staff revoke the key
+    time_machine.move_to("2026-11-20 10:00Z", tick=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post("/api/v1/auth/token/", {"username": "customer", "password": PASSWORD}, format="json")
+    assert Notice.objects.filter(recipient=customer, event="api_token_issued").count() == 2
+    assert len(mailbox) == 2

@@ -76,3 +76,19 @@ def test_assigned_work_is_visible_to_its_inspector_only(everyone):
             assert seen == {user}
         else:
             assert seen == set(), who
+
+
+def test_a_scope_through_a_reverse_relation_never_repeats_a_row(partner, borealis, acx2200):
+    """A unit both customers of one partner claim is one row for that partner, not two: the
+    reach is a `pk IN (subquery)`, not a join that repeats the unit once per claim."""
+    from relicensing.models import Equipment, Registration
+    from tests.factories import PartnershipFactory
+
+    PartnershipFactory(partner=partner.organization, customer=borealis)
+    unit = Equipment.objects.create(vendor=acx2200.vendor, serial_number="AB12CD34EF56", product=acx2200)
+    for owner in partner.organization.customers.all():
+        Registration.objects.create(
+            equipment=unit, organization=owner, acquisition_channel="secondary_market"
+        )
+    through_claims = Scope(organization="registrations__organization")
+    assert list(restrict(Equipment.objects.all(), partner, through_claims)) == [unit]

@@ -22,6 +22,7 @@ from functools import wraps
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 from rest_framework.request import Request
@@ -79,12 +80,18 @@ def idempotent(view_method: View) -> View:
             if first is not None:
                 if (first.method, first.path, first.body_hash) != tuple(call.values()):
                     raise KeyReused()
-                return Response(first.body, status=first.status_code, headers={"Idempotent-Replayed": "true"})
+                return Response(
+                    json.loads(first.body), status=first.status_code, headers={"Idempotent-Replayed": "true"}
+                )
             response = view_method(view, request, *args, **kwargs)
             if 200 <= response.status_code < 300:
                 mine.delete()  # a day-old use of the same key, forgotten
                 IdempotencyKey.objects.create(
-                    user=request.user, key=key, status_code=response.status_code, body=response.data, **call
+                    user=request.user,
+                    key=key,
+                    status_code=response.status_code,
+                    body=json.dumps(response.data, cls=DjangoJSONEncoder),
+                    **call,
                 )
             return response
 

@@ -4,7 +4,6 @@ the first answers of API calls made with an Idempotency-Key."""
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
@@ -61,7 +60,7 @@ class IdempotencyKey(models.Model):
     path = models.CharField(max_length=500)
     body_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
-    body = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    body = models.TextField(help_text="The answer's JSON as first sent (text, so a replay keeps its key order).")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

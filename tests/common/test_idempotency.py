@@ -54,7 +54,7 @@ def test_a_retry_gets_the_first_answer_and_creates_nothing(api_as, customer, cha
     first = post(client, open_body(chassis), "retry-1")
     again = post(client, open_body(chassis), "retry-1")
     assert first.status_code == again.status_code == 201
-    assert again.json() == first.json()
+    assert again.content == first.content  # the same bytes, keys in the same order
     assert again["Idempotent-Replayed"] == "true"
     assert Request.objects.count() == 1
 

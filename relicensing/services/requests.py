@@ -17,7 +17,7 @@ from relicensing.choices import DocumentKind, RequestStatus
 from relicensing.locks import units_lock
 from relicensing.models import Equipment, Registration, Request, RequestDocument, RequestItem
 from relicensing.services.equipment import registrations_refresh
-from relicensing.services.lifecycle import request_transition
+from relicensing.services.lifecycle import request_lock, request_transition
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 DOCUMENT_TYPES = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG"}
@@ -162,8 +162,9 @@ def request_reject(*, request: Request, user: User, reason: str) -> Request:
         raise DomainError(
             "Say why the request is rejected; the customer will read it.", code="reason_required"
         )
-    Request.objects.filter(pk=request.pk).update(rejection_reason=reason.strip())
-    request.rejection_reason = reason.strip()
+    locked = request_lock(request.pk)
+    locked.rejection_reason = request.rejection_reason = reason.strip()
+    locked.save(update_fields=["rejection_reason", "updated_at"])
     return request_transition(request=request, to=RequestStatus.REJECTED, actor=user, reason=reason.strip())
 
 

@@ -60,7 +60,9 @@ class IdempotencyKey(models.Model):
     path = models.CharField(max_length=500)
     body_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
-    body = models.TextField(help_text="The answer's JSON as first sent (text, so a replay keeps its key order).")
+    body = models.TextField(
+        help_text="The answer's JSON as first sent (text, so a replay keeps its key order)."
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -26,6 +26,7 @@ from common.errors import DomainError
 from common.workflow import transition, transition_start
 from relicensing.choices import AcquisitionChannel, Condition, EventKind, ImportStatus, RegistrationStatus
 from relicensing.eligibility import Facts, eligibility
+from relicensing.locks import serials_lock
 from relicensing.models import ImportJob, Product, Registration, Vendor
 from relicensing.serials import serial_matches, serial_normalise
 
@@ -329,8 +330,11 @@ RETURNING kind
 
 
 def _insert(organization: Organization, user: User | None, rows: list[_Valid]) -> tuple[int, int]:
-    """Facts in one query, eligibility in Python, then COPY and three set-based statements."""
+    """The batch's serial locks, facts in one query, eligibility in Python, then COPY and three
+    set-based statements. With the units locked first (as single registration does), a rival
+    claim registered or imported at the same moment is seen, and both end in dispute."""
     params = {"org": organization.pk, "user": user.pk if user else None, "now": timezone.now()}
+    serials_lock((r.vendor.pk, r.serial) for r in rows)
     with connection.cursor() as cursor:
         cursor.execute(
             FACTS_SQL, {**params, "vendors": [r.vendor.pk for r in rows], "serials": [r.serial for r in rows]}

@@ -73,3 +73,29 @@ def test_a_hold_placed_while_the_serial_is_first_registered_is_not_missed(custom
     assert ComplianceHold.objects.active().filter(serial_number=SERIAL).exists()
     registration = Registration.objects.get(equipment__serial_number=SERIAL)
     assert registration.eligible is False and Reason.COMPLIANCE_HOLD in registration.reasons
+
+
+def test_two_organisations_importing_one_serial_at_once_both_end_in_dispute(
+    customer, other_customer, acx2200
+):
+    # Guard: the serial locks the import takes for its batch before it reads rival claims. The
+    # unit is known already; without the locks each import reads no rival and both claims come
+    # out eligible, with no dispute: the race the review found in bulk imports.
+    from relicensing.services import imports
+
+    Equipment.objects.create(vendor=acx2200.vendor, serial_number=SERIAL, product=acx2200)
+    content = f"vendor,serial_number,product,acquisition_channel\njuniper,{SERIAL},ACX2200,secondary_market\n"
+
+    def import_for(user):
+        rows = imports.rows_read(content=content.encode())
+        return imports.registrations_import(organization=user.organization, user=user, rows=rows)
+
+    acme, borealis = race(
+        lambda: import_for(customer),
+        lambda: import_for(other_customer),
+        pause_at=[(imports, "_staging_csv")],
+    )
+    assert acme.ok and borealis.ok, (acme.error, borealis.error)
+    assert acme.value.created == borealis.value.created == 1
+    for claim in Registration.objects.filter(equipment__serial_number=SERIAL):
+        assert claim.eligible is False and Reason.OWNERSHIP_DISPUTE in claim.reasons, claim.organization

@@ -26,6 +26,14 @@ def workflows_consistent(app_configs: Any = None, **kwargs: Any) -> list[checks.
                     id="common.E002",
                 )
             )
-        if not isinstance(model._default_manager.all(), WorkflowQuerySet):
-            errors.append(checks.Error(f"{label}'s manager must use a WorkflowQuerySet.", id="common.E003"))
+        for manager in (model._default_manager, model._base_manager):
+            if not isinstance(manager.all(), WorkflowQuerySet):
+                errors.append(
+                    checks.Error(
+                        f"{label}'s default and base managers must use a WorkflowQuerySet "
+                        '(Meta.base_manager_name = "objects").',
+                        id="common.E003",
+                    )
+                )
+                break
     return errors

@@ -12,8 +12,9 @@ services never wait on each other in a circle (accepting a quote while a partner
 used to deadlock: one locked the request then the quote, the other the quote then the request):
   1. the request (`select_for_update()`),
   2. its children, each kind by primary key: quotes, inspections, purchase orders, contracts,
-  3. the units concerned: serial locks (`relicensing.locks`), in ascending key order,
-  4. rows keyed by serial: equipment, holds, registrations.
+  3. catalog rows whose facts are read or changed: products (`relicensing.locks`), by id,
+  4. the units concerned: serial locks (`relicensing.locks`), in ascending key order,
+  5. rows keyed by serial: equipment, holds, registrations.
 `transition()` keeps it by itself: moving a child first locks its parent, and a parent's
 cascade reaches its children only once the parent is locked.
 """
@@ -94,12 +95,20 @@ class WorkflowQuerySet(models.QuerySet):
             raise StatusWriteRefused("Statuses change through common.workflow.transition() only.")
         return super().bulk_update(objs, fields, *args, **kwargs)
 
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> Any:
+        objs = list(objs)
+        initial = self.model.workflow.initial  # type: ignore[attr-defined]
+        if any(obj.status != initial for obj in objs):
+            raise StatusWriteRefused(f"New records start {initial}.")
+        return super().bulk_create(objs, *args, **kwargs)
+
     def _status_write(self, status: str, **fields: Any) -> int:
         return super().update(status=status, **fields)
 
 
 class WorkflowModel(models.Model):
-    """A record with a lifecycle. Subclasses declare `workflow` and a `status` field."""
+    """A record with a lifecycle. Subclasses declare `workflow`, a `status` field, a manager on a
+    WorkflowQuerySet and `base_manager_name = "objects"` (the system check holds them to it)."""
 
     workflow: ClassVar[Workflow]
     status: Any
@@ -111,16 +120,26 @@ class WorkflowModel(models.Model):
         abstract = True
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        """Insert in the first status; afterwards write every field but the status, so even an
+        instance loaded before a transition cannot put its old status back."""
+        status = self.__dict__.get("status")
         if self._state.adding:
-            if self.status != self.workflow.initial:
+            if status != self.workflow.initial:
                 raise StatusWriteRefused(
                     f"A new {self._meta.verbose_name} starts {self.workflow.initial}; "
                     "move it on with common.workflow.transition()."
                 )
-        elif self.__dict__.get("status") != getattr(self, "_status_loaded", self.__dict__.get("status")):
+            super().save(*args, **kwargs)
+            self._status_loaded = status
+            return
+        fields = kwargs.get("update_fields")
+        if status != getattr(self, "_status_loaded", status) or (fields is not None and "status" in fields):
             raise StatusWriteRefused("Statuses change through common.workflow.transition() only.")
+        if fields is None:
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "status"
+            ]
         super().save(*args, **kwargs)
-        self._status_loaded = self.__dict__.get("status")
 
     def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
         super().refresh_from_db(*args, **kwargs)

@@ -141,6 +141,7 @@ class Quote(WorkflowModel):
     objects = QuoteQuerySet.as_manager()
 
     class Meta:
+        base_manager_name = "objects"
         ordering = ["-revision"]
         constraints = [
             models.UniqueConstraint(fields=["request", "revision"], name="quote_revision_unique"),

@@ -128,15 +128,16 @@ def _message(notice: Notice, subject: str, text: str, html: str) -> EmailMultiAl
 
 
 def _refused_for_good(exc: Exception) -> bool:
-    """A 5xx answer, or a message that cannot be built, will fail the same way every time."""
+    """This notice will fail the same way every time: its recipient refused (5xx to RCPT), its
+    message refused (5xx to DATA), or a message that cannot be built. Anything about the server
+    or the account (unreachable, a 4xx, the sender or the login refused) concerns every notice
+    and is fixed once for all: those are retried."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in exc.recipients.values())
-    if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return False  # the account's problem, not this notice's: fixed, the retry goes through
-    if isinstance(exc, smtplib.SMTPResponseException):
+    if isinstance(exc, smtplib.SMTPDataError):
         return 500 <= exc.smtp_code < 600
     if isinstance(exc, (smtplib.SMTPException, OSError)):
-        return False  # disconnected, refused connection, timeout: the server may be back soon
+        return False
     return isinstance(exc, (ValueError, UnicodeError))
 
 

@@ -1,4 +1,5 @@
-"""Admin for the catalog: vendors (with their programme policy) and products."""
+"""Admin for the catalog (vendors with their programme policy, products) and read-only views of
+the installed base. Writes that change eligibility go through the services."""
 
 from django.contrib import admin
 
@@ -12,6 +13,23 @@ from relicensing.models import (
     SoftwareLicence,
     Vendor,
 )
+from relicensing.services import catalog
+from relicensing.services.catalog import PRODUCT_FIELDS
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """A record of what happened: shown, never added, changed or deleted here; the services that
+    write it also audit the change and keep eligibility right."""
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
 
 FLAG_FIELDS = ["lost_or_stolen", "counterfeit", "permanently_damaged", "damaged"]
 
@@ -43,6 +61,18 @@ class ProductAdmin(admin.ModelAdmin):
     list_filter = ["vendor", "category", "is_chassis"]
     list_select_related = ["vendor"]
     search_fields = ["model", "family"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        """Through the catalog services, so moved support dates re-judge the product's units."""
+        if change:
+            changed = {name: form.cleaned_data[name] for name in form.changed_data if name in PRODUCT_FIELDS}
+            catalog.product_update(user=request.user, product=Product.objects.get(pk=obj.pk), **changed)
+        else:
+            fields = {name: form.cleaned_data[name] for name in PRODUCT_FIELDS if name in form.cleaned_data}
+            obj.pk = catalog.product_create(user=request.user, vendor=obj.vendor, **fields).pk
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # units and prices refer to it; end its support instead
 
 
 class RegistrationInline(admin.TabularInline):
@@ -95,35 +125,29 @@ class EquipmentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
 
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # its history and claims would go with it
+
 
 @admin.register(ComplianceHold)
-class ComplianceHoldAdmin(admin.ModelAdmin):
+class ComplianceHoldAdmin(RecordAdmin):
     list_display = ["serial_number", "vendor", "reason", "placed_at", "released_at"]
     list_filter = ["vendor", ("released_at", admin.EmptyFieldListFilter)]
     search_fields = ["serial_number", "reason"]
     readonly_fields = [f.name for f in ComplianceHold._meta.fields]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
 
 @admin.register(EquipmentEvent)
-class EquipmentEventAdmin(admin.ModelAdmin):
+class EquipmentEventAdmin(RecordAdmin):
     list_display = ["at", "serial_number", "vendor", "kind", "organization", "actor"]
     list_filter = ["kind", "vendor"]
     list_select_related = ["vendor", "organization", "actor"]
     search_fields = ["serial_number", "note"]
     readonly_fields = [f.name for f in EquipmentEvent._meta.fields]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(RecordAdmin):
     list_display = [
         "id",
         "original_name",
@@ -135,6 +159,3 @@ class ImportJobAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status"]
     readonly_fields = [f.name for f in ImportJob._meta.fields]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False

@@ -62,6 +62,18 @@ class RegistrationStatus(models.TextChoices):
     SETTLED_ELSEWHERE = "settled_elsewhere", "Ownership settled for another organisation"
 
 
+# A claim stays active until staff settle a dispute for another claimant (the unit's history
+# records who and why, as an EquipmentEvent, beside the transition row).
+REGISTRATION_WORKFLOW = Workflow(
+    statuses=RegistrationStatus,
+    initial=RegistrationStatus.ACTIVE,
+    moves={
+        RegistrationStatus.ACTIVE: frozenset({RegistrationStatus.SETTLED_ELSEWHERE}),
+        RegistrationStatus.SETTLED_ELSEWHERE: frozenset(),
+    },
+)
+
+
 class EventKind(models.TextChoices):
     REGISTERED = "registered", "Registered"
     OWNER_CHANGED = "owner_changed", "Owner changed"

@@ -4,7 +4,8 @@ import datetime as dt
 from decimal import Decimal
 
 from relicensing.choices import ProductCategory
-from relicensing.models import Product, Vendor
+from relicensing.models import Product, Registration, Vendor
+from relicensing.services.equipment import registrations_refresh
 
 VENDORS = [
     {
@@ -62,6 +63,8 @@ def load() -> None:
                 "list_price": Decimal(price),
             },
         )
+    # The dates were written straight to the rows: re-judge the demo units, as a catalog change does.
+    registrations_refresh(Registration.objects.filter(equipment__product__vendor__in=vendors.values()))
 
 
 # (organisation, vendor, serial, model, channel, condition, seller)

@@ -9,8 +9,15 @@ unit whose support ended this morning cannot slip into a request.
 
 A lock is a Postgres advisory lock on (vendor, one of BUCKETS buckets of the serial's hash): it
 exists before the serial's row does, and a bulk change takes at most BUCKETS locks per vendor.
-Two serials sharing a bucket only wait for each other briefly. In the lock order of
-common.workflow, serial locks come after the request and its children.
+Two serials sharing a bucket only wait for each other briefly.
+
+A product's dates are a fact of every unit of it, including units being registered right now,
+which a change of dates cannot lock because they do not exist yet. So whoever judges units
+against a product's dates holds that product's row with a share lock (`products_share_lock`),
+and a change of the dates (an UPDATE, which waits for those to finish) re-judges afterwards.
+
+In the lock order of common.workflow: the request and its children, then product rows, then
+serial locks, then rows keyed by serial.
 """
 
 from collections.abc import Iterable
@@ -44,6 +51,17 @@ def serials_lock(units: Iterable[tuple[int, str]]) -> None:
             "ORDER BY k",
             [SERIAL, vendors, serials],
         )
+
+
+def products_share_lock(product_ids: Iterable[int]) -> None:
+    """Hold these products' rows so their dates cannot change until the transaction ends (many
+    may hold one at once; changing it waits for them all), in ascending id order."""
+    wanted = sorted(set(product_ids))
+    if wanted:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM relicensing_product WHERE id = ANY(%s) ORDER BY id FOR SHARE", [wanted]
+            )
 
 
 def units_lock(equipment: QuerySet[Any]) -> None:

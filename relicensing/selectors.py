@@ -127,6 +127,16 @@ def request_candidates(*, customer: Organization) -> QuerySet[Registration]:
     )
 
 
+def open_requests_for_unit(*, equipment: Equipment, other_than: Organization) -> list[Request]:
+    """Other organisations' open requests holding this unit (what settling ownership rejects)."""
+    return list(
+        Request.objects.filter(items__equipment=equipment, items__is_open=True)
+        .exclude(customer=other_than)
+        .select_related("customer")
+        .order_by("pk")
+    )
+
+
 def open_requests_by_equipment(*, equipment_ids: list[int]) -> dict[int, Request]:
     """The open request each of these units is in, if any."""
     items = RequestItem.objects.filter(

@@ -6,6 +6,8 @@ from functools import lru_cache
 from common.errors import InvalidInput
 from relicensing.models import Vendor
 
+MAX_LENGTH = 64  # the column's width; upper-casing can lengthen a string ("ß" becomes "SS")
+
 
 def serial_normalise(raw: str) -> str:
     """Trim, upper-case and remove inner whitespace: ' abc 123 ' and 'ABC123' are one serial."""
@@ -25,7 +27,7 @@ def serial_clean(vendor: Vendor, raw: str) -> str:
     serial = serial_normalise(raw)
     if not serial:
         raise InvalidInput({"serial_number": ["Enter the serial number."]})
-    if not serial_matches(vendor, serial):
+    if len(serial) > MAX_LENGTH or not serial_matches(vendor, serial):
         raise InvalidInput(
             {
                 "serial_number": [

@@ -15,4 +15,8 @@ class Migration(migrations.Migration):
             name='status',
             field=models.CharField(choices=[('issued', 'Issued'), ('accepted', 'Accepted'), ('superseded', 'Superseded by a newer quote'), ('expired', 'Expired'), ('withdrawn', 'Withdrawn with its request')], default='issued', editable=False, max_length=16),
         ),
+        migrations.AlterModelOptions(
+            name='quote',
+            options={'base_manager_name': 'objects', 'ordering': ['-revision']},
+        ),
     ]

@@ -53,7 +53,11 @@ def sku_create(
         non_refundable=non_refundable,
     )
     model_validate(sku, validate_unique=False)
-    sku.save()
+    try:
+        with transaction.atomic():
+            sku.save()
+    except IntegrityError as exc:  # created by someone else since the check above
+        raise Conflict(f"The SKU {code} already exists.", code="already_exists") from exc
     _sku_products_add(sku=sku, products=products)
     return sku
 

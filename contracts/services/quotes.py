@@ -23,6 +23,7 @@ from contracts.pricing import PriceLine, lines_total, request_lines
 from relicensing.choices import RequestStatus
 from relicensing.models import Request, RequestItem
 from relicensing.services.lifecycle import request_lock, request_may_be_quoted, request_transition
+from relicensing.services.requests import request_chassis_check
 
 
 @transaction.atomic
@@ -38,6 +39,8 @@ def quote_issue(*, request: Request, user: User, addons: Sequence[dict[str, Any]
             code="invalid_transition",
             status=request.status,
         )
+    previous = list(request.quotes.filter(status=QuoteStatus.ISSUED).select_for_update().order_by("pk"))
+    request_chassis_check(request=request, decision="Issuing a quote")
     items = list(
         request.items.select_related("equipment__product").prefetch_related("equipment__product__skus")
     )
@@ -45,7 +48,6 @@ def quote_issue(*, request: Request, user: User, addons: Sequence[dict[str, Any]
     lines = [line for _, line in priced]
     revision = (request.quotes.aggregate(n=Max("revision"))["n"] or 0) + 1
     number = f"Q-{request.number.removeprefix('RQ-')}-{revision}"
-    previous = list(request.quotes.filter(status=QuoteStatus.ISSUED).order_by("pk"))
     for old in previous:
         transition(old, to=QuoteStatus.SUPERSEDED, actor=user, reason=f"Superseded by {number}.")
     quote = Quote.objects.create(
@@ -109,6 +111,7 @@ def quote_accept(*, quote: Quote, user: User) -> Quote:
             code="invalid_transition",
             status=quote.status,
         )
+    request_chassis_check(request=request, decision="Accepting the quote")  # fees are non-refundable
     Quote.objects.filter(pk=quote.pk).update(accepted_by=user, accepted_at=timezone.now())
     transition(quote, to=QuoteStatus.ACCEPTED, actor=user)
     request_transition(

@@ -105,7 +105,7 @@ def _note(event: EquipmentEvent, reach: Reach) -> str:
 
 # --- licences and prices ---------------------------------------------------------
 def _licences(equipment: Equipment, reach: Reach) -> list[dict[str, Any]]:
-    licences = SoftwareLicence.objects.filter(equipment=equipment).select_related("licensee", "sku")
+    licences = SoftwareLicence.objects.filter(equipment=equipment).select_related("licensee")
     return [{"licence": licence, "licensee": _name(licence.licensee, reach)} for licence in licences]
 
 

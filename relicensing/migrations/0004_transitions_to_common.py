@@ -25,6 +25,34 @@ def copy_timelines(apps, schema_editor):
     )
 
 
+def heartbeats_from_creation(apps, schema_editor):
+    """Jobs queued or running before heartbeats existed count as last heard of when created."""
+    ImportJob = apps.get_model("relicensing", "ImportJob")
+    ImportJob.objects.filter(heartbeat_at__isnull=True).update(heartbeat_at=models.F("created_at"))
+
+
+def copy_timelines_back(apps, schema_editor):
+    """Undoing this migration puts the requests' timelines back where they were."""
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    Old = apps.get_model("relicensing", "Transition")
+    New = apps.get_model("common", "Transition")
+    request_type = ContentType.objects.filter(app_label="relicensing", model="request").first()
+    if request_type is None:
+        return
+    Old.objects.bulk_create(
+        Old(
+            request_id=row.target_id,
+            from_status=row.from_status,
+            to_status=row.to_status,
+            actor_id=row.actor_id,
+            reason=row.reason,
+            at=row.at,
+        )
+        for row in New.objects.filter(target_type=request_type).order_by("at", "id").iterator()
+    )
+    New.objects.filter(target_type=request_type).delete()  # moved back, not copied
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -34,7 +62,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(copy_timelines, migrations.RunPython.noop),
+        migrations.RunPython(copy_timelines, copy_timelines_back),
         migrations.RemoveField(
             model_name='transition',
             name='actor',
@@ -68,5 +96,14 @@ class Migration(migrations.Migration):
         ),
         migrations.DeleteModel(
             name='Transition',
+        ),
+        migrations.RunPython(heartbeats_from_creation, migrations.RunPython.noop),
+        migrations.AlterModelOptions(
+            name='importjob',
+            options={'base_manager_name': 'objects', 'ordering': ['-created_at']},
+        ),
+        migrations.AlterModelOptions(
+            name='request',
+            options={'base_manager_name': 'objects', 'ordering': ['-created_at', '-id']},
         ),
     ]

@@ -7,7 +7,9 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
 from accounts.visibility import Scope, VisibleQuerySet
+from common.workflow import WorkflowModel, WorkflowQuerySet
 from relicensing.choices import (
+    REGISTRATION_WORKFLOW,
     AcquisitionChannel,
     Condition,
     EventKind,
@@ -70,7 +72,7 @@ class Equipment(models.Model):
         return self.product.model if self.product is not None else self.reported_model
 
 
-class RegistrationQuerySet(VisibleQuerySet):
+class RegistrationQuerySet(WorkflowQuerySet, VisibleQuerySet):  # type: ignore[override]  # django-stubs: as_manager of two bases
     scope = Scope(organization="organization")
 
     def active(self) -> "RegistrationQuerySet":
@@ -93,7 +95,7 @@ class RegistrationQuerySet(VisibleQuerySet):
         )
 
 
-class Registration(models.Model):
+class Registration(WorkflowModel):
     """An organisation's claim to a unit: how and when it acquired it, in what condition.
 
     Its eligibility is stored so lists can filter on it; services refresh it whenever a fact
@@ -109,7 +111,7 @@ class Registration(models.Model):
     acquired_on = models.DateField(null=True, blank=True)
     condition = models.CharField(max_length=32, choices=Condition.choices, default=Condition.WORKING)
     status = models.CharField(
-        max_length=32, choices=RegistrationStatus.choices, default=RegistrationStatus.ACTIVE
+        max_length=32, choices=RegistrationStatus.choices, default=RegistrationStatus.ACTIVE, editable=False
     )
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -120,8 +122,10 @@ class Registration(models.Model):
     reasons = ArrayField(models.CharField(max_length=32), default=list, blank=True)
 
     objects = RegistrationQuerySet.as_manager()
+    workflow = REGISTRATION_WORKFLOW
 
     class Meta:
+        base_manager_name = "objects"
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -213,8 +217,10 @@ class SoftwareLicence(models.Model):
     equipment = models.ForeignKey(Equipment, on_delete=models.CASCADE, related_name="licences")
     kind = models.CharField(max_length=16, choices=LicenceKind.choices)
     description = models.CharField(max_length=255)
-    sku = models.ForeignKey(
-        "contracts.Sku", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    sku_code = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The price-book SKU it was sold as, if known (a record, as on a quote).",
     )
     licensee = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="licences")
     status = models.CharField(max_length=16, choices=LicenceStatus.choices, default=LicenceStatus.ACTIVE)

@@ -42,6 +42,7 @@ class ImportJob(WorkflowModel):
     objects = ImportJobQuerySet.as_manager()
 
     class Meta:
+        base_manager_name = "objects"
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

@@ -46,6 +46,7 @@ class Request(WorkflowModel):
     objects = RequestQuerySet.as_manager()
 
     class Meta:
+        base_manager_name = "objects"
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=RequestStatus.values), name="request_status_valid"),

@@ -21,10 +21,16 @@ PRODUCT_FIELDS = (
 )
 
 
+@transaction.atomic
 def product_create(*, user: User, vendor: Vendor, model: str, **fields: Any) -> Product:
+    """A new product model. Units registered under that model name before the catalog had it
+    become units of it, and are judged again (they were `unknown_product`)."""
     action_require(user, "catalog_write")
-    product = Product(vendor=vendor, model=model.strip(), **fields)
-    return _product_save(product)
+    product = _product_save(Product(vendor=vendor, model=model.strip(), **fields))
+    from relicensing.services.equipment import units_adopt
+
+    units_adopt(product=product)
+    return product
 
 
 @transaction.atomic

@@ -14,17 +14,28 @@ from django.utils import timezone
 from accounts.models import Organization, User
 from accounts.permissions import action_require
 from common.errors import Conflict, DomainError
+from common.workflow import transition
 from relicensing.choices import (
     AcquisitionChannel,
     Condition,
     EventKind,
     Flag,
     RegistrationStatus,
+    RequestStatus,
 )
 from relicensing.eligibility import Facts, eligibility
-from relicensing.locks import serials_lock, units_lock
-from relicensing.models import ComplianceHold, Equipment, EquipmentEvent, Product, Registration, Vendor
-from relicensing.serials import serial_clean, serial_normalise
+from relicensing.locks import products_share_lock, serials_lock, units_lock
+from relicensing.models import (
+    ComplianceHold,
+    Equipment,
+    EquipmentEvent,
+    Product,
+    Registration,
+    Vendor,
+)
+from relicensing.selectors import open_requests_for_unit
+from relicensing.serials import serial_clean
+from relicensing.services.lifecycle import request_lock, request_transition
 
 
 def registration_facts(registration: Registration) -> Facts:
@@ -106,8 +117,11 @@ def registration_create(
     the first and both end in dispute."""
     action_require(user, "registration_create", organization)
     serial = serial_clean(vendor, serial_number)
-    serials_lock([(vendor.pk, serial)])
     known_product = Product.objects.filter(vendor=vendor, model__iexact=product.strip()).first()
+    if known_product is not None:  # its dates hold still until this registration is judged
+        products_share_lock([known_product.pk])
+        known_product.refresh_from_db()
+    serials_lock([(vendor.pk, serial)])
     equipment = _equipment_get_or_create(vendor, serial, known_product, product.strip(), organization)
     if Registration.objects.filter(equipment=equipment, organization=organization).exists():
         raise Conflict(
@@ -165,9 +179,7 @@ def _equipment_get_or_create(
 @transaction.atomic
 def hold_place(*, vendor: Vendor, serial_number: str, reason: str, user: User) -> ComplianceHold:
     action_require(user, "hold_place")
-    serial = serial_normalise(serial_number)
-    if not serial:
-        raise DomainError("Enter the serial number to hold.", code="invalid_serial")
+    serial = serial_clean(vendor, serial_number)  # a hold on a malformed serial would never match a unit
     if not reason.strip():
         raise DomainError(
             "Say why the serial is held (export control, fraud, dispute...).", code="reason_required"
@@ -232,8 +244,14 @@ def equipment_flag_set(
 
 @transaction.atomic
 def ownership_settle(*, equipment: Equipment, organization: Organization, note: str, user: User) -> Equipment:
-    """Staff settle a dispute for one claimant; the other claims stay on record, settled elsewhere."""
+    """Staff settle a dispute for one claimant; the other claims stay on record, settled elsewhere.
+
+    An open request another claimant made for the unit is rejected with the reason (its quote
+    withdrawn with it), so the owner of record can put the unit into a request of its own."""
     action_require(user, "ownership_settle")
+    losing_requests = [  # requests first: the lock order
+        request_lock(r.pk) for r in open_requests_for_unit(equipment=equipment, other_than=organization)
+    ]
     serials_lock([(equipment.vendor_id, equipment.serial_number)])
     equipment = Equipment.objects.select_for_update().get(pk=equipment.pk)
     claims = equipment.registrations.active()
@@ -243,14 +261,35 @@ def ownership_settle(*, equipment: Equipment, organization: Organization, note: 
         )
     if not note.strip():
         raise DomainError("Say how ownership was settled (the evidence seen).", code="note_required")
-    claims.filter(~Q(organization=organization)).update(status=RegistrationStatus.SETTLED_ELSEWHERE)
+    for losing in claims.filter(~Q(organization=organization)).order_by("pk"):
+        transition(losing, to=RegistrationStatus.SETTLED_ELSEWHERE, actor=user, reason=note.strip())
     _event(equipment, EventKind.DISPUTE_SETTLED, actor=user, organization=organization, note=note.strip())
     if equipment.current_owner_id != organization.pk:
         equipment.current_owner = organization
         equipment.save(update_fields=["current_owner"])
         _event(equipment, EventKind.OWNER_CHANGED, actor=user, organization=organization, note=note.strip())
     registrations_refresh(Registration.objects.filter(equipment=equipment))
+    for request in losing_requests:
+        request_transition(
+            request=request,
+            to=RequestStatus.REJECTED,
+            actor=user,
+            reason=f"Ownership of {equipment.serial_number} was settled for another organisation.",
+        )
     return equipment
+
+
+def units_adopt(*, product: Product) -> int:
+    """Units registered with this model's name while the catalog lacked it become units of it;
+    their registrations are judged again. Returns how many units."""
+    orphans = Equipment.objects.filter(
+        vendor=product.vendor, product__isnull=True, reported_model__iexact=product.model
+    )
+    units_lock(orphans)
+    adopted = orphans.update(product=product, reported_model="")
+    if adopted:
+        registrations_refresh(Registration.objects.filter(equipment__product=product))
+    return adopted
 
 
 def products_refresh(*, product: Product) -> int:

@@ -16,17 +16,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Organization, User
 from accounts.permissions import action_require
-from common.errors import DomainError
+from common.errors import DomainError, ServiceError
 from common.workflow import transition, transition_start
 from relicensing.choices import AcquisitionChannel, Condition, EventKind, ImportStatus, RegistrationStatus
 from relicensing.eligibility import Facts, eligibility
-from relicensing.locks import serials_lock
+from relicensing.locks import products_share_lock, serials_lock
 from relicensing.models import ImportJob, Product, Registration, Vendor
 from relicensing.serials import serial_matches, serial_normalise
 
@@ -94,6 +95,9 @@ def rows_read(*, content: bytes, filename: str = "") -> list[Row]:
     rows: list[Row] = []
     convert = _cell_text if is_xlsx else str.strip  # CSV cells are already text
     for number, cells in enumerate(table, start=2):
+        if isinstance(cells, Unreadable):
+            rows.append((number, {UNREADABLE: str(cells)}))
+            continue
         if _blank(cells):
             continue
         if len(rows) == MAX_ROWS:
@@ -116,19 +120,46 @@ def rows_read(*, content: bytes, filename: str = "") -> list[Row]:
     return rows
 
 
+class Unreadable(str):
+    """A line that could not be read as CSV; its text is the reason, reported for that row."""
+
+
+UNREADABLE = "__unreadable__"
+
+
 def _blank(cells: list[Any]) -> bool:
     """Blank lines (and spreadsheet rows of empty cells) are not rows."""
     return not "".join("" if c is None else str(c) for c in cells).strip()
 
 
-def _csv_table(content: bytes) -> Iterator[list[str]]:
+def _csv_table(content: bytes) -> Iterator[list[str] | Unreadable]:
+    """Records of a CSV file. No column of an import holds a line break, so when a record spans
+    lines (a quote opened and never closed swallows every row after it) or cannot be parsed (a
+    cell longer than the csv module allows), the file is read again line by line: each line is
+    its own row, and only the broken one is reported."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = content.decode("latin-1")
     if "\x00" in text:
         raise DomainError("This does not look like a CSV or XLSX file.", code="unreadable_file")
-    return csv.reader(io.StringIO(text, newline=""))
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        records = None
+    if records is not None and not any("\n" in cell or "\r" in cell for record in records for cell in record):
+        return iter(records)
+    return (_csv_line(line) for line in text.splitlines())
+
+
+def _csv_line(line: str) -> list[str] | Unreadable:
+    try:
+        cells = next(csv.reader([line]), [])
+    except csv.Error as exc:
+        return Unreadable(f"the line cannot be read as CSV ({exc})")
+    if line.count('"') % 2:
+        return Unreadable("a quotation mark is opened and never closed on this line")
+    return cells
 
 
 def _xlsx_table(content: bytes) -> Iterator[list[Any]]:
@@ -140,7 +171,20 @@ def _xlsx_table(content: bytes) -> Iterator[list[Any]]:
         raise DomainError(
             "The spreadsheet could not be opened; save it again as .xlsx.", code="unreadable_file"
         ) from exc
-    return (list(row) for row in workbook.worksheets[0].iter_rows(values_only=True))
+    return _xlsx_rows(workbook)
+
+
+def _xlsx_rows(workbook: Any) -> Iterator[list[Any]]:
+    """A read-only workbook parses its sheet while it is read: a damaged sheet is a clear 400
+    then, not a crash halfway."""
+    try:
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            yield list(row)
+    except Exception as exc:
+        raise DomainError(
+            "The spreadsheet is damaged and could not be read to the end; save it again as .xlsx.",
+            code="unreadable_file",
+        ) from exc
 
 
 def _cell_text(value: Any) -> str:
@@ -182,6 +226,8 @@ CONDITIONS = frozenset(Condition.values)
 
 
 def _row_validate(number: int, cells: dict[str, str], catalog: _Catalog) -> _Valid | dict[str, Any]:
+    if UNREADABLE in cells:
+        return {"row": number, "serial_number": "", "errors": [cells[UNREADABLE]]}
     errors: list[str] = []
     raw_serial = cells.get("serial_number", "")
     serial = serial_normalise(raw_serial)
@@ -284,7 +330,8 @@ SELECT s.vendor_id, s.serial,
        EXISTS (SELECT 1 FROM relicensing_registration r
                WHERE r.equipment_id = e.id AND r.organization_id = %(org)s),
        EXISTS (SELECT 1 FROM relicensing_registration r
-               WHERE r.equipment_id = e.id AND r.organization_id <> %(org)s AND r.status = 'active')
+               WHERE r.equipment_id = e.id AND r.organization_id <> %(org)s AND r.status = 'active'),
+       e.product_id
 FROM unnest(%(vendors)s::bigint[], %(serials)s::text[]) AS s(vendor_id, serial)
 LEFT JOIN relicensing_equipment e ON e.vendor_id = s.vendor_id AND e.serial_number = s.serial
 """
@@ -330,17 +377,24 @@ RETURNING kind
 
 
 def _insert(organization: Organization, user: User | None, rows: list[_Valid]) -> tuple[int, int]:
-    """The batch's serial locks, facts in one query, eligibility in Python, then COPY and three
-    set-based statements. With the units locked first (as single registration does), a rival
-    claim registered or imported at the same moment is seen, and both end in dispute."""
+    """The batch's product and serial locks, facts in one query, eligibility in Python, then COPY
+    and three set-based statements. With the units locked first (as single registration does), a
+    rival claim registered or imported at the same moment is seen, and both end in dispute."""
     params = {"org": organization.pk, "user": user.pk if user else None, "now": timezone.now()}
+    products = {r.product.pk for r in rows if r.product is not None}
+    products_share_lock(products)
     serials_lock((r.vendor.pk, r.serial) for r in rows)
+    # The products' dates as they stand now (a long import outlives the catalog it started with).
+    current = Product.objects.in_bulk(products)
     with connection.cursor() as cursor:
         cursor.execute(
             FACTS_SQL, {**params, "vendors": [r.vendor.pk for r in rows], "serials": [r.serial for r in rows]}
         )
         facts = {(f[0], f[1]): f for f in cursor.fetchall()}
-        staged, fresh = _staging_csv(rows, facts, today=timezone.localdate())
+        # A unit the programme knows already is judged as the product it is, whatever the row says.
+        known = {f[10] for f in facts.values() if f[10] is not None} - current.keys()
+        current.update(Product.objects.in_bulk(known))
+        staged, fresh = _staging_csv(rows, facts, current, today=timezone.localdate())
         if not fresh:
             return 0, len(rows)
         cursor.execute("DROP TABLE IF EXISTS import_rows")  # a second batch in one transaction
@@ -359,8 +413,11 @@ def _insert(organization: Organization, user: User | None, rows: list[_Valid]) -
     return created, len(rows) - created
 
 
-def _staging_csv(rows: list[_Valid], facts: dict[Any, Any], *, today: dt.date) -> tuple[io.StringIO, int]:
-    """The rows this organisation has not registered yet, judged, as CSV for COPY."""
+def _staging_csv(
+    rows: list[_Valid], facts: dict[Any, Any], products: dict[int, Product], *, today: dt.date
+) -> tuple[io.StringIO, int]:
+    """The rows this organisation has not registered yet, judged, as CSV for COPY: a known unit
+    as its own product, a new one as the row names it, with the products' dates as they stand."""
     # Rows with the same facts get the same answer: judge each distinct set of facts once.
     judge = functools.lru_cache(maxsize=None)(functools.partial(eligibility, today=today))
     buffer, fresh = io.StringIO(), 0
@@ -370,7 +427,11 @@ def _staging_csv(rows: list[_Valid], facts: dict[Any, Any], *, today: dt.date) -
         if f[8]:  # this organisation already registered it: nothing to do
             continue
         fresh += 1
-        product = r.product
+        unit_exists, unit_product = f[2] is not None, f[10]
+        row_product = products[r.product.pk] if r.product is not None else None
+        product = (
+            (products[unit_product] if unit_product is not None else None) if unit_exists else row_product
+        )
         result = judge(
             Facts(
                 product_known=product is not None,
@@ -383,7 +444,7 @@ def _staging_csv(rows: list[_Valid], facts: dict[Any, Any], *, today: dt.date) -
             ),
         )
         writer.writerow([
-            r.vendor.pk, r.serial, product.pk if product else "", r.reported_model, r.channel,
+            r.vendor.pk, r.serial, row_product.pk if row_product else "", r.reported_model, r.channel,
             r.acquired_from, r.acquired_on or "", r.condition, result.eligible, result.path,
             "{" + ",".join(result.reasons) + "}", f[9],
         ])  # fmt: skip
@@ -445,7 +506,9 @@ def import_job_run(*, job_id: int, on_chunk: Callable[[ImportJob], None] | None 
         _job_chunks_import(job, on_chunk)
     except _Superseded:
         logger.warning("Import job %s run %s was superseded by a later run; it stops", job.pk, job.runs)
-    except DomainError as exc:
+    except SoftTimeLimitExceeded:
+        _job_requeue(job, reason=f"The worker's time ran out; resuming after row {job.processed_rows + 1}.")
+    except ServiceError as exc:  # a file that cannot be read; an uploader who may no longer register
         _job_finish(job, ImportStatus.FAILED, error=exc.detail)
     except Exception:
         _job_finish(
@@ -499,6 +562,15 @@ def _still_mine(job: ImportJob) -> bool:
     return current == (ImportStatus.RUNNING, job.runs)
 
 
+def _job_requeue(job: ImportJob, *, reason: str) -> None:
+    """Back to the queue, to go on from the last committed chunk in a new run."""
+    with transaction.atomic():
+        if _still_mine(job) and transition(
+            job, to=ImportStatus.QUEUED, expected_from=ImportStatus.RUNNING, reason=reason
+        ):
+            transaction.on_commit(lambda: import_jobs_dispatch([job.pk]))
+
+
 def _job_finish(job: ImportJob, status: ImportStatus, *, error: str = "") -> None:
     with transaction.atomic():
         if not _still_mine(job):
@@ -513,7 +585,10 @@ def import_jobs_resume(*, now: dt.datetime | None = None) -> int:
     last committed chunk), and queued jobs the broker never delivered are handed over again.
     Compare-and-set moves, so overlapping runs are harmless; returns how many jobs were handed over."""
     now = now or timezone.now()
-    for job in ImportJob.objects.filter(status=ImportStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER):
+    silent = Q(heartbeat_at__isnull=True)  # none recorded: a job from before heartbeats existed
+    for job in ImportJob.objects.filter(
+        silent | Q(heartbeat_at__lt=now - STALE_AFTER), status=ImportStatus.RUNNING
+    ):
         transition(
             job,
             to=ImportStatus.QUEUED,
@@ -522,7 +597,7 @@ def import_jobs_resume(*, now: dt.datetime | None = None) -> int:
         )
     waiting = list(
         ImportJob.objects.filter(
-            status=ImportStatus.QUEUED, heartbeat_at__lt=now - REDISPATCH_AFTER
+            silent | Q(heartbeat_at__lt=now - REDISPATCH_AFTER), status=ImportStatus.QUEUED
         ).values_list("pk", flat=True)
     )
     ImportJob.objects.filter(pk__in=waiting).update(heartbeat_at=now)

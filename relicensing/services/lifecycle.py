@@ -1,6 +1,6 @@
 """The request lifecycle: every request status change goes through `request_transition`, which is
 the workflow engine (common.workflow) plus what a request does on closing: its chassis leave it,
-so they may enter a new request. The moves and the notice of each are REQUEST_WORKFLOW, beside
+so they may enter a new request, and a rejection keeps its reason for the customer to read. The moves and the notice of each are REQUEST_WORKFLOW, beside
 the status choices; the engine writes the timeline row and the notice in the same transaction.
 """
 
@@ -56,6 +56,9 @@ def request_transition(
     )
     if moved is not None and to in CLOSED_STATUSES:
         request.items.update(is_open=False)
+    if moved is not None and to == RequestStatus.REJECTED:
+        request.rejection_reason = reason  # what the customer reads on the request page
+        Request.objects.filter(pk=request.pk).update(rejection_reason=reason)
     return request
 
 

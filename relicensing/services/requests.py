@@ -17,7 +17,7 @@ from relicensing.choices import DocumentKind, RequestStatus
 from relicensing.locks import units_lock
 from relicensing.models import Equipment, Registration, Request, RequestDocument, RequestItem
 from relicensing.services.equipment import registrations_refresh
-from relicensing.services.lifecycle import request_lock, request_transition
+from relicensing.services.lifecycle import request_transition
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 DOCUMENT_TYPES = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG"}
@@ -83,27 +83,52 @@ def _registrations_for(customer: Organization, ids: Sequence[int]) -> list[Regis
     registrations = [found[i] for i in dict.fromkeys(ids)]
     ineligible = [r for r in registrations if not r.can_enter_request]
     if ineligible:
-        raise DomainError(
-            "Some chassis cannot enter the inspection programme: "
-            + "; ".join(f"{r.equipment.serial_number} ({', '.join(r.reasons) or r.path})" for r in ineligible)
-            + ".",
-            code="ineligible_equipment",
-            equipment=[
-                {
-                    "equipment": r.pk,
-                    "serial_number": r.equipment.serial_number,
-                    "path": r.path,
-                    "reasons": r.reasons,
-                }
-                for r in ineligible
-            ],
-        )
+        raise _ineligible(DomainError, ineligible, "Some chassis cannot enter the inspection programme")
     vendors = {r.equipment.vendor_id for r in registrations}
     if len(vendors) > 1:
         raise DomainError(
             "A request covers one vendor's programme; open one request per vendor.", code="mixed_vendors"
         )
     return registrations
+
+
+def request_chassis_check(*, request: Request, decision: str) -> None:
+    """Before a decision on an open request (a quote issued or accepted; later, approval): its
+    chassis judged again now, with their units locked, so a hold, a flag or a settled dispute
+    that came after the request was opened stops the decision. 409 `ineligible_equipment`.
+    Call it with the request (and any children the decision changes) locked: serial locks come
+    after them in the lock order."""
+    registrations = Registration.objects.filter(pk__in=request.items.values("registration_id"))
+    registrations_refresh(registrations)
+    ineligible = [r for r in registrations.select_related("equipment") if not r.can_enter_request]
+    if ineligible:
+        raise _ineligible(
+            Conflict,
+            ineligible,
+            f"{decision} is not possible: some chassis can no longer enter the programme",
+            then=" Cancel the request, or ask programme staff about the reasons.",
+        )
+
+
+def _ineligible(
+    error: type[DomainError], registrations: list[Registration], lead: str, *, then: str = ""
+) -> DomainError:
+    return error(
+        f"{lead}: "
+        + "; ".join(f"{r.equipment.serial_number} ({', '.join(r.reasons) or r.path})" for r in registrations)
+        + "."
+        + then,
+        code="ineligible_equipment",
+        equipment=[
+            {
+                "equipment": r.pk,
+                "serial_number": r.equipment.serial_number,
+                "path": r.path,
+                "reasons": r.reasons,
+            }
+            for r in registrations
+        ],
+    )
 
 
 def inspection_date_check(*, lead_business_days: int, preferred: dt.date) -> None:
@@ -155,16 +180,12 @@ def request_cancel(*, request: Request, user: User, reason: str = "") -> Request
     return request_transition(request=request, to=RequestStatus.CANCELLED, actor=user, reason=reason)
 
 
-@transaction.atomic
 def request_reject(*, request: Request, user: User, reason: str) -> Request:
     action_require(user, "request_reject", request)
     if not reason.strip():
         raise DomainError(
             "Say why the request is rejected; the customer will read it.", code="reason_required"
         )
-    locked = request_lock(request.pk)
-    locked.rejection_reason = request.rejection_reason = reason.strip()
-    locked.save(update_fields=["rejection_reason", "updated_at"])
     return request_transition(request=request, to=RequestStatus.REJECTED, actor=user, reason=reason.strip())
 
 

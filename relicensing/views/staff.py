@@ -111,12 +111,20 @@ def equipment_settle(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(next_url(request, "staff-disputes"))
     owner = form.cleaned_data["organization"]
     if not request.POST.get("confirmed"):
+        losing = selectors.open_requests_for_unit(equipment=equipment, other_than=owner)
+        also = (
+            " The other claimants' open requests for it are rejected with this reason: "
+            + ", ".join(f"{r.number} ({r.customer.name})" for r in losing)
+            + "."
+            if losing
+            else ""
+        )
         return confirm_page(
             request,
             cancel_url=next_url(request, "staff-disputes"),
             title=f"Settle {equipment.serial_number} for {owner.name}?",
             consequence=f"{owner.name} becomes the owner of record. Every other claim is closed as "
-            "settled elsewhere and stays ineligible. This is recorded in the unit's history.",
+            f"settled elsewhere and stays ineligible. This is recorded in the unit's history.{also}",
             action=f"Yes, settle for {owner.name}",
         )
     try:

@@ -146,3 +146,34 @@ def test_two_workers_claiming_one_job_at_once_claim_it_once(acme):
     assert first.ok and second.ok
     assert sorted(o.value is None for o in (first, second)) == [False, True]
     assert job.transitions.filter(to_status=ImportStatus.RUNNING).count() == 1
+
+
+# --- found by review: other ways a status could be written -------------------------------
+def test_a_stale_full_save_cannot_put_an_old_status_back(job):
+    stale = ImportJob.objects.get(pk=job.pk)  # loaded before the worker claims it
+    transition(job, to=ImportStatus.RUNNING)
+    stale.original_name = "renamed.csv"
+    stale.save()  # writes every field but the status
+    job.refresh_from_db()
+    assert (job.status, job.original_name) == (ImportStatus.RUNNING, "renamed.csv")
+
+
+def test_bulk_create_and_the_base_manager_refuse_a_status(job, acme):
+    with pytest.raises(StatusWriteRefused):
+        ImportJob.objects.bulk_create(
+            [ImportJob(organization=acme, original_name="x.csv", status=ImportStatus.DONE)]
+        )
+    with pytest.raises(StatusWriteRefused):
+        ImportJob._base_manager.filter(pk=job.pk).update(status=ImportStatus.DONE)
+
+
+def test_import_jobs_are_view_only_in_the_admin(admin_client, job):
+    assert admin_client.get(f"/admin/relicensing/importjob/{job.pk}/change/").status_code == 200
+    assert (
+        admin_client.post(f"/admin/relicensing/importjob/{job.pk}/change/", {"_save": "Save"}).status_code
+        == 403
+    )
+    assert (
+        admin_client.post(f"/admin/relicensing/importjob/{job.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )

@@ -218,3 +218,38 @@ def test_text_parts_are_not_html_escaped_but_the_html_part_is(customer, mailbox)
     assert message["Subject"] == "An API key was issued for your account O'Brien & <Sons>"
     assert "O'Brien & <Sons>" in parts["text/plain"]
     assert "O&#x27;Brien &amp; &lt;Sons&gt;" in parts["text/html"]
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_a_refused_sender_is_the_servers_problem_and_is_retried(customer, time_machine):
+    """A server that refuses the sender (here: it wants a login that EMAIL_URL lacks) refuses every
+    notice alike; fixing the configuration must deliver them, so none is given up on."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+    from django.test import override_settings
+
+    class Accept:
+        async def handle_DATA(self, server, session, envelope):
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(
+        Accept(), hostname="127.0.0.1", port=port, auth_required=True, auth_require_tls=False
+    )
+    controller.start()
+    time_machine.move_to(T0, tick=False)
+    try:
+        with held_in_outbox(), transaction.atomic():
+            [notice_id] = write_notice(customer)
+        with override_settings(
+            EMAIL_HOST="127.0.0.1", EMAIL_PORT=port, EMAIL_HOST_USER="", EMAIL_HOST_PASSWORD=""
+        ):
+            assert tasks.notice_send(notice_id) is False
+    finally:
+        controller.stop()
+    notice = Notice.objects.get(pk=notice_id)
+    assert "530" in notice.last_error
+    assert notice.failed_at is None and notice.next_attempt_at == T0 + dt.timedelta(minutes=1)

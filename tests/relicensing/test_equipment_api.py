@@ -221,3 +221,39 @@ def test_equipment_list_costs_the_same_queries_at_5_and_50_rows(api_as, customer
 def test_anonymous_is_401(api):
     assert api.get("/api/v1/equipment/").status_code == 401
     assert api.get("/api/v1/serial-check/?vendor=juniper&serial_number=X").status_code == 401
+
+
+def test_a_hold_is_only_placed_on_a_well_formed_serial(api_as, staff, juniper):
+    # 33 "ß" fit the field, but upper-case to 66 letters: once a database error (500), now the
+    # serial's own rule answers, as registration's does.
+    for serial in ("ß" * 33, "bad-one"):
+        response = api_as(staff).post(
+            "/api/v1/compliance-holds/",
+            {"vendor": "juniper", "serial_number": serial, "reason": "Export control"},
+            format="json",
+        )
+        assert response.status_code == 400, serial
+        assert "serial_number" in response.json()
+
+
+def test_settling_ownership_moves_the_losing_claim_through_the_workflow(
+    customer, other_customer, staff, acx2200
+):
+    from relicensing.services.equipment import ownership_settle
+    from tests.relicensing.registering import register as register_unit
+
+    mine = register_unit(customer, "AB12CD34EF56")
+    theirs = register_unit(other_customer, "AB12CD34EF56")
+    ownership_settle(
+        equipment=mine.equipment, organization=other_customer.organization, note="Invoice seen", user=staff
+    )
+    mine.refresh_from_db()
+    assert mine.status == "settled_elsewhere"
+    [moved] = mine.transitions.all()
+    assert (moved.from_status, moved.to_status, moved.actor, moved.reason) == (
+        "active",
+        "settled_elsewhere",
+        staff,
+        "Invoice seen",
+    )
+    assert not theirs.transitions.exists()

@@ -157,3 +157,68 @@ def test_import_for_another_organisation_is_a_404(api_as, partner, other_custome
     response = upload(api_as(partner), (HEADER + GOOD).encode(), customer=other_customer.organization_id)
     assert response.status_code == 404
     assert not Registration.objects.exists()
+
+
+# --- files that used to crash or lose rows (found by review) -------------------------------
+SHORT_HEADER = "vendor,serial_number,product,acquisition_channel,acquired_from\n"
+
+
+def test_an_unclosed_quote_costs_only_its_own_row(api_as, customer, acx2200):
+    content = (
+        SHORT_HEADER
+        + 'juniper,AB12CD000001,ACX2200,secondary_market,"Reliable Surplus\n'
+        + "".join(f"juniper,AB12CD00000{n},ACX2200,secondary_market,Broker\n" for n in (2, 3, 4))
+    ).encode()
+    body = upload(api_as(customer), content).json()
+    assert body["created"] == 3
+    assert body["rejected"] == [
+        {
+            "row": 2,
+            "serial_number": "",
+            "errors": ["a quotation mark is opened and never closed on this line"],
+        }
+    ]
+
+
+def test_a_cell_longer_than_csv_allows_is_a_rejected_row(api_as, customer, acx2200):
+    content = (
+        SHORT_HEADER
+        + "juniper,AB12CD000001,ACX2200,secondary_market,Broker\n"
+        + f'juniper,AB12CD000002,ACX2200,secondary_market,"{"x" * 140_000}"\n'
+    ).encode()
+    response = upload(api_as(customer), content)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["created"] == 1
+    [rejected] = body["rejected"]
+    assert rejected["row"] == 3 and "field larger than field limit" in rejected["errors"][0]
+
+
+def test_the_upload_page_survives_an_oversized_cell(
+    client, customer, acx2200, django_capture_on_commit_callbacks
+):
+    client.force_login(customer)
+    content = (SHORT_HEADER + f'juniper,"{"x" * 140_000}",ACX2200,secondary_market,\n').encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/equipment/import/", {"file": SimpleUploadedFile("u.csv", content)})
+    assert response.status_code == 302
+
+
+def test_a_spreadsheet_whose_sheet_is_damaged_is_a_clear_400(api_as, customer, acx2200):
+    import zipfile
+
+    book = Workbook()
+    book.active.append(["vendor", "serial_number", "product", "acquisition_channel"])
+    book.active.append(["juniper", "AB12CD000001", "ACX2200", "secondary_market"])
+    good, broken = io.BytesIO(), io.BytesIO()
+    book.save(good)
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]  # opens, then fails while the rows are read
+            target.writestr(item, data)
+    response = upload(api_as(customer), broken.getvalue(), name="units.xlsx")
+    assert response.status_code == 400
+    assert response.json()["code"] == "unreadable_file"
+    assert not Registration.objects.exists()

@@ -147,3 +147,61 @@ def test_imports_have_their_own_queue_and_worker():
     assert app.amqp.router.route({}, "notices.tasks.notice_send")["queue"].name == "celery"
     procfile = (Path(__file__).parents[2] / "Procfile").read_text()
     assert "--queues=imports" in procfile and "--queues=celery" in procfile
+
+
+@pytest.mark.parametrize("status", [ImportStatus.QUEUED, ImportStatus.RUNNING])
+def test_a_job_from_before_heartbeats_is_resumed_too(customer, acx2200, status):
+    """Jobs queued or running when heartbeats were added have none; the sweep counts them as silent."""
+    from common.workflow import transition
+
+    job = imports.import_job_create(
+        organization=customer.organization, user=customer, upload=SimpleUploadedFile("u.csv", csv_of(2))
+    )
+    if status == ImportStatus.RUNNING:
+        transition(job, to=ImportStatus.RUNNING)
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=None)
+    imports.import_jobs_resume()  # a running one goes back to the queue and is handed over
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == (ImportStatus.DONE, 2)
+
+
+def test_a_run_out_of_time_hands_the_rest_to_a_new_run(
+    customer, acx2200, monkeypatch, django_capture_on_commit_callbacks
+):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 10)
+    job = imports.import_job_create(
+        organization=customer.organization, user=customer, upload=SimpleUploadedFile("units.csv", csv_of(25))
+    )
+    calls = []
+
+    def time_runs_out_once(job):
+        calls.append(job.runs)
+        if len(calls) == 1:
+            raise SoftTimeLimitExceeded()
+
+    with django_capture_on_commit_callbacks(execute=True):  # the new run starts at commit (eager)
+        imports.import_job_run(job_id=job.pk, on_chunk=time_runs_out_once)
+    job.refresh_from_db()
+    assert (job.status, job.runs, job.created_count) == (ImportStatus.DONE, 2, 25)
+    assert job.transitions.get(from_status="running", to_status="queued").reason == (
+        "The worker's time ran out; resuming after row 11."
+    )
+
+
+def test_an_uploader_who_may_no_longer_register_fails_the_job_with_the_reason(
+    other_partner, acx2200, borealis
+):
+    # The partner stopped serving the customer between the upload and the run.
+    from accounts.models import Partnership
+
+    job = imports.import_job_create(
+        organization=borealis, user=other_partner, upload=SimpleUploadedFile("u.csv", csv_of(2))
+    )
+    Partnership.objects.filter(partner=other_partner.organization, customer=borealis).delete()
+    imports.import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    assert job.error == "Equipment is registered by its owner, the owner's partner or programme staff."
+    assert not Registration.objects.exists()

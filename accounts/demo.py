@@ -7,13 +7,19 @@ from accounts.models import Organization, Partnership, User
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published in README and API.md for the demo
 
+# (name, kind, address, country, email, phone)
 ORGANIZATIONS = [
-    ("Acme Networks", OrganizationKind.CUSTOMER),
-    ("Borealis Data", OrganizationKind.CUSTOMER),
-    ("NetReseller", OrganizationKind.PARTNER),
-    ("Polar Partners", OrganizationKind.PARTNER),
-    ("Programme Operations", OrganizationKind.OPERATOR),
-]
+    ("Acme Networks", OrganizationKind.CUSTOMER, "1 Network Way\nLeeds LS1 1AA", "GB",
+     "it@acme.example", "+44 113 496 0000"),
+    ("Borealis Data", OrganizationKind.CUSTOMER, "Datavägen 4\n111 22 Stockholm", "SE",
+     "ops@borealis.example", "+46 8 555 012 00"),
+    ("NetReseller", OrganizationKind.PARTNER, "12 Channel Street\nManchester M1 2AB", "GB",
+     "quotes@netreseller.example", "+44 161 496 0123"),
+    ("Polar Partners", OrganizationKind.PARTNER, "Aleksanterinkatu 9\n00100 Helsinki", "FI",
+     "sales@polar.example", "+358 9 4245 0000"),
+    ("Programme Operations", OrganizationKind.OPERATOR, "Vendor Park 1\nReading RG1 1AA", "GB",
+     "programme@relicensing.example", "+44 118 496 0999"),
+]  # fmt: skip
 PARTNERSHIPS = [("NetReseller", "Acme Networks"), ("Polar Partners", "Borealis Data")]
 USERS = [
     ("customer", "Casey", "Morgan", "Acme Networks", Role.CUSTOMER),
@@ -29,8 +35,11 @@ STAFF_APPS = ["accounts", "relicensing", "inspections", "contracts", "notices", 
 
 def load() -> None:
     organizations = {
-        name: Organization.objects.update_or_create(name=name, defaults={"kind": kind})[0]
-        for name, kind in ORGANIZATIONS
+        name: Organization.objects.update_or_create(
+            name=name,
+            defaults={"kind": kind, "address": address, "country": country, "email": email, "phone": phone},
+        )[0]
+        for name, kind, address, country, email, phone in ORGANIZATIONS
     }
     for partner, customer in PARTNERSHIPS:
         Partnership.objects.get_or_create(partner=organizations[partner], customer=organizations[customer])

@@ -24,6 +24,10 @@ class Organization(models.Model):
         blank=True,
         help_text="For a partner: the customer organisations it serves and may act for.",
     )
+    address = models.TextField(blank=True, help_text="Postal address, as printed on quotes.")
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2 code.")
+    email = models.EmailField(blank=True, help_text="Where customers reach the organisation.")
+    phone = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrganizationQuerySet.as_manager()

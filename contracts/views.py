@@ -7,17 +7,17 @@ the previewed add-ons, so the quote issued is the one the partner saw.
 import datetime as dt
 
 from django.contrib import messages
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
 from accounts.models import User
 from accounts.permissions import action_require
 from common.errors import DomainError, InvalidInput
+from common.formats import day, money
 from contracts import selectors
 from contracts.choices import QuoteStatus
 from contracts.forms import AddonForm, addons_signature
@@ -33,11 +33,7 @@ from relicensing.views.confirm import confirm_page
 
 
 def _money(quote: Quote) -> str:
-    return f"{quote.currency} {intcomma(quote.total)}"
-
-
-def _day(day: dt.date) -> str:
-    return dateformat.format(day, "j F Y")
+    return money(quote.total, quote.currency)
 
 
 @installed_base_page
@@ -78,7 +74,7 @@ def _issue(request: HttpRequest, target: Request, form: AddonForm, addons: list)
         who = "You or the customer" if request.user.role == Role.PARTNER else "The customer or its partner"  # type: ignore[union-attr]
         messages.success(
             request,
-            f"Quote {quote.number} is issued: {_money(quote)}, valid until {_day(quote.valid_until)}. "
+            f"Quote {quote.number} is issued: {_money(quote)}, valid until {day(quote.valid_until)}. "
             f"{who} can accept it below.",
         )
         return redirect("request-detail", pk=target.pk)
@@ -129,7 +125,7 @@ def quote_accept(request: HttpRequest, pk: int) -> HttpResponse:
             details=[
                 ("Request", f"{quote.request.number} · {quote.request.customer.name}"),
                 ("Total", _money(quote)),
-                ("Valid until", _day(quote.valid_until)),
+                ("Valid until", day(quote.valid_until)),
             ],
             consequence="Every fee in the programme is non-refundable. By accepting you agree to pay "
             "these fees; the inspection fee is owed for each chassis whether it passes or fails.",

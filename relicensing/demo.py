@@ -15,6 +15,8 @@ VENDORS = [
         "quote_valid_days": 30,
         "inspections_per_inspector_per_day": 4,
         "serial_pattern": r"^[A-Z0-9]{12}$",
+        "serial_format": "12 letters and digits",
+        "serial_example": "JN11AC220001",
         "renewal_reminder_days": [90, 30, 7],
     },
     {
@@ -24,6 +26,8 @@ VENDORS = [
         "quote_valid_days": 30,
         "inspections_per_inspector_per_day": 3,
         "serial_pattern": r"^[A-Z]{3}[0-9]{4}[A-Z0-9]{4}$",
+        "serial_format": "11 characters: 3 letters, 4 digits, then 4 letters or digits",
+        "serial_example": "FOC1234X0AB",
         "renewal_reminder_days": [90, 60, 30],
     },
 ]

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.permissions import action_require
 from common.errors import Conflict
+from common.formats import day
 from common.workflow import transition, transition_start
 from contracts.choices import QuoteStatus
 from contracts.models import Quote, QuoteLine
@@ -101,7 +102,7 @@ def quote_accept(*, quote: Quote, user: User) -> Quote:
     quote = Quote.objects.select_for_update().get(pk=quote.pk)
     if quote.status == QuoteStatus.ISSUED and quote.valid_until < timezone.localdate():
         raise Conflict(
-            f"Quote {quote.number} expired on {quote.valid_until:%Y-%m-%d}; ask your partner for a new one.",
+            f"Quote {quote.number} expired on {day(quote.valid_until)}; ask your partner for a new one.",
             code="quote_expired",
         )
     if quote.status != QuoteStatus.ISSUED:
@@ -144,7 +145,7 @@ def quotes_expire(*, today: dt.date | None = None) -> int:
             quote = Quote.objects.select_for_update().get(pk=quote_id)
             if quote.valid_until >= today:
                 continue
-            reason = f"Quote {quote.number} expired on {quote.valid_until:%Y-%m-%d}."
+            reason = f"Quote {quote.number} expired on {day(quote.valid_until)}."
             if (
                 transition(quote, to=QuoteStatus.EXPIRED, expected_from=QuoteStatus.ISSUED, reason=reason)
                 is None
@@ -166,7 +167,7 @@ def quotes_expire(*, today: dt.date | None = None) -> int:
 def _quote_context(quote: Quote) -> dict[str, Any]:
     return {
         "quote_number": quote.number,
-        "total": f"{quote.total:,.2f}",
+        "total": str(quote.total),
         "currency": quote.currency,
         "valid_until": quote.valid_until.isoformat(),
     }

@@ -9,7 +9,7 @@ from relicensing.models.equipment import (
     SoftwareLicence,
 )
 from relicensing.models.imports import ImportJob
-from relicensing.models.requests import Request, RequestDocument, RequestItem
+from relicensing.models.requests import Request, RequestDocument, RequestDraft, RequestItem
 
 __all__ = [
     "ComplianceHold",
@@ -20,6 +20,7 @@ __all__ = [
     "Registration",
     "Request",
     "RequestDocument",
+    "RequestDraft",
     "RequestItem",
     "SoftwareLicence",
     "Vendor",

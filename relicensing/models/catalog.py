@@ -42,6 +42,14 @@ class Vendor(models.Model):
         validators=[validate_regex],
         help_text="Regular expression a normalised serial number must match.",
     )
+    serial_format = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text='The serial rule in words, for people: "11 letters and digits". Shown instead of the pattern.',
+    )
+    serial_example = models.CharField(
+        max_length=64, blank=True, help_text="A well-formed serial of this vendor, shown as an example."
+    )
     renewal_reminder_days = ArrayField(
         models.PositiveSmallIntegerField(),
         default=default_reminder_days,

@@ -115,3 +115,17 @@ class RequestDocument(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class RequestDraft(models.Model):
+    """A person's unfinished request wizard, kept on the server so it survives signing out (the
+    proofs it stages are files in private storage; `data` names them)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="request_draft"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Request draft of {self.user_id}"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import Organization, User
 from accounts.permissions import action_require
 from common.errors import Conflict, DomainError
+from common.formats import day
 from common.workflow import transition
 from relicensing.choices import (
     AcquisitionChannel,
@@ -200,7 +201,7 @@ def hold_release(*, hold: ComplianceHold, note: str, user: User) -> ComplianceHo
     hold = ComplianceHold.objects.select_for_update().get(pk=hold.pk)
     if not hold.is_active:
         raise Conflict(
-            f"This hold was already released on {hold.released_at:%Y-%m-%d}.",  # type: ignore[str-format]
+            f"This hold was already released on {day(hold.released_at)}.",
             code="invalid_transition",
             status="released",
         )

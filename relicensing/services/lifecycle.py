@@ -75,6 +75,14 @@ def request_recipients(request: Request) -> list[User]:
     )
 
 
+def _actor(user: User | None) -> dict[str, str]:
+    if user is None:
+        return {"actor": "", "actor_org": "", "actor_role": ""}
+    organization = user.organization.name if user.organization and not user.is_programme_staff else ""
+    role = Role.STAFF if user.is_programme_staff else user.role
+    return {"actor": user.display_name, "actor_org": organization, "actor_role": str(role)}
+
+
 def request_notify(
     request: Request,
     *,
@@ -92,8 +100,13 @@ def request_notify(
         recipients=request_recipients(request),
         context={
             "number": request.number,
+            "customer": request.customer.name,
+            "site": request.site_name,
             "status": request.get_status_display(),
             "reason": transition.reason,
+            # Who did it, so each reader is told in their own words (and a customer learns when
+            # its partner acted on its behalf); empty when the system did it.
+            **_actor(transition.actor),
             **context,
         },
         link=f"/requests/{request.pk}/",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import Organization, User
 from accounts.permissions import action_require
 from common.errors import Conflict, DomainError, InvalidInput
+from common.formats import visit_day
 from common.workflow import transition_start
 from relicensing.business_days import earliest_inspection_date, is_business_day
 from relicensing.choices import DocumentKind, RequestStatus
@@ -59,7 +60,7 @@ def request_create(
             )
     except IntegrityError as exc:
         raise _already_requested(registrations) from exc
-    transition_start(request, actor=user, context={"site": request.site_name})
+    transition_start(request, actor=user)
     return request
 
 
@@ -137,13 +138,13 @@ def inspection_date_check(*, lead_business_days: int, preferred: dt.date) -> Non
     earliest = earliest_inspection_date(today=timezone.localdate(), lead_business_days=lead_business_days)
     if preferred < earliest:
         raise DomainError(
-            f"Inspections need {lead_business_days} business days' notice: the earliest date is {earliest:%Y-%m-%d}.",
+            f"Inspections need {lead_business_days} business days' notice: the earliest date is {visit_day(earliest)}.",
             code="lead_time",
             earliest_date=earliest.isoformat(),
         )
     if not is_business_day(preferred):
         raise DomainError(
-            f"{preferred:%A %Y-%m-%d} is not a business day; choose a weekday.",
+            f"{visit_day(preferred)} is not a business day; choose a weekday.",
             code="lead_time",
             earliest_date=earliest.isoformat(),
         )

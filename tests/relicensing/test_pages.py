@@ -88,7 +88,7 @@ def test_detail_explains_eligibility_and_compares_with_refurbished(client, custo
     assert PATHS["inspection"].meaning in page and PATHS["inspection"].next_step in page
     assert "Relicense it through the programme" in page
     assert "USD 3,437.00" in page  # 1,000 + 437 + 2,000 from the price book
-    assert "USD 2,125.00 \u2013 6,375.00" in page  # 25-75 % below the 8,500 list price
+    assert "USD 2,125.00 \u2013 USD 6,375.00" in page  # 25-75 % below the 8,500 list price
     assert "Risks of gray-market equipment" in page and "Suspiciously cheap line cards" in page
     assert "No software licence is recorded" in page
     assert "Registered" in page and "Pat Tester" in page  # history: who

@@ -41,12 +41,12 @@ def test_customer_walks_the_wizard_and_submits(client, customer, chassis):
     step(client, "site", SITE)
     date_page = text(step(client, "date"))
     assert f'min="{EARLIEST.isoformat()}"' in date_page
-    assert "10 business days' notice" in date_page and "Friday 4 December 2026" in date_page
+    assert "10 business days' notice" in date_page and "Fri 4 Dec 2026" in date_page
     step(client, "date", {"preferred_inspection_date": "2026-12-07"})
     assert step(client, "documents", {"proof_of_purchase": pdf()}).url.endswith("/review/")
 
     review = text(step(client, "review"))
-    for shown in ("AB12CD34EF56", "Acme HQ", "United Kingdom (GB)", "Casey Morgan", "Monday 7 December 2026"):
+    for shown in ("AB12CD34EF56", "Acme HQ", "United Kingdom (GB)", "Casey Morgan", "Mon 7 Dec 2026"):
         assert shown in review
     assert "invoice.pdf" in review
     staged = client.session[DRAFT_KEY]["documents"][0]["path"]
@@ -127,9 +127,9 @@ def test_site_and_date_steps_refuse_bad_input(client, customer, chassis):
     assert "Enter a valid email address." in page and "Select a valid choice." in page
     step(client, "site", SITE)
     too_soon = text(step(client, "date", {"preferred_inspection_date": "2026-12-03"}))
-    assert "Inspections need 10 business days' notice: the earliest date is 2026-12-04." in too_soon
+    assert "Inspections need 10 business days' notice: the earliest date is Fri 4 Dec 2026." in too_soon
     weekend = text(step(client, "date", {"preferred_inspection_date": "2026-12-05"}))
-    assert "Saturday 2026-12-05 is not a business day; choose a weekday." in weekend
+    assert "Sat 5 Dec 2026 is not a business day; choose a weekday." in weekend
     assert "Choose a date." in text(step(client, "date", {"preferred_inspection_date": ""}))
 
 
@@ -151,7 +151,7 @@ def test_lead_time_refusal_at_submit_goes_back_to_the_date_step(client, customer
     time_machine.move_to(dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC), tick=False)  # a week passes
     assert step(client, "review", {}).url == "/requests/new/date/"
     page = text(step(client, "date"))
-    assert "the earliest date is 2026-12-11" in page and 'role="alert"' in page
+    assert "the earliest date is Fri 11 Dec 2026" in page and 'role="alert"' in page
     assert not Request.objects.exists()
 
 

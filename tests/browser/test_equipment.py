@@ -37,7 +37,7 @@ def test_customer_registers_imports_and_reads_the_error_report(page: Page, demo,
     expect(page.get_by_role("heading", level=1)).to_contain_text("JN11AC227777")
     expect(page.locator(".verdict")).to_contain_text("Eligible: inspection and relicensing")
     expect(page.locator(".comparison")).to_contain_text("USD 3,437.00")
-    expect(page.locator(".comparison")).to_contain_text("USD 2,125.00 \u2013 6,375.00")
+    expect(page.locator(".comparison")).to_contain_text("USD 2,125.00 \u2013 USD 6,375.00")
     screenshot("equipment-detail")
 
     page.goto("/equipment/import/")

@@ -63,7 +63,12 @@ class RegistrationForm(OnBehalfForm):
         widget=product_input(),
         help_text="For example ACX2200. A model missing from the catalog is registered as unknown.",
     )
-    acquisition_channel = forms.ChoiceField(label="How you got it", choices=AcquisitionChannel.choices)
+    # The programme is for second-hand equipment: that is the usual answer, so it comes first.
+    acquisition_channel = forms.ChoiceField(
+        label="How you got it",
+        choices=AcquisitionChannel.choices,
+        initial=AcquisitionChannel.SECONDARY_MARKET,
+    )
     condition = forms.ChoiceField(choices=Condition.choices, initial=Condition.WORKING)
     acquired_from = forms.CharField(label="Bought from (seller)", max_length=200, required=False)
     acquired_on = forms.DateField(

@@ -14,28 +14,9 @@ from relicensing import selectors
 from relicensing.choices import REQUEST_WORKFLOW, RequestStatus
 from relicensing.models import Request
 from relicensing.request_forms import CancelForm, DocumentUploadForm, RejectForm
+from relicensing.next_steps import next_steps
 from relicensing.services.lifecycle import request_may_be_quoted
 from relicensing.views.access import installed_base_page
-
-_S = RequestStatus
-# One sentence per status: what happens next, and who moves it on.
-NEXT_STEPS = {
-    _S.SUBMITTED: "The customer's partner now prepares a quote of the programme fees from the price book; "
-    "nothing is owed until a quote is accepted.",
-    _S.QUOTED: "The quote below waits for the customer or its partner to accept it before it expires; "
-    "the partner can issue a new one meanwhile.",
-    _S.QUOTE_ACCEPTED: "Programme staff now schedule the inspection at the site, on or after the preferred date.",
-    _S.INSPECTION_SCHEDULED: "An inspector visits the site on the scheduled day and checks every chassis.",
-    _S.INSPECTED: "The results are in and the quote is final: the partner sends a purchase order for its total.",
-    _S.FAILED_INSPECTION: "No chassis passed inspection, so none can be reinstated; the inspection fees stay due.",
-    _S.PO_RECEIVED: "Programme staff check the results, the licence proof and the order, then approve reinstatement.",
-    _S.APPROVED: "Reinstatement is approved: the contract and the licence in the owner's name are being issued.",
-    _S.REINSTATED: "Done: the equipment is under a service contract in the customer's name, with its licence.",
-    _S.CANCELLED: "The request was withdrawn and nothing more happens; its chassis can go into a new request.",
-    _S.REJECTED: "Programme staff rejected the request for the reason shown; its chassis can go into a new "
-    "request once the reason is dealt with.",
-}
-
 
 @installed_base_page
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -54,7 +35,7 @@ def detail_context(*, user: User, target: Request) -> dict[str, Any]:
         "documents": target.documents.select_related("uploaded_by", "verified_by"),
         "current_quote": current,
         "quote_history": [quote for quote in quotes if quote is not current],
-        "next_step": NEXT_STEPS[RequestStatus(target.status)],
+        "next_steps": next_steps(request=target, user=user),
         "can_cancel": action_allowed(user, "request_cancel", target)
         and REQUEST_WORKFLOW.allows(target.status, RequestStatus.CANCELLED),
         "can_reject": action_allowed(user, "request_reject", target)

@@ -605,6 +605,27 @@ def import_jobs_resume(*, now: dt.datetime | None = None) -> int:
     return len(waiting)
 
 
+def template_csv() -> str:
+    """The import template: the header, then one example row made from the catalog (a vendor's
+    example serial and one of its chassis), so the expected shape of each cell is plain."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    product = (
+        Product.objects.filter(is_chassis=True)
+        .exclude(vendor__serial_example="")
+        .select_related("vendor")
+        .first()
+    )
+    if product is not None:
+        acquired_on = (timezone.localdate() - dt.timedelta(days=30)).isoformat()
+        writer.writerow([
+            product.vendor.slug, product.vendor.serial_example, product.model,
+            AcquisitionChannel.SECONDARY_MARKET, "Example Broker Ltd", acquired_on, Condition.WORKING,
+        ])  # fmt: skip
+    return buffer.getvalue()
+
+
 def error_report_csv(rejected: list[dict[str, Any]]) -> str:
     """The per-row error report; cells a spreadsheet would run as formulas are neutralised."""
     buffer = io.StringIO()

@@ -15,6 +15,7 @@ from common.formats import visit_day
 from common.workflow import transition_start
 from relicensing.business_days import earliest_inspection_date, is_business_day
 from relicensing.choices import DocumentKind, RequestStatus
+from relicensing.eligibility import PATHS, REASONS
 from relicensing.locks import units_lock
 from relicensing.models import Equipment, Registration, Request, RequestDocument, RequestItem
 from relicensing.services.equipment import registrations_refresh
@@ -116,7 +117,7 @@ def _ineligible(
 ) -> DomainError:
     return error(
         f"{lead}: "
-        + "; ".join(f"{r.equipment.serial_number} ({', '.join(r.reasons) or r.path})" for r in registrations)
+        + "; ".join(f"{r.equipment.serial_number} ({_why_not(r)})" for r in registrations)
         + "."
         + then,
         code="ineligible_equipment",
@@ -130,6 +131,13 @@ def _ineligible(
             for r in registrations
         ],
     )
+
+
+def _why_not(registration: Registration) -> str:
+    """The reasons in words ("compliance hold, damaged or not working"), never their codes."""
+    if registration.reasons:
+        return ", ".join(REASONS[code].title.lower() for code in registration.reasons)
+    return PATHS[registration.path].title.lower()
 
 
 def inspection_date_check(*, lead_business_days: int, preferred: dt.date) -> None:

@@ -55,7 +55,8 @@ def import_start(request: HttpRequest) -> HttpResponse:
 
 @installed_base_page
 def import_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(",".join(imports.COLUMNS) + "\r\n", content_type="text/csv; charset=utf-8")
+    """The columns and one filled example row (replace it with your own rows before uploading)."""
+    response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="equipment-import-template.csv"'
     return response
 

@@ -9,11 +9,11 @@ from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.permissions import action_require
 from common.errors import DomainError
+from common.pages import post_only
 from relicensing import selectors
 from relicensing.request_forms import CancelForm, DocumentUploadForm, RejectForm
 from relicensing.services import requests as services
@@ -26,7 +26,7 @@ def _first_error(form: CancelForm | RejectForm | DocumentUploadForm) -> str:
 
 
 @installed_base_page
-@require_POST
+@post_only("request-detail")
 def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     target = selectors.request_get(user=user, pk=pk)
@@ -56,7 +56,7 @@ def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @installed_base_page
-@require_POST
+@post_only("request-detail")
 def request_reject(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     target = selectors.request_get(user=user, pk=pk)
@@ -87,7 +87,7 @@ def request_reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @installed_base_page
-@require_POST
+@post_only("request-detail")
 def request_document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     target = selectors.request_get(user=user, pk=pk)
@@ -119,7 +119,7 @@ def request_document_download(request: HttpRequest, pk: int, document_id: int) -
 
 
 @installed_base_page
-@require_POST
+@post_only("request-detail")
 def request_document_verify(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     target = selectors.request_get(user=user, pk=pk)

@@ -10,9 +10,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
 from common.errors import DomainError
+from common.pages import post_only
 from relicensing import selectors
 from relicensing.choices import Flag
 from relicensing.forms import FlagForm, HoldForm, HoldReleaseForm, SettleForm
@@ -40,7 +40,7 @@ def holds(request: HttpRequest) -> HttpResponse:
 
 
 @staff_page
-@require_POST
+@post_only("staff-holds")
 def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
     hold = get_object_or_404(ComplianceHold, pk=pk)
     form = HoldReleaseForm(request.POST)
@@ -68,7 +68,7 @@ def _active_claims(unit: Equipment) -> list[Any]:
 
 
 @staff_page
-@require_POST
+@post_only("staff-holds")
 def equipment_flag(request: HttpRequest, pk: int) -> HttpResponse:
     equipment = get_object_or_404(Equipment.objects.select_related("vendor"), pk=pk)
     form = FlagForm(request.POST)
@@ -102,7 +102,7 @@ def equipment_flag(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_page
-@require_POST
+@post_only("staff-disputes")
 def equipment_settle(request: HttpRequest, pk: int) -> HttpResponse:
     equipment = get_object_or_404(Equipment.objects.select_related("vendor"), pk=pk)
     form = SettleForm(request.POST, equipment=equipment)

@@ -122,3 +122,9 @@ def test_staff_can_open_the_admin_catalog(client, settings):
         "/admin/notices/notice/",
     ):
         assert client.get(path).status_code == 200, path
+
+
+def test_customers_and_partners_do_not_see_inspector_capacity(client, customer, partner, staff, juniper):
+    for person, shown in ((customer, False), (partner, False), (staff, True)):
+        client.force_login(person)
+        assert ("Inspections / inspector / day" in client.get("/").content.decode()) is shown, person.username

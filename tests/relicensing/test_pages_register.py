@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from relicensing.models import ImportJob, Registration
+from relicensing.services import imports
 from tests.relicensing.registering import register, text
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +101,24 @@ def test_import_page_describes_the_file(client, customer):
     assert "At most 20 MB and 100,000 rows per file" in page
     template = client.get("/equipment/import/template.csv")
     assert template["Content-Disposition"] == 'attachment; filename="equipment-import-template.csv"'
-    assert template.content.decode().strip() == HEADER.strip()
+    assert template.content.decode().strip() == HEADER.strip()  # no catalog yet: no example to give
+
+
+def test_the_template_carries_an_example_row_that_imports(client, customer, acx2200, frozen_friday):
+    acx2200.vendor.serial_example = "JN11AC220001"
+    acx2200.vendor.save()
+    client.force_login(customer)
+    rows = client.get("/equipment/import/template.csv").content.decode().splitlines()
+    assert rows == [
+        HEADER.strip(),
+        "juniper,JN11AC220001,ACX2200,secondary_market,Example Broker Ltd,2026-10-21,working",
+    ]
+    body = imports.registrations_import(
+        organization=customer.organization,
+        user=customer,
+        rows=imports.rows_read(content="\n".join(rows).encode()),
+    )
+    assert (body.created, body.rejected) == (1, [])
 
 
 def test_import_through_the_page(client, customer, acx2200, django_capture_on_commit_callbacks):

@@ -1,0 +1,45 @@
+"""Page plumbing every app's pages share: an action's address that only a POST performs."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+
+View = Callable[..., HttpResponse]
+
+
+def post_only(holder: str) -> Callable[[View], View]:
+    """An action's address: a POST performs it; opened any other way (the back button, a new
+    tab, a bookmark) it leads to the page that holds the action, named `holder`, with the same
+    id (or to the page the form came from, if it said), instead of a bare 405."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method == "POST":
+                return view(request, *args, **kwargs)
+            messages.info(request, "That address performs an action; use the button on this page to do it.")
+            back = request.GET.get("next", "")
+            if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+                return redirect(back)
+            return redirect(
+                holder, **{name: kwargs[name] for name in ("pk",) if name in kwargs and _takes_pk(holder)}
+            )
+
+        return wrapper
+
+    return decorator
+
+
+def _takes_pk(url_name: str) -> bool:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse(url_name, kwargs={"pk": 1})
+    except NoReverseMatch:
+        return False
+    return True

@@ -1,9 +1,15 @@
 """Admin for organisations, partnerships and users."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django_countries import countries
 
 from accounts.models import Organization, Partnership, User
+
+
+def _country_choices() -> list[tuple[str, str]]:
+    return [("", "---------"), *((code, f"{name} ({code})") for code, name in countries)]
 
 
 class PartnershipInline(admin.TabularInline):
@@ -15,12 +21,40 @@ class PartnershipInline(admin.TabularInline):
     autocomplete_fields = ["customer"]
 
 
+class OrganizationForm(forms.ModelForm):
+    # The column holds the ISO code; staff pick the country by name rather than typing a code.
+    country = forms.ChoiceField(
+        choices=_country_choices, required=False, help_text="Printed by name under the address."
+    )
+
+    class Meta:
+        model = Organization
+        fields = ["name", "kind", "address", "country", "email", "phone"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3, "cols": 40})}
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "created_at"]
+    form = OrganizationForm
+    list_display = ["name", "kind", "country_name", "email", "phone"]
     list_filter = ["kind"]
-    search_fields = ["name"]
+    search_fields = ["name", "email"]
     inlines = [PartnershipInline]
+    fieldsets = (
+        (None, {"fields": ("name", "kind")}),
+        (
+            "Contact details",
+            {
+                "fields": ("address", "country", "email", "phone"),
+                "description": "A partner's (or, for quotes programme staff issue, the operator's) "
+                "address, email and phone are printed on the quotes it issues.",
+            },
+        ),
+    )
+
+    @admin.display(description="country", ordering="country")
+    def country_name(self, organization: Organization) -> str:
+        return countries.name(organization.country) or organization.country
 
 
 @admin.register(User)

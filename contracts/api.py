@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -101,8 +101,22 @@ class QuoteLineSerializer(serializers.ModelSerializer):
         ]
 
 
+class QuoteIssuerSerializer(serializers.Serializer):
+    """Who the quote is from: the partner, or the programme operator when staff issued it."""
+
+    organization = serializers.IntegerField(source="organization_id", allow_null=True)
+    name = serializers.CharField()
+    address = serializers.CharField()
+    country = serializers.CharField(help_text="ISO 3166 alpha-2 code; empty when not on record.")
+    country_name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    issued_by = serializers.CharField(source="person", help_text="The person who issued the quote.")
+
+
 class QuoteOutputSerializer(serializers.ModelSerializer):
     lines = QuoteLineSerializer(many=True)
+    issuer = serializers.SerializerMethodField()
 
     class Meta:
         model = Quote
@@ -117,8 +131,17 @@ class QuoteOutputSerializer(serializers.ModelSerializer):
             "total",
             "valid_until",
             "issued_at",
+            "issuer",
+            "reference",
+            "note",
             "accepted_at",
         ]
+
+    @extend_schema_field(QuoteIssuerSerializer)
+    def get_issuer(self, quote: Quote) -> dict[str, Any]:
+        return QuoteIssuerSerializer(
+            selectors.quote_issuer(issued_by=quote.issued_by, vendor=quote.request.vendor)
+        ).data
 
 
 class QuoteIssueApi(APIView):
@@ -131,6 +154,23 @@ class QuoteIssueApi(APIView):
         addons = serializers.ListField(
             child=serializers.DictField(), required=False, default=list, max_length=500
         )
+        # Lengths and characters are quote_issue's rule (one place for the API and the builder).
+        reference = serializers.CharField(
+            required=False,
+            default="",
+            allow_blank=True,
+            trim_whitespace=False,
+            help_text=f"The issuer's own reference, one line of at most {quotes.REFERENCE_MAX_LENGTH} "
+            "characters; printed on the quote.",
+        )
+        note = serializers.CharField(
+            required=False,
+            default="",
+            allow_blank=True,
+            trim_whitespace=False,
+            help_text=f"A note to the customer, plain text of at most {quotes.NOTE_MAX_LENGTH} characters; "
+            "shown on the quote page and PDF. Prices are not affected.",
+        )
 
     @extend_schema(request=QuoteIssueInputSerializer, responses={201: QuoteOutputSerializer})
     @idempotent
@@ -140,7 +180,13 @@ class QuoteIssueApi(APIView):
         serializer.is_valid(raise_exception=True)
         addons = self.AddonSerializer(data=serializer.validated_data["addons"], many=True)
         addons.is_valid(raise_exception=True)
-        quote = quotes.quote_issue(request=target, user=request.user, addons=addons.validated_data)
+        quote = quotes.quote_issue(
+            request=target,
+            user=request.user,
+            addons=addons.validated_data,
+            reference=serializer.validated_data["reference"],
+            note=serializer.validated_data["note"],
+        )
         return Response(
             QuoteOutputSerializer(selectors.quote_get(user=request.user, pk=quote.pk)).data,
             status=status.HTTP_201_CREATED,

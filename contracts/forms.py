@@ -1,11 +1,16 @@
-"""Forms for the quote pages: the add-ons a partner puts on a quote, chassis by chassis."""
+"""Forms for the quote pages: the add-ons a partner puts on a quote, chassis by chassis, and the
+partner's own reference and note."""
 
+import hashlib
+import json
 from typing import Any
 
 from django import forms
 
+from common.errors import InvalidInput
 from contracts.choices import ADDON_KINDS
 from contracts.models import Sku
+from contracts.services.quotes import NOTE_MAX_LENGTH, REFERENCE_MAX_LENGTH, quote_remarks_clean
 from relicensing.models import RequestItem
 
 MAX_QUANTITY = 10_000
@@ -56,3 +61,52 @@ class AddonForm(forms.Form):
 def addons_signature(addons: list[dict[str, Any]]) -> str:
     """A short text naming exactly the add-ons previewed, so Issue issues what was shown."""
     return ";".join(f"{a['equipment']}:{a['sku']}:{a['quantity']}" for a in addons)
+
+
+class QuoteRemarksForm(forms.Form):
+    """The issuer's reference and note. quote_remarks_clean judges them, as it does on issue, so the
+    preview shows them exactly as the quote will carry them, or says what is wrong on the field."""
+
+    reference = forms.CharField(
+        label="Your reference",
+        required=False,
+        strip=False,
+        help_text="Your own reference for this quote, such as your order or opportunity number; "
+        "printed on the quote.",
+        widget=forms.TextInput(attrs={"maxlength": REFERENCE_MAX_LENGTH, "autocomplete": "off"}),
+    )
+    note = forms.CharField(
+        label="Note to the customer",
+        required=False,
+        strip=False,
+        help_text="Shown on the quote page and the PDF, as plain text. It cannot change a price: "
+        "prices come from the price book.",
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": NOTE_MAX_LENGTH}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        try:
+            cleaned["reference"], cleaned["note"] = quote_remarks_clean(
+                reference=cleaned.get("reference", ""), note=cleaned.get("note", "")
+            )
+        except InvalidInput as exc:
+            for field, messages in exc.fields.items():
+                for message in messages:
+                    self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+    def remarks(self) -> dict[str, str]:
+        """In the shape quote_issue takes; nothing while the fields are wrong."""
+        if not self.is_bound or not self.is_valid():
+            return {"reference": "", "note": ""}
+        return {"reference": self.cleaned_data["reference"], "note": self.cleaned_data["note"]}
+
+
+def remarks_signature(remarks: dict[str, str]) -> str:
+    """A short fingerprint of the reference and note previewed (empty when there are none), so
+    Issue issues the words that were shown."""
+    if not any(remarks.values()):
+        return ""
+    text = json.dumps([remarks["reference"], remarks["note"]])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -4,20 +4,27 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from contracts.models import Quote
+from contracts.selectors import country_name, quote_issuer
 
 
-def quote_pdf(quote: Quote) -> bytes:
-    from weasyprint import HTML  # imported late: it loads Pango, which only PDF views need
-
+def quote_pdf_html(quote: Quote) -> str:
+    """The HTML the PDF is drawn from: the issuing firm, the customer and site, the lines."""
     request = quote.request
-    html = render_to_string(
+    return render_to_string(
         "contracts/quote_pdf.html",
         {
             "quote": quote,
             "request": request,
             "customer": request.customer,
             "vendor": request.vendor,
+            "issuer": quote_issuer(issued_by=quote.issued_by, vendor=request.vendor),
+            "site_country": country_name(request.site_country),
             "lines": quote.lines.all(),
         },
     )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def quote_pdf(quote: Quote) -> bytes:
+    from weasyprint import HTML  # imported late: it loads Pango, which only PDF views need
+
+    return HTML(string=quote_pdf_html(quote), base_url=str(settings.BASE_DIR)).write_pdf()

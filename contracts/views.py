@@ -1,7 +1,7 @@
 """Pages: the partner's quote builder, one quote's page, its PDF, and accepting a quote.
 
 The builder previews every line through contracts.pricing and issues through quote_issue, with
-the previewed add-ons, so the quote issued is the one the partner saw.
+the previewed add-ons, reference and note, so the quote issued is the one the partner saw.
 """
 
 import datetime as dt
@@ -20,7 +20,7 @@ from common.errors import DomainError, InvalidInput
 from common.formats import day, money
 from contracts import selectors
 from contracts.choices import QuoteStatus
-from contracts.forms import AddonForm, addons_signature
+from contracts.forms import AddonForm, QuoteRemarksForm, addons_signature, remarks_signature
 from contracts.models import Quote
 from contracts.pdf import quote_pdf
 from contracts.selectors import quote_may_be_accepted
@@ -49,25 +49,63 @@ def quote_builder(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("request-detail", pk=pk)
     items = list(selectors.quote_items(request=target))
-    form = AddonForm(request.POST if request.method == "POST" else None, items=items)
-    addons = form.addons()
-    context = {"rq": target, "form": form, "previewed": addons_signature(addons), "changed": False}
+    data = request.POST if request.method == "POST" else None
+    form, remarks = AddonForm(data, items=items), QuoteRemarksForm(data)
+    addons, shown = form.addons(), remarks.remarks()
+    context = {
+        "rq": target,
+        "form": form,
+        "remarks": remarks,
+        "shown": shown,
+        "previewed": addons_signature(addons),
+        "previewed_remarks": remarks_signature(shown),
+        "changed": "",
+    }
     try:
         context["preview"] = selectors.quote_preview(items=items, addons=addons)
     except DomainError as exc:  # a product lacks a fee SKU: say which, preview nothing
         context["missing"] = exc.detail
-    if request.POST.get("action") == "issue" and form.is_valid() and "preview" in context:
-        if request.POST.get("previewed", "") == context["previewed"]:
-            return _issue(request, target, form, addons) or _render_builder(request, target, context)
-        context["changed"] = True  # quantities edited after the preview: show the new one first
+    if (
+        request.POST.get("action") == "issue"
+        and form.is_valid()
+        and remarks.is_valid()
+        and "preview" in context
+    ):
+        context["changed"] = _changed_since_preview(request, context)
+        if not context["changed"]:
+            return _issue(request, target, (form, remarks), addons) or _render_builder(
+                request, target, context
+            )
     return _render_builder(request, target, context)
 
 
-def _issue(request: HttpRequest, target: Request, form: AddonForm, addons: list) -> HttpResponse | None:
+def _changed_since_preview(request: HttpRequest, context: dict) -> str:
+    """What was edited after the last preview ("" when nothing): the new preview is shown first."""
+    quantities = request.POST.get("previewed", "") != context["previewed"]
+    words = request.POST.get("previewed_remarks", "") != context["previewed_remarks"]
+    return " and ".join(
+        what for what, changed in (("quantities", quantities), ("reference or note", words)) if changed
+    )
+
+
+def _issue(
+    request: HttpRequest, target: Request, forms: tuple[AddonForm, QuoteRemarksForm], addons: list
+) -> HttpResponse | None:
+    form, remarks = forms
     try:
-        quote = services.quote_issue(request=target, user=request.user, addons=addons)  # type: ignore[arg-type]
+        quote = services.quote_issue(
+            request=target,
+            user=request.user,  # type: ignore[arg-type]
+            addons=addons,
+            reference=remarks.cleaned_data["reference"],
+            note=remarks.cleaned_data["note"],
+        )
     except InvalidInput as exc:
-        form.add_error(None, list(exc.fields.get("addons", [exc.detail])))
+        for field in ("reference", "note"):
+            for message in exc.fields.pop(field, []):
+                remarks.add_error(field, message)
+        if exc.fields:  # the add-ons' own errors (a SKU that no longer applies, say)
+            form.add_error(None, [message for messages in exc.fields.values() for message in messages])
     except DomainError as exc:
         form.add_error(None, exc.detail)
     else:
@@ -81,10 +119,16 @@ def _issue(request: HttpRequest, target: Request, form: AddonForm, addons: list)
     return None
 
 
+def _issuer_of(request: HttpRequest, target: Request) -> selectors.QuoteIssuer:
+    """Who a quote issued now would be from, for the preview."""
+    return selectors.quote_issuer(issued_by=request.user, vendor=target.vendor)  # type: ignore[arg-type]
+
+
 def _render_builder(request: HttpRequest, target: Request, context: dict) -> HttpResponse:
     current = target.quotes.filter(status=QuoteStatus.ISSUED).first()
     context |= {
         "rows": context["form"].rows(),
+        "issuer": _issuer_of(request, target),
         "current": current,
         "valid_until": timezone.localdate() + dt.timedelta(days=target.vendor.quote_valid_days),
     }
@@ -98,6 +142,8 @@ def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "quote": quote,
         "rq": quote.request,
+        "issuer": selectors.quote_issuer(issued_by=quote.issued_by, vendor=quote.request.vendor),
+        "site_country": selectors.country_name(quote.request.site_country),
         "can_accept": quote_may_be_accepted(user=user, quote=quote),
     }
     return render(request, "contracts/quote_detail.html", context)

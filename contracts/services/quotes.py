@@ -6,6 +6,7 @@ moves statuses through the workflow engine: the quote's own (QUOTE_WORKFLOW) and
 """
 
 import datetime as dt
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import action_require
-from common.errors import Conflict
+from common.errors import Conflict, InvalidInput
 from common.formats import day
 from common.workflow import transition, transition_start
 from contracts.choices import QuoteStatus
@@ -26,12 +27,58 @@ from relicensing.models import Request, RequestItem
 from relicensing.services.lifecycle import request_lock, request_may_be_quoted, request_transition
 from relicensing.services.requests import request_chassis_check
 
+# The columns' sizes, read from the model so the rule and the table cannot disagree.
+REFERENCE_MAX_LENGTH: int = Quote._meta.get_field("reference").max_length  # type: ignore[assignment]
+NOTE_MAX_LENGTH: int = Quote._meta.get_field("note").max_length  # type: ignore[assignment]
+
+
+def quote_remarks_clean(*, reference: str, note: str) -> tuple[str, str]:
+    """The issuer's own reference (one line) and note to the customer (plain text), trimmed and
+    with line breaks made one kind, or InvalidInput keyed by field. The quote builder's form calls
+    this too, so a preview refuses what issuing would refuse."""
+    reference = reference.strip()
+    # Browsers send a textarea's line breaks as CRLF; counted as one character each, as typed.
+    note = note.replace("\r\n", "\n").replace("\r", "\n").strip()
+    errors: dict[str, list[str]] = {}
+    if len(reference) > REFERENCE_MAX_LENGTH:
+        errors["reference"] = [
+            f"A reference is at most {REFERENCE_MAX_LENGTH} characters; this one has {len(reference)}."
+        ]
+    elif _has_control_characters(reference, allowed=""):
+        errors["reference"] = [
+            "A reference is one line of text, without line breaks, tabs or control characters."
+        ]
+    if len(note) > NOTE_MAX_LENGTH:
+        errors["note"] = [f"A note is at most {NOTE_MAX_LENGTH} characters; this one has {len(note)}."]
+    elif _has_control_characters(note, allowed="\n\t"):
+        errors["note"] = ["A note is plain text: words and line breaks, without control characters."]
+    if errors:
+        raise InvalidInput(errors)
+    return reference, note
+
+
+def _has_control_characters(text: str, *, allowed: str) -> bool:
+    # Control characters (NUL above all, which Postgres refuses) have no place in printed text;
+    # other invisible characters (no-break spaces, joiners) are legitimate in names and scripts.
+    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
+
 
 @transaction.atomic
-def quote_issue(*, request: Request, user: User, addons: Sequence[dict[str, Any]] = ()) -> Quote:
+def quote_issue(
+    *,
+    request: Request,
+    user: User,
+    addons: Sequence[dict[str, Any]] = (),
+    reference: str = "",
+    note: str = "",
+) -> Quote:
     """Price every chassis (inspection, a year of support, the OS licence) plus the add-ons
-    asked for, supersede the current quote, and move the request to `quoted`."""
+    asked for, supersede the current quote, and move the request to `quoted`.
+
+    `reference` and `note` are the issuer's words on the quote (its own reference, a note to the
+    customer); they never touch a price."""
     action_require(user, "quote_issue", request)
+    reference, note = quote_remarks_clean(reference=reference, note=note)
     request = request_lock(request.pk)
     if not request_may_be_quoted(request):
         raise Conflict(
@@ -59,6 +106,8 @@ def quote_issue(*, request: Request, user: User, addons: Sequence[dict[str, Any]
         total=lines_total(lines),
         valid_until=timezone.localdate() + dt.timedelta(days=request.vendor.quote_valid_days),
         issued_by=user,
+        reference=reference,
+        note=note,
     )
     transition_start(quote, actor=user)
     _quote_lines_create(quote, priced)

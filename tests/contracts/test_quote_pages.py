@@ -1,10 +1,15 @@
 """The quote pages: the partner's builder (preview, then issue), a quote's page and PDF,
 accepting after a confirmation, the history of revisions, and who may do what."""
 
+import re
+from html import unescape
+
 import pytest
 
+from contracts import selectors
 from contracts.choices import QuoteStatus
 from contracts.models import Quote
+from contracts.pdf import quote_pdf, quote_pdf_html
 from contracts.services.quotes import quote_accept, quote_issue
 from relicensing.choices import RequestStatus
 from relicensing.models import Request
@@ -174,3 +179,143 @@ def test_revisions_are_kept_and_a_superseded_quote_cannot_be_accepted(client, cu
     assert "A newer quote replaced this one" in old and "Accept quote" not in old
     page = text(client.post(f"/quotes/{first.pk}/accept/", {"confirmed": "yes"}, follow=True))
     assert "only the current issued quote can be accepted" in page
+
+
+# --- who the quote is from; the partner's reference and note ---------------------------
+NETRESELLER_BLOCK = (  # as the PDF prints it
+    "NetReseller 12 Channel Street Manchester M1 2AB United Kingdom "
+    "quotes@netreseller.example +44 161 496 0123"
+)
+NETRESELLER_ON_PAGE = (
+    "NetReseller 12 Channel Street Manchester M1 2AB United Kingdom "
+    "Email quotes@netreseller.example Phone +44 161 496 0123"
+)
+NOTE = "Inspection fits the Leeds visit on 7 Dec.\nBring <b>both</b> PSUs & the console cable."
+
+
+def plain(html: str) -> str:
+    """The words of a page or of the PDF's HTML, tags dropped and white space collapsed."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+@pytest.fixture
+def netreseller_on_record(netreseller, partner):
+    """NetReseller's contact details as the demo has them, and its user's name."""
+    netreseller.address = "12 Channel Street\nManchester M1 2AB"
+    netreseller.country = "GB"
+    netreseller.email = "quotes@netreseller.example"
+    netreseller.phone = "+44 161 496 0123"
+    netreseller.save()
+    partner.first_name, partner.last_name = "Priya", "Natarajan"
+    partner.save()
+    return netreseller
+
+
+def test_builder_keeps_reference_and_note_through_preview_and_issues_them(
+    client, partner, netreseller_on_record, acx_request
+):
+    client.force_login(partner)
+    page = text(builder(client, acx_request))
+    assert 'name="reference"' in page and 'maxlength="64"' in page
+    assert 'name="note"' in page and 'maxlength="1000"' in page
+    words = {"reference": "NR-2026-0042", "note": NOTE}
+    preview = builder(client, acx_request, {**words, "action": "preview", "previewed": ""}).content.decode()
+    assert 'value="NR-2026-0042"' in preview  # kept in the field for the issue that follows
+    escaped = "Bring &lt;b&gt;both&lt;/b&gt; PSUs &amp; the console cable."
+    assert f">\nInspection fits the Leeds visit on 7 Dec.\n{escaped}</textarea>" in preview
+    shown = plain(preview.split('id="preview-title"')[1])
+    assert "From " + NETRESELLER_ON_PAGE in shown
+    assert "Reference NR-2026-0042 Inspection fits the Leeds visit on 7 Dec. Bring <b>both</b> PSUs" in shown
+    assert "Bring &lt;b&gt;both&lt;/b&gt; PSUs" in preview  # the note is text, never markup
+    signature = re.search(r'name="previewed_remarks" value="([0-9a-f]{16})"', preview).group(1)
+
+    response = builder(
+        client, acx_request, {**words, "action": "issue", "previewed": "", "previewed_remarks": signature}
+    )
+    assert response.status_code == 302
+    quote = Quote.objects.get()
+    assert (quote.reference, quote.note, str(quote.total)) == ("NR-2026-0042", NOTE, "3437.00")
+
+
+def test_builder_shows_a_changed_note_before_issuing_it(client, partner, acx_request):
+    client.force_login(partner)
+    preview = text(
+        builder(client, acx_request, {"note": "First words.", "action": "preview", "previewed": ""})
+    )
+    signature = re.search(r'name="previewed_remarks" value="([0-9a-f]{16})"', preview).group(1)
+    data = {"note": "Second words.", "action": "issue", "previewed": "", "previewed_remarks": signature}
+    page = text(builder(client, acx_request, data))
+    assert "The reference or note changed since the last preview." in page
+    assert "Second words." in plain(page.split('id="preview-title"')[1])
+    assert not Quote.objects.exists()
+
+
+def test_builder_refuses_a_reference_too_long_on_the_field(client, partner, acx_request):
+    client.force_login(partner)
+    data = {"reference": "R" * 65, "action": "issue", "previewed": "", "previewed_remarks": ""}
+    page = text(builder(client, acx_request, data))
+    assert "A reference is at most 64 characters; this one has 65." in page
+    assert "Correct the reference or note above, then preview again." in page
+    assert not Quote.objects.exists()
+
+
+def test_quote_page_names_the_issuing_firm_its_address_and_the_note(
+    client, customer, partner, netreseller_on_record, acx_request
+):
+    quote = quote_issue(request=acx_request, user=partner, reference="NR-2026-0042", note=NOTE)
+    client.force_login(customer)
+    html = client.get(f"/quotes/{quote.pk}/").content.decode()
+    page = plain(html)
+    assert "From the customer's partner " + NETRESELLER_ON_PAGE in page
+    assert 'href="mailto:quotes@netreseller.example"' in html and 'href="tel:+441614960123"' in html
+    assert "For Acme Networks Acme HQ 1 Network Way Leeds LS1 1AA United Kingdom" in page
+    assert "Issued 20 Nov 2026 by Priya Natarajan, NetReseller Reference NR-2026-0042" in page
+    assert "Note from NetReseller Inspection fits the Leeds visit on 7 Dec. Bring <b>both</b> PSUs" in page
+    assert "Bring &lt;b&gt;both&lt;/b&gt; PSUs &amp; the console cable." in html  # escaped, not bold
+    assert 'name="reference"' not in html and 'name="note"' not in html  # nothing for the customer to set
+
+
+def test_pdf_names_the_issuing_firm_with_the_countries_by_name(
+    customer, partner, netreseller_on_record, acx_request
+):
+    quote = selectors.quote_get(
+        user=customer,
+        pk=quote_issue(request=acx_request, user=partner, reference="NR-2026-0042", note=NOTE).pk,
+    )
+    html = quote_pdf_html(quote)
+    printed = plain(html)
+    assert (
+        f"Quote {quote.number} Revision 1 · issued 20 Nov 2026 · valid until 20 Dec 2026 {NETRESELLER_BLOCK}"
+        in printed
+    )
+    assert "For Acme Networks Acme HQ 1 Network Way Leeds LS1 1AA United Kingdom Programme" in printed
+    assert "Issued by Priya Natarajan, NetReseller Reference: NR-2026-0042" in printed
+    assert "Note from NetReseller Inspection fits the Leeds visit on 7 Dec. Bring <b>both</b> PSUs" in printed
+    assert "Bring &lt;b&gt;both&lt;/b&gt; PSUs &amp; the console cable." in html
+    assert "<br>GB" not in html.replace("\n", "")  # the country by name, never the bare code
+    assert quote_pdf(quote).startswith(b"%PDF")
+
+
+def test_a_quote_staff_issue_is_from_the_programme_operator(client, customer, staff, operator, acx_request):
+    operator.address, operator.country = "Vendor Park 1\nReading RG1 1AA", "GB"
+    operator.email, operator.phone = "programme@relicensing.example", "+44 118 496 0999"
+    operator.save()
+    quote = quote_issue(request=acx_request, user=staff)
+    client.force_login(customer)
+    page = plain(client.get(f"/quotes/{quote.pk}/").content.decode())
+    assert (
+        "From the programme operator Programme Operations Vendor Park 1 Reading RG1 1AA United Kingdom "
+        "Email programme@relicensing.example Phone +44 118 496 0999"
+    ) in page
+    printed = plain(quote_pdf_html(selectors.quote_get(user=customer, pk=quote.pk)))
+    assert (
+        "Programme Operations Vendor Park 1 Reading RG1 1AA United Kingdom programme@relicensing.example "
+        "+44 118 496 0999"
+    ) in printed
+
+
+def test_a_customer_cannot_set_a_reference_or_note_through_the_builder(client, customer, acx_request):
+    client.force_login(customer)
+    data = {"reference": "ACME-1", "note": "Free of charge.", "action": "issue", "previewed": ""}
+    assert builder(client, acx_request, data).status_code == 403
+    assert not Quote.objects.exists()

@@ -229,3 +229,135 @@ def test_notices_go_to_the_customer_and_its_partner(
     events = set(Notice.objects.values_list("event", "recipient__username"))
     assert {("request_submitted", "customer"), ("request_submitted", "partner")} <= events
     assert {("quote_issued", "customer"), ("quote_issued", "partner")} <= events
+
+
+# --- the issuer's identity, reference and note ----------------------------------------
+@pytest.fixture
+def netreseller_on_record(netreseller, partner):
+    """NetReseller's contact details as the demo has them, and its user's name."""
+    netreseller.address = "12 Channel Street\nManchester M1 2AB"
+    netreseller.country = "GB"
+    netreseller.email = "quotes@netreseller.example"
+    netreseller.phone = "+44 161 496 0123"
+    netreseller.save()
+    partner.first_name, partner.last_name = "Priya", "Natarajan"
+    partner.save()
+    return netreseller
+
+
+def test_reference_and_note_round_trip_with_the_issuer_named(
+    api_as, partner, customer, netreseller_on_record, acx2200, request_for
+):
+    request = request_for("ACX2200")
+    body = {
+        "addons": [],
+        "reference": "  NR-2026-0042 ",
+        "note": "Inspection on the Leeds visit.\r\nCall first.",
+    }
+    response = api_as(partner).post(f"/api/v1/requests/{request['id']}/quotes/", body, format="json")
+    assert response.status_code == 201, response.json()
+    issued = response.json()
+    assert (issued["reference"], issued["note"]) == (
+        "NR-2026-0042",
+        "Inspection on the Leeds visit.\nCall first.",
+    )
+    assert issued["total"] == "3437.00"  # words on a quote never touch its prices
+    assert issued["issuer"] == {
+        "organization": netreseller_on_record.pk,
+        "name": "NetReseller",
+        "address": "12 Channel Street\nManchester M1 2AB",
+        "country": "GB",
+        "country_name": "United Kingdom",
+        "email": "quotes@netreseller.example",
+        "phone": "+44 161 496 0123",
+        "issued_by": "Priya Natarajan",
+    }
+    seen = api_as(customer).get(f"/api/v1/quotes/{issued['id']}/").json()
+    assert (seen["reference"], seen["note"], seen["issuer"]["name"]) == (
+        "NR-2026-0042",
+        "Inspection on the Leeds visit.\nCall first.",
+        "NetReseller",
+    )
+
+
+def test_without_reference_or_note_both_are_empty(api_as, partner, acx2200, request_for):
+    request = request_for("ACX2200")
+    quote = issue(api_as(partner), request["id"]).json()
+    assert (quote["reference"], quote["note"]) == ("", "")
+
+
+def test_a_quote_staff_issue_is_from_the_programme_operator(api_as, staff, operator, acx2200, request_for):
+    operator.address, operator.country = "Vendor Park 1\nReading RG1 1AA", "GB"
+    operator.email, operator.phone = "programme@relicensing.example", "+44 118 496 0999"
+    operator.save()
+    request = request_for("ACX2200")
+    quote = issue(api_as(staff), request["id"]).json()
+    assert quote["issuer"]["name"] == "Programme Operations"
+    assert (quote["issuer"]["address"], quote["issuer"]["country_name"]) == (
+        "Vendor Park 1\nReading RG1 1AA",
+        "United Kingdom",
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("reference", "R" * 65, "A reference is at most 64 characters; this one has 65."),
+        (
+            "reference",
+            "NR-1\nNR-2",
+            "A reference is one line of text, without line breaks, tabs or control characters.",
+        ),
+        ("note", "n" * 1001, "A note is at most 1000 characters; this one has 1001."),
+        ("note", "bell \x07", "A note is plain text: words and line breaks, without control characters."),
+        ("note", "nul \x00", "Null characters are not allowed."),
+    ],
+)
+def test_bad_reference_or_note_is_refused_on_its_field(
+    api_as, partner, acx2200, request_for, field, value, message
+):
+    request = request_for("ACX2200")
+    response = api_as(partner).post(
+        f"/api/v1/requests/{request['id']}/quotes/", {field: value}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}
+    assert not Quote.objects.exists()
+
+
+def test_a_note_of_exactly_1000_characters_with_line_breaks_is_taken(api_as, partner, acx2200, request_for):
+    note = ("x" * 99 + "\r\n") * 10  # 1,010 characters as sent, 999 once trimmed and CRLF made LF
+    request = request_for("ACX2200")
+    response = api_as(partner).post(
+        f"/api/v1/requests/{request['id']}/quotes/", {"reference": "R" * 64, "note": note}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    assert len(response.json()["note"]) == 999
+
+
+def test_a_customer_cannot_set_the_reference_or_note(api_as, partner, customer, acx2200, request_for):
+    request = request_for("ACX2200")
+    words = {"reference": "ACME-PO-1", "note": "Pay USD 1.00 only."}
+    refused = api_as(customer).post(f"/api/v1/requests/{request['id']}/quotes/", words, format="json")
+    assert refused.status_code == 403
+    assert not Quote.objects.exists()
+
+    quote = (
+        api_as(partner)
+        .post(
+            f"/api/v1/requests/{request['id']}/quotes/",
+            {"reference": "NR-7", "note": "As agreed."},
+            format="json",
+        )
+        .json()
+    )
+    client = api_as(customer)
+    for method in (client.patch, client.put):
+        assert method(f"/api/v1/quotes/{quote['id']}/", words, format="json").status_code == 405
+    accepted = client.post(f"/api/v1/quotes/{quote['id']}/accept/", words, format="json").json()
+    assert (accepted["status"], accepted["reference"], accepted["note"], accepted["total"]) == (
+        "accepted",
+        "NR-7",
+        "As agreed.",
+        "3437.00",
+    )

@@ -2,7 +2,7 @@
 contract coverage) and one request with everything its API answer carries."""
 
 import datetime as dt
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,10 +13,11 @@ from django.utils import timezone
 from accounts.models import User
 from contracts.models import Quote
 from contracts.selectors import serials_covered
+from relicensing.choices import Path
 from relicensing.eligibility import Facts, eligibility
 from relicensing.models import ComplianceHold, Equipment, Product, Registration, Request, Vendor
 from relicensing.selectors import request_list
-from relicensing.serials import serial_normalise
+from relicensing.serials import serial_normalise, serial_valid
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,18 @@ class _SerialFacts:
 
     units: dict[str, Equipment]
     held: set[str]
-    claims: Counter[str]
+    holders: dict[str, set[int]]  # serial -> organisations with an active registration of it
     covered: set[str]
 
 
 def _serial_facts(vendor: Vendor, serials: list[str], today: dt.date) -> _SerialFacts:
+    holders: dict[str, set[int]] = defaultdict(set)
+    for serial, organization_id in (
+        Registration.objects.active()
+        .filter(equipment__vendor=vendor, equipment__serial_number__in=serials)
+        .values_list("equipment__serial_number", "organization_id")
+    ):
+        holders[serial].add(organization_id)
     return _SerialFacts(
         units={
             e.serial_number: e
@@ -42,56 +50,79 @@ def _serial_facts(vendor: Vendor, serials: list[str], today: dt.date) -> _Serial
             .filter(vendor=vendor, serial_number__in=serials)
             .values_list("serial_number", flat=True)
         ),
-        claims=Counter(
-            Registration.objects.active()
-            .filter(equipment__vendor=vendor, equipment__serial_number__in=serials)
-            .values_list("equipment__serial_number", flat=True)
-        ),
+        holders=holders,
         covered=serials_covered(vendor=vendor, serial_numbers=serials, on=today),
     )
 
 
 def serial_checks(
-    *, vendor: Vendor, serial_numbers: list[str], product: Product | None = None, today: dt.date | None = None
+    *,
+    user: User,
+    vendor: Vendor,
+    serial_numbers: list[str],
+    product: Product | None = None,
+    today: dt.date | None = None,
 ) -> list[dict[str, Any]]:
-    """The buyer's check for many serials at once, in a fixed number of queries.
+    """The buyer's check for many serials at once, in a fixed number of queries, answered for
+    the caller's organisation as the buyer.
 
     A serial nobody registered is judged with `product` when the buyer names the model on
     offer; otherwise its product is unknown, and says so.
+
+    `registered_elsewhere`: an organisation other than the caller's holds an active
+    registration. Partners and programme staff hold no equipment themselves (registrations
+    belong to customers), so for them every active registration is elsewhere: they are told
+    what any new buyer would be told, which is what they check on a buyer's behalf.
     """
     today = today or timezone.localdate()
     serials = list(dict.fromkeys(serial_normalise(s) for s in serial_numbers if serial_normalise(s)))
     known = _serial_facts(vendor, serials, today)
-    return [_serial_check(vendor, serial, known, product, today) for serial in serials]
+    return [
+        _serial_check(vendor, serial, known, product, today, buyer=user.organization_id) for serial in serials
+    ]
 
 
 def _serial_check(
-    vendor: Vendor, serial: str, known: _SerialFacts, offered: Product | None, today: dt.date
+    vendor: Vendor,
+    serial: str,
+    known: _SerialFacts,
+    offered: Product | None,
+    today: dt.date,
+    *,
+    buyer: int | None,
 ) -> dict[str, Any]:
     unit = known.units.get(serial)
     product = unit.product if unit else offered
+    format_valid = serial_valid(vendor, serial)
+    registered_elsewhere = bool(known.holders.get(serial, set()) - {buyer})
     result = eligibility(
         Facts(
             product_known=product is not None,
             end_of_support=product.end_of_support if product else None,
             flags=unit.flags if unit else frozenset(),
             on_hold=serial in known.held,
-            disputed=known.claims[serial] > 1,
+            # Two claims already, or the buyer's own registration would be the second: either
+            # way the rules' ownership dispute, so the check says what registering would.
+            disputed=registered_elsewhere,
         ),
         today=today,
     )
     return {
         "vendor": vendor.slug,
         "serial_number": serial,
+        "format_valid": format_valid,
         "known": unit is not None,
+        "registered_elsewhere": registered_elsewhere,
         "product": product.model if product else None,
         "end_of_support": product.end_of_support if product else None,
         "compliance_hold": serial in known.held,
         "reported_lost_or_stolen": bool(unit and unit.lost_or_stolen),
         "counterfeit": bool(unit and unit.counterfeit),
         "under_contract": serial in known.covered,
-        "eligible": result.eligible,
-        "path": result.path,
+        # Registration refuses a serial that cannot be this vendor's, so it can never enter the
+        # programme, whatever else is known of it (API.md: format_valid false, eligible false).
+        "eligible": result.eligible and format_valid,
+        "path": result.path if format_valid else Path.NONE.value,
         "reasons": list(result.reasons),
     }
 

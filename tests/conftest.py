@@ -100,12 +100,24 @@ def everyone(customer, other_customer, partner, other_partner, inspector, staff)
 # --- catalog: Juniper and Cisco as in the demo -------------------------------
 @pytest.fixture
 def juniper(db):
-    return VendorFactory(slug="juniper", name="Juniper Networks", serial_pattern=r"^[A-Z0-9]{12}$")
+    return VendorFactory(
+        slug="juniper",
+        name="Juniper Networks",
+        serial_pattern=r"^[A-Z0-9]{12}$",
+        serial_format="12 letters and digits",
+        serial_example="JN11AC220001",
+    )
 
 
 @pytest.fixture
 def cisco(db):
-    return VendorFactory(slug="cisco", name="Cisco Systems", serial_pattern=r"^[A-Z]{3}[0-9]{4}[A-Z0-9]{4}$")
+    return VendorFactory(
+        slug="cisco",
+        name="Cisco Systems",
+        serial_pattern=r"^[A-Z]{3}[0-9]{4}[A-Z0-9]{4}$",
+        serial_format="11 characters: 3 letters, 4 digits, then 4 letters or digits",
+        serial_example="FOC1234X0AB",
+    )
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal import selectors as portal_selectors
+from relicensing.choices import Path, Reason
 from relicensing.models import Vendor
 
 
@@ -18,13 +19,35 @@ class SerialCheckApi(APIView):
             max_length=100, required=False, help_text="The model on offer, if known."
         )
 
+    class SerialCheckOutputSerializer(serializers.Serializer):
+        vendor = serializers.CharField()
+        serial_number = serializers.CharField(help_text="Normalised: trimmed, upper-cased.")
+        format_valid = serializers.BooleanField(
+            help_text="False: the serial cannot be a real one of this vendor, and `eligible` is false."
+        )
+        known = serializers.BooleanField(help_text="Some organisation has registered this serial.")
+        registered_elsewhere = serializers.BooleanField(
+            help_text="An organisation other than the caller's holds an active registration: buying "
+            "it means an ownership dispute. For partners and staff, who hold no equipment, any "
+            "active registration."
+        )
+        product = serializers.CharField(allow_null=True)
+        end_of_support = serializers.DateField(allow_null=True)
+        compliance_hold = serializers.BooleanField()
+        reported_lost_or_stolen = serializers.BooleanField()
+        counterfeit = serializers.BooleanField()
+        under_contract = serializers.BooleanField()
+        eligible = serializers.BooleanField()
+        path = serializers.ChoiceField(choices=Path.choices)
+        reasons = serializers.ListField(child=serializers.ChoiceField(choices=Reason.choices))
+
     @extend_schema(
         parameters=[
             OpenApiParameter("vendor", required=True),
             OpenApiParameter("serial_number", required=True),
             OpenApiParameter("product", required=False),
         ],
-        responses={200: dict},
+        responses={200: SerialCheckOutputSerializer},
     )
     def get(self, request: Request) -> Response:
         serializer = self.SerialCheckInputSerializer(data=request.query_params)
@@ -33,8 +56,11 @@ class SerialCheckApi(APIView):
         model = serializer.validated_data.get("product")
         product = vendor.products.filter(model__iexact=model).first() if model else None
         [result] = portal_selectors.serial_checks(
-            vendor=vendor, serial_numbers=[serializer.validated_data["serial_number"]], product=product
+            user=request.user,
+            vendor=vendor,
+            serial_numbers=[serializer.validated_data["serial_number"]],
+            product=product,
         ) or [None]
         if result is None:
             raise serializers.ValidationError({"serial_number": ["Enter the serial number."]})
-        return Response(result)
+        return Response(self.SerialCheckOutputSerializer(result).data)

@@ -23,6 +23,8 @@ class VendorOutputSerializer(serializers.ModelSerializer):
             "quote_valid_days",
             "inspections_per_inspector_per_day",
             "serial_pattern",
+            "serial_format",
+            "serial_example",
             "renewal_reminder_days",
         ]
 

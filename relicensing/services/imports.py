@@ -29,7 +29,7 @@ from relicensing.choices import AcquisitionChannel, Condition, EventKind, Import
 from relicensing.eligibility import Facts, eligibility
 from relicensing.locks import products_share_lock, serials_lock
 from relicensing.models import ImportJob, Product, Registration, Vendor
-from relicensing.serials import serial_matches, serial_normalise
+from relicensing.serials import serial_matches, serial_normalise, serial_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -239,7 +239,7 @@ def _row_validate(number: int, cells: dict[str, str], catalog: _Catalog) -> _Val
     if not serial:
         errors.append("serial_number: missing")
     elif vendor is not None and not serial_matches(vendor, serial):
-        errors.append(f"serial_number: {serial} is not a {vendor.name} serial number")
+        errors.append(f"serial_number: {serial_refusal(vendor, serial)}")
     model = cells.get("product", "").strip()
     if not model:
         errors.append("product: missing")

@@ -49,10 +49,71 @@ def test_an_unknown_model_is_a_field_error(client, customer, acx2200):
     assert "NOPE is not a Juniper Networks model in the catalog" in page
 
 
-def test_a_serial_in_the_wrong_format_is_pointed_out(client, customer, acx2200):
+ELIGIBLE_BADGE = '<span class="badge badge-ok">Eligible</span>'
+NOT_ELIGIBLE_BADGE = '<span class="badge badge-danger">Not eligible</span>'
+MALFORMED_BADGE = '<span class="badge badge-danger">Not a valid serial</span>'
+ELSEWHERE_BADGE = '<span class="badge badge-warn">Registered by another organisation</span>'
+BAD_ONE_REFUSAL = (
+    "BAD-ONE is not a Juniper Networks serial number: "
+    "Juniper Networks serials are 12 letters and digits, like JN11AC220001."
+)
+PATTERN_MARKS = ("^[A-Z0-9]", "{12}", "expected pattern")
+
+
+def result_card(page: str) -> str:
+    return page.split('<section class="card result"')[1].split("</section>")[0]
+
+
+def test_a_malformed_serial_is_said_to_be_malformed_with_the_rule_in_words(client, customer, acx2200):
     client.force_login(customer)
-    page = text(client.get("/serial-check/?vendor=juniper&serial_number=short"))
-    assert "This does not look like a Juniper Networks serial number" in page
+    page = text(client.get("/serial-check/?vendor=juniper&serial_number=bad-one&product=ACX2200"))
+    card = result_card(page)
+    assert BAD_ONE_REFUSAL in card
+    assert "Not a valid Juniper Networks serial" in card
+    assert NOT_ELIGIBLE_BADGE in card and MALFORMED_BADGE in card
+    assert ELIGIBLE_BADGE not in card and "Eligible: inspection and relicensing" not in card
+    assert not any(mark in page for mark in PATTERN_MARKS)
+    assert "Register this serial" not in card  # registration would refuse it
+
+
+def test_a_serial_registered_elsewhere_warns_of_an_ownership_dispute(
+    client, customer, other_customer, acx2200
+):
+    register(customer)
+    client.force_login(other_customer)
+    card = result_card(text(client.get("/serial-check/?vendor=juniper&serial_number=AB12CD34EF56")))
+    assert "Another organisation has already registered this serial." in card
+    assert "Buying it means an ownership dispute" in card
+    assert "another organisation has registered it" in card
+    assert NOT_ELIGIBLE_BADGE in card and ELSEWHERE_BADGE in card and ELIGIBLE_BADGE not in card
+    assert REASONS["ownership_dispute"].title in card
+    assert "Register this serial (this opens an ownership dispute)" in card
+
+
+def test_the_owner_is_not_warned_about_its_own_registration(client, customer, acx2200):
+    register(customer)
+    client.force_login(customer)
+    card = result_card(text(client.get("/serial-check/?vendor=juniper&serial_number=AB12CD34EF56")))
+    assert "your organisation has registered it" in card
+    assert ELIGIBLE_BADGE in card and ELSEWHERE_BADGE not in card
+    assert "ownership dispute" not in card and "Register this serial" not in card
+
+
+def test_a_model_not_named_is_not_called_missing_from_the_catalog(client, customer, acx2200):
+    client.force_login(customer)
+    card = result_card(text(client.get("/serial-check/?vendor=juniper&serial_number=JN11AC220001")))
+    assert "Model not named" in card and "you did not name a model" in card
+    assert "The product model given is not in this vendor's catalog" not in card
+    assert NOT_ELIGIBLE_BADGE in card
+
+
+def test_a_registered_unit_of_an_uncatalogued_model_says_so(client, customer, other_customer, acx2200):
+    register(customer, product="MX-NOT-IN-CATALOG")
+    client.force_login(other_customer)
+    card = result_card(text(client.get("/serial-check/?vendor=juniper&serial_number=AB12CD34EF56")))
+    assert "registered with a model that is not in the Juniper Networks catalog" in card
+    assert "The product model given is not in this vendor's catalog" in card
+    assert "Model not named" not in card
 
 
 # --- bulk ---------------------------------------------------------------------------
@@ -99,3 +160,118 @@ def test_bulk_check_refuses_more_than_10000(client, customer, acx2200):
 def test_bulk_check_needs_a_serial(client, customer, acx2200):
     client.force_login(customer)
     assert "Paste at least one serial number." in text(bulk(client, " ,\n"))
+
+
+def test_bulk_counts_and_warns_about_malformed_and_registered_elsewhere(
+    client, customer, other_customer, acx2200
+):
+    register(customer)
+    client.force_login(other_customer)
+    page = text(bulk(client, "AB12CD34EF56 bad-one CD12CD34EF56", product="ACX2200"))
+    stats = page.split('<div class="stats">')[1].split("</div>\n</div>")[0]
+    assert '<span class="stat-n">3</span><span class="stat-l">serials checked</span>' in stats
+    assert '<span class="stat-n stat-ok">1</span><span class="stat-l">eligible</span>' in stats
+    assert '<span class="stat-n stat-bad">2</span><span class="stat-l">not eligible</span>' in stats
+    assert '<span class="stat-n">1</span><span class="stat-l">known to the programme</span>' in stats
+    assert '<span class="stat-n stat-bad">1</span><span class="stat-l">not valid serials</span>' in stats
+    assert (
+        '<span class="stat-n stat-bad">1</span><span class="stat-l">registered by another organisation</span>'
+        in stats
+    )
+    assert (
+        "1 of these is not a valid Juniper Networks serial number. "
+        "Juniper Networks serials are 12 letters and digits, like JN11AC220001."
+    ) in page
+    assert "1 serial is already registered by another organisation." in page
+    assert "means an ownership dispute" in page
+    assert not any(mark in page for mark in PATTERN_MARKS)
+
+
+def test_bulk_legend_tells_a_model_not_named_apart(client, customer, acx2200):
+    client.force_login(customer)
+    page = text(bulk(client, "JN11AC220001"))
+    legend = page.split("What these results mean")[1]
+    assert "Model not named" in legend
+    assert "Nobody has registered this serial, so the check knows its model only when you name it" in legend
+    assert "The product model given is not in this vendor's catalog" not in page
+
+
+def test_bulk_csv_carries_format_and_registered_elsewhere(client, customer, other_customer, acx2200):
+    register(customer)
+    client.force_login(other_customer)
+    response = bulk(client, "AB12CD34EF56 bad-one CD12CD34EF56", product="ACX2200", format="csv")
+    rows = {r["serial_number"]: r for r in csv.DictReader(io.StringIO(response.content.decode()))}
+    assert [
+        (r["format_valid"], r["known"], r["registered_elsewhere"], r["eligible"], r["reasons"])
+        for r in rows.values()
+    ] == [
+        ("yes", "yes", "yes", "no", "ownership_dispute"),
+        ("no", "no", "no", "no", ""),
+        ("yes", "no", "no", "yes", ""),
+    ]
+
+
+# --- the single check, the bulk check and the API agree --------------------------------
+def bulk_row(page: str, serial: str) -> str:
+    return page.split(f"<td><code>{serial}</code></td>")[1].split("</tr>")[0]
+
+
+@pytest.mark.parametrize(
+    ("serial", "expected", "badges"),
+    [
+        (
+            "bad-one",
+            {"serial_number": "BAD-ONE", "format_valid": False, "known": False, "registered_elsewhere": False,
+             "eligible": False, "reasons": []},
+            [NOT_ELIGIBLE_BADGE, MALFORMED_BADGE],
+        ),
+        (
+            "AB12CD34EF56",
+            {"serial_number": "AB12CD34EF56", "format_valid": True, "known": True, "registered_elsewhere": True,
+             "eligible": False, "reasons": ["ownership_dispute"]},
+            [NOT_ELIGIBLE_BADGE, ELSEWHERE_BADGE],
+        ),
+    ],
+)  # fmt: skip
+def test_the_api_and_both_pages_agree(
+    client, api_as, customer, other_customer, acx2200, serial, expected, badges
+):
+    register(customer)
+    body = (
+        api_as(other_customer)
+        .get(f"/api/v1/serial-check/?vendor=juniper&serial_number={serial}&product=ACX2200")
+        .json()
+    )
+    assert {key: body[key] for key in expected} == expected
+
+    client.force_login(other_customer)
+    card = result_card(
+        text(client.get(f"/serial-check/?vendor=juniper&serial_number={serial}&product=ACX2200"))
+    )
+    heading = card.split("</header>")[0]
+    assert [
+        b for b in (ELIGIBLE_BADGE, NOT_ELIGIBLE_BADGE, MALFORMED_BADGE, ELSEWHERE_BADGE) if b in heading
+    ] == badges
+
+    row = bulk_row(text(bulk(client, serial, product="ACX2200")), expected["serial_number"])
+    assert [
+        b for b in (ELIGIBLE_BADGE, NOT_ELIGIBLE_BADGE, MALFORMED_BADGE, ELSEWHERE_BADGE) if b in row
+    ] == badges
+
+    [line] = csv.DictReader(
+        io.StringIO(bulk(client, serial, product="ACX2200", format="csv").content.decode())
+    )
+    yes_no = {True: "yes", False: "no"}
+    assert (
+        line["format_valid"],
+        line["known"],
+        line["registered_elsewhere"],
+        line["eligible"],
+        line["reasons"],
+    ) == (
+        yes_no[expected["format_valid"]],
+        yes_no[expected["known"]],
+        yes_no[expected["registered_elsewhere"]],
+        "no",
+        " ".join(expected["reasons"]),
+    )

@@ -54,7 +54,12 @@ def test_customer_registers_imports_and_reads_the_error_report(page: Page, demo,
         page.get_by_role("link", name="Download error report (CSV)").click()
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
     assert rows[0] == ["row", "serial_number", "errors"]
-    assert rows[1] == ["3", "TOO-SHORT", "serial_number: TOO-SHORT is not a Juniper Networks serial number"]
+    assert rows[1] == [
+        "3",
+        "TOO-SHORT",
+        "serial_number: TOO-SHORT is not a Juniper Networks serial number: Juniper Networks serials are "
+        "12 letters and digits, like JN11AC220001.",
+    ]
 
 
 def test_buyer_checks_serials_before_buying(page: Page, demo, screenshot):

@@ -31,7 +31,10 @@ def test_a_bad_row_never_stops_a_good_row(api_as, customer, acx2200):
         {
             "row": 3,
             "serial_number": "BAD",
-            "errors": ["serial_number: BAD is not a Juniper Networks serial number"],
+            "errors": [
+                "serial_number: BAD is not a Juniper Networks serial number: Juniper Networks serials are "
+                "12 letters and digits, like JN11AC220001."
+            ],
         }
     ]
 

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import served_customers
 from contracts.models import Quote
 from contracts.selectors import serials_covered
 from relicensing.choices import Path
@@ -69,17 +70,16 @@ def serial_checks(
     A serial nobody registered is judged with `product` when the buyer names the model on
     offer; otherwise its product is unknown, and says so.
 
-    `registered_elsewhere`: an organisation other than the caller's holds an active
-    registration. Partners and programme staff hold no equipment themselves (registrations
-    belong to customers), so for them every active registration is elsewhere: they are told
-    what any new buyer would be told, which is what they check on a buyer's behalf.
+    `registered_elsewhere`: an organisation outside the buyer's side holds an active
+    registration. The buyer's side is the caller's organisation, and for a partner also the
+    customers it serves (it checks on their behalf). Programme staff buy nothing, so for them
+    every active registration is elsewhere: they are told what any new buyer would be told.
     """
     today = today or timezone.localdate()
     serials = list(dict.fromkeys(serial_normalise(s) for s in serial_numbers if serial_normalise(s)))
     known = _serial_facts(vendor, serials, today)
-    return [
-        _serial_check(vendor, serial, known, product, today, buyer=user.organization_id) for serial in serials
-    ]
+    side = {user.organization_id} | set(served_customers(user=user).values_list("pk", flat=True))
+    return [_serial_check(vendor, serial, known, product, today, buyer=side) for serial in serials]
 
 
 def _serial_check(
@@ -89,12 +89,12 @@ def _serial_check(
     offered: Product | None,
     today: dt.date,
     *,
-    buyer: int | None,
+    buyer: set[int | None],
 ) -> dict[str, Any]:
     unit = known.units.get(serial)
     product = unit.product if unit else offered
     format_valid = serial_valid(vendor, serial)
-    registered_elsewhere = bool(known.holders.get(serial, set()) - {buyer})
+    registered_elsewhere = bool(known.holders.get(serial, set()) - buyer)
     result = eligibility(
         Facts(
             product_known=product is not None,

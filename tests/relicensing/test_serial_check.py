@@ -67,10 +67,17 @@ def test_a_disputed_serial_is_elsewhere_for_both_claimants(api_as, customer, oth
         assert body["reasons"] == ["ownership_dispute"]
 
 
-@pytest.mark.parametrize("who", ["partner", "staff"])
-def test_partners_and_staff_hold_nothing_so_every_registration_is_elsewhere(api_as, everyone, who, acx2200):
-    register(api_as(everyone["customer"]), "AB12CD34EF56")  # Acme, which the partner serves
-    body = check(api_as(everyone[who]), vendor="juniper", serial_number="AB12CD34EF56").json()
+def test_a_partner_checks_for_the_customers_it_serves(api_as, partner, other_partner, customer, acx2200):
+    register(api_as(customer), "AB12CD34EF56")  # Acme, which NetReseller serves and Polar does not
+    for who, elsewhere in ((partner, False), (other_partner, True)):
+        body = check(api_as(who), vendor="juniper", serial_number="AB12CD34EF56").json()
+        assert (body["registered_elsewhere"], body["eligible"]) == (elsewhere, not elsewhere), who.username
+        assert body["reasons"] == (["ownership_dispute"] if elsewhere else []), who.username
+
+
+def test_staff_buy_nothing_so_every_registration_is_elsewhere(api_as, staff, customer, acx2200):
+    register(api_as(customer), "AB12CD34EF56")
+    body = check(api_as(staff), vendor="juniper", serial_number="AB12CD34EF56").json()
     assert (body["registered_elsewhere"], body["eligible"], body["reasons"]) == (
         True,
         False,

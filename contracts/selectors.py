@@ -190,6 +190,7 @@ class FeeEstimate:
     currency: str
     unpriced: list[str]  # the products that cannot be priced, each named once
     no_total: str  # why there is no total, when there is none
+    fees: list[str]  # the fee every chassis carries, in the order of each chassis's lines
 
 
 def fee_estimate(*, registrations: Sequence[Registration]) -> FeeEstimate:
@@ -216,6 +217,7 @@ def fee_estimate(*, registrations: Sequence[Registration]) -> FeeEstimate:
         currency=currencies[0] if len(currencies) == 1 else "",
         unpriced=unpriced,
         no_total=no_total,
+        fees=[kind.label for kind in PER_CHASSIS_KINDS],
     )
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import catalog, checks, dashboard, equipment_detail, requests
+from portal.views import catalog, checks, dashboard, equipment_detail, request_wizard, requests
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -10,5 +10,8 @@ urlpatterns = [
     path("equipment/<int:pk>/", equipment_detail.equipment_detail, name="equipment-detail"),
     path("serial-check/", checks.serial_check, name="serial-check"),
     path("serial-check/bulk/", checks.serial_check_bulk, name="serial-check-bulk"),
+    path("requests/new/", request_wizard.request_new, name="request-new"),
+    path("requests/new/discard/", request_wizard.request_new_discard, name="request-new-discard"),
+    path("requests/new/<slug:step>/", request_wizard.request_new, name="request-new-step"),
     path("requests/<int:pk>/", requests.request_detail, name="request-detail"),
 ]

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from accounts.choices import OrganizationKind, Role
 from accounts.models import Organization, User
+from common.widgets import ISO_DATE, IsoDateInput
 from relicensing.choices import AcquisitionChannel, Condition, Flag, RegistrationStatus
 from relicensing.models import Equipment, Product, Registration, Vendor
 from relicensing.serials import serial_normalise
@@ -72,7 +73,12 @@ class RegistrationForm(OnBehalfForm):
     condition = forms.ChoiceField(choices=Condition.choices, initial=Condition.WORKING)
     acquired_from = forms.CharField(label="Bought from (seller)", max_length=200, required=False)
     acquired_on = forms.DateField(
-        label="Date acquired", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Date acquired",
+        required=False,
+        input_formats=[ISO_DATE],  # the one order the page shows; 04/12/2026 reads two ways
+        widget=IsoDateInput(),
+        help_text="As YYYY-MM-DD.",
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
     )
 
 

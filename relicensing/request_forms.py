@@ -13,6 +13,7 @@ from django_countries import countries
 from accounts.choices import Role
 from accounts.models import User
 from common.errors import DomainError
+from common.widgets import ISO_DATE, IsoDateInput
 from relicensing.choices import DocumentKind, RequestStatus
 from relicensing.forms import customers_for
 from relicensing.models import Registration, Request
@@ -83,16 +84,16 @@ class SiteForm(forms.Form):
 class DateStepForm(forms.Form):
     preferred_inspection_date = forms.DateField(
         label="Preferred inspection date",
+        input_formats=[ISO_DATE],  # the one order the page shows; 04/12/2026 reads two ways
         error_messages={"required": "Choose a date.", "invalid": "Enter a date as YYYY-MM-DD."},
     )
 
     def __init__(self, *args: Any, lead_business_days: int, earliest: dt.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lead_business_days = lead_business_days
-        self.fields["preferred_inspection_date"].widget = forms.DateInput(
-            format="%Y-%m-%d",  # what <input type="date"> takes, whatever the locale
-            attrs={"type": "date", "min": earliest.isoformat(), "data-weekdays-only": "true"},
-        )
+        field = self.fields["preferred_inspection_date"]
+        field.widget = IsoDateInput(earliest=earliest, weekdays_only=True)
+        field.help_text = f"As YYYY-MM-DD: a weekday, {earliest.isoformat()} or later."
 
     def clean_preferred_inspection_date(self) -> dt.date:
         preferred = self.cleaned_data["preferred_inspection_date"]

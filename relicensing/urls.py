@@ -1,5 +1,6 @@
 """URLs of the relicensing pages: the installed base, imports, requests and their actions, staff
-tools. (The catalog, a unit's page, the serial checks and a request's page are portal's.)"""
+tools. (The catalog, a unit's page, the serial checks, the new-request wizard and a request's
+page are portal's.)"""
 
 from django.urls import path
 
@@ -7,7 +8,6 @@ from relicensing.views import (
     equipment,
     imports,
     request_actions,
-    request_wizard,
     requests,
     staff,
 )
@@ -21,9 +21,6 @@ urlpatterns = [
     path("equipment/import/<int:pk>/status.json", imports.import_job_status, name="equipment-import-status"),
     path("equipment/import/<int:pk>/errors.csv", imports.import_job_errors, name="equipment-import-errors"),
     path("requests/", requests.request_list, name="request-list"),
-    path("requests/new/", request_wizard.request_new, name="request-new"),
-    path("requests/new/discard/", request_wizard.request_new_discard, name="request-new-discard"),
-    path("requests/new/<slug:step>/", request_wizard.request_new, name="request-new-step"),
     path("requests/<int:pk>/cancel/", request_actions.request_cancel, name="request-cancel"),
     path("requests/<int:pk>/reject/", request_actions.request_reject, name="request-reject"),
     path(

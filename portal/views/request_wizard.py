@@ -1,10 +1,12 @@
 """Page: the request wizard at /requests/new/. A customer, or a partner for a customer it serves,
 chooses chassis, the site and contact, an inspection date and optional proofs, then reviews
-and submits.
+the fee estimate and submits.
 
-Each step validates on the server and saves into the session draft, so a person who leaves
-and comes back resumes where they were. The final submit calls request_create and
-document_upload in one transaction and sends any refusal back to the step it concerns.
+Each step validates on the server and saves into the person's draft, kept on the server, so a
+person who leaves, signs out or changes browser resumes where they were. The final submit calls
+request_create and document_upload in one transaction and sends any refusal back to the step it
+concerns. The review's estimate comes from the price book through the quotes' own pricing
+function (contracts), hence the wizard's place in the portal layer.
 """
 
 import datetime as dt
@@ -23,6 +25,8 @@ from django_countries import countries
 from accounts.choices import Role
 from accounts.models import Organization, User
 from common.errors import DomainError, InvalidInput
+from contracts.selectors import fee_estimate
+from portal.views.request_draft import Draft
 from relicensing import selectors
 from relicensing.business_days import earliest_inspection_date
 from relicensing.models import Registration, Vendor
@@ -34,9 +38,9 @@ from relicensing.request_forms import (
     SiteForm,
     selectable,
 )
+from relicensing.services.drafts import DRAFT_KEPT_FOR
 from relicensing.services.requests import document_upload, request_create
 from relicensing.views.access import request_opener_page
-from relicensing.views.request_draft import Draft
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,7 @@ class Wizard:
             "country_name": countries.name((self.draft.get("site") or {}).get("country", "")),
             "date": _date(self.draft.get("date")),
             "error": self.draft.pop_flash(self.step.slug),
+            "draft_kept_days": DRAFT_KEPT_FOR.days,
             **context,
         }
         return render(self.request, f"relicensing/requests/new_{self.step.slug}.html", context)
@@ -262,7 +267,8 @@ def documents_step(wizard: Wizard) -> HttpResponse:
 def review_step(wizard: Wizard) -> HttpResponse:
     if wizard.request.method == "POST":
         return _submit(wizard)
-    return wizard.render(documents=wizard.draft.documents, vendor=wizard.vendor)
+    estimate = fee_estimate(registrations=wizard.chosen)
+    return wizard.render(documents=wizard.draft.documents, vendor=wizard.vendor, estimate=estimate)
 
 
 def _submit(wizard: Wizard) -> HttpResponse:
@@ -286,6 +292,9 @@ def _submit(wizard: Wizard) -> HttpResponse:
         step = STEP_FOR_CODE.get(exc.code, REVIEW.slug)
         draft.flash(step, exc.detail)
         return wizard.go(step)
+    except FileNotFoundError:  # the draft was discarded in another browser a moment ago
+        draft.flash(DOCUMENTS.slug, "A proof you attached is no longer kept. Attach it again, then submit.")
+        return wizard.go(DOCUMENTS.slug)
     draft.discard()
     next_step = (
         "Build its quote when you are ready."

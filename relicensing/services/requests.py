@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import filetype
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -17,7 +18,8 @@ from relicensing.business_days import earliest_inspection_date, is_business_day
 from relicensing.choices import DocumentKind, RequestStatus
 from relicensing.eligibility import PATHS, REASONS
 from relicensing.locks import units_lock
-from relicensing.models import Equipment, Registration, Request, RequestDocument, RequestItem
+from relicensing.models import Equipment, Registration, Request, RequestDocument, RequestDraft, RequestItem
+from relicensing.services.drafts import DRAFT_KEPT_FOR, STAGING_DIR, staged_paths
 from relicensing.services.equipment import registrations_refresh
 from relicensing.services.lifecycle import request_transition
 
@@ -247,24 +249,45 @@ def document_verify(*, document: RequestDocument, user: User, verified: bool) ->
     return document
 
 
-# Wizard drafts stage their proofs here (relicensing/views/request_draft.py) until submitted.
-STAGING_DIR = "drafts"
+# A file is stored a moment before the draft naming it is saved; a file no draft names is left
+# alone for this long, so the sweep never takes a proof while its draft is being written.
+UNCLAIMED_FILE_GRACE = dt.timedelta(days=1)
 
 
-def staged_documents_sweep(*, older_than: dt.timedelta | None = None) -> int:
-    """Delete proofs staged by drafts nobody submitted. A draft lives in its session, which
-    expires after SESSION_COOKIE_AGE, so a file older than that belongs to no draft."""
-    from django.conf import settings
-    from django.core.files.storage import default_storage
+def staged_documents_sweep(*, now: dt.datetime | None = None) -> int:
+    """Delete the drafts nobody touched for DRAFT_KEPT_FOR, with the proofs they staged, and staged
+    files that no draft names (their person was deleted, or their draft predates server-side
+    drafts). A live draft's files stay, however old. Returns how many files were deleted.
 
-    cutoff = timezone.now() - (older_than or dt.timedelta(seconds=settings.SESSION_COOKIE_AGE))
-    removed = 0
+    The abandoned drafts are locked before they are deleted, and the age is checked under the
+    lock, so a draft its person touches while the sweep runs stays, and two sweeps at once
+    delete each draft once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        abandoned_drafts = dict(
+            RequestDraft.objects.select_for_update(skip_locked=True)
+            .filter(updated_at__lt=now - DRAFT_KEPT_FOR)
+            .values_list("pk", "data")
+        )
+        RequestDraft.objects.filter(pk__in=abandoned_drafts).delete()
+    abandoned = {path for data in abandoned_drafts.values() for path in staged_paths(data)}
+    live = {
+        path for data in RequestDraft.objects.values_list("data", flat=True) for path in staged_paths(data)
+    }
     if not default_storage.exists(STAGING_DIR):
         return 0
+    removed = 0
     for user_dir in default_storage.listdir(STAGING_DIR)[0]:
         for name in default_storage.listdir(f"{STAGING_DIR}/{user_dir}")[1]:
             path = f"{STAGING_DIR}/{user_dir}/{name}"
-            if default_storage.get_modified_time(path) < cutoff:
+            if path not in live and (path in abandoned or _staged_before(path, now - UNCLAIMED_FILE_GRACE)):
                 default_storage.delete(path)
                 removed += 1
     return removed
+
+
+def _staged_before(path: str, moment: dt.datetime) -> bool:
+    try:
+        return default_storage.get_modified_time(path) < moment
+    except FileNotFoundError:  # its draft was discarded or submitted meanwhile
+        return False

@@ -14,6 +14,31 @@ from tests.relicensing.requesting import PDF
 pytestmark = pytest.mark.browser
 
 
+def choose_from_calendar(
+    page: Page, name: str, day: dt.date, *, weekdays_only: bool = False, screenshot=None
+) -> None:
+    """Open the field's calendar, check it opens at `day`'s month and refuses what the server
+    refuses (the day before `day`, weekends), then click `day`."""
+    page.get_by_role("button", name=f"Choose the {name} from a calendar").click()
+    calendar = page.get_by_role("dialog", name=f"Calendar: {name.capitalize()}")
+    expect(calendar).to_be_visible()
+    expect(calendar).to_contain_text(f"{day:%B %Y}")
+
+    def button(d: dt.date):
+        return calendar.get_by_role("button", name=f"{d.day} {d:%B}", exact=True)
+
+    before = day - dt.timedelta(days=1)
+    if before.month == day.month:
+        expect(button(before)).to_be_disabled()
+    saturday = day + dt.timedelta(days=(5 - day.weekday()) % 7)
+    if weekdays_only and saturday.month == day.month:
+        expect(button(saturday)).to_have_attribute("aria-disabled", "true")
+    if screenshot:
+        screenshot(f"calendar-{name.replace(' ', '-')}")
+    button(day).click()
+    expect(calendar).to_be_hidden()
+
+
 def walk_the_wizard(page: Page, screenshot) -> str:
     """As the demo customer: one ACX2200 at Acme's site; returns the new request's number."""
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Requests").click()
@@ -36,9 +61,12 @@ def walk_the_wizard(page: Page, screenshot) -> str:
     page.get_by_role("button", name="Continue").click()
 
     earliest = earliest_inspection_date(today=dt.date.today(), lead_business_days=10)
-    picker = page.get_by_label("Preferred inspection date")
-    expect(picker).to_have_attribute("min", earliest.isoformat())
-    picker.fill(earliest.isoformat())
+    field = page.get_by_label("Preferred inspection date", exact=True)
+    expect(field).to_have_attribute("placeholder", "YYYY-MM-DD")
+    choose_from_calendar(
+        page, "preferred inspection date", earliest, weekdays_only=True, screenshot=screenshot
+    )
+    expect(field).to_have_value(earliest.isoformat())  # YYYY-MM-DD, not the browser's mm/dd/yyyy
     screenshot("wizard-date")
     page.get_by_role("button", name="Continue").click()
 
@@ -51,6 +79,18 @@ def walk_the_wizard(page: Page, screenshot) -> str:
     expect(page.get_by_role("heading", name="Review and submit")).to_be_visible()
     expect(page.locator(".review")).to_contain_text("JN11AC220001")
     expect(page.locator(".review")).to_contain_text("invoice.pdf")
+    estimate = page.get_by_role("region", name="Fee estimate")
+    for fee in (
+        "SVC-INSPECT-2",
+        "USD 1,000.00",
+        "SVC-CP-ACX2200",
+        "USD 437.00",
+        "SVC-JUNOS-REG-4",
+        "USD 2,000.00",
+    ):
+        expect(estimate).to_contain_text(fee)
+    expect(estimate.locator("tfoot")).to_contain_text("USD 3,437.00")
+    expect(estimate).to_contain_text("The quote from your partner is what counts.")
     screenshot("wizard-review")
     page.get_by_role("button", name="Submit the request").click()
 
@@ -123,7 +163,7 @@ def test_partner_wizard_starts_with_the_customer_and_staff_reject(page: Page, de
     page.get_by_role("button", name="Continue").click()
     earliest = earliest_inspection_date(today=dt.date.today(), lead_business_days=10)
     saturday = earliest + dt.timedelta(days=(5 - earliest.weekday()) % 7)
-    page.get_by_label("Preferred inspection date").fill(saturday.isoformat())
+    page.get_by_label("Preferred inspection date", exact=True).fill(saturday.isoformat())
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("alert")).to_contain_text("is not a business day; choose a weekday.")
     screenshot("wizard-date-error")

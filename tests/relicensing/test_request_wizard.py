@@ -1,22 +1,32 @@
 """The request wizard through the Django test client: every step, its errors, drafts that
-survive leaving the page, a partner on behalf of a customer, and the submit's refusals."""
+survive leaving the page, a partner on behalf of a customer, the fee estimate on the review step,
+and the submit's refusals. (Drafts kept across sign-outs and their sweep: test_request_drafts.py.)"""
 
 import datetime as dt
 
 import pytest
 from django.core.files.storage import default_storage
 
-from relicensing.models import Request, RequestDocument
-from relicensing.views.request_draft import DRAFT_KEY
+from relicensing.models import Request, RequestDocument, RequestDraft
 from tests.relicensing.registering import register, text
 from tests.relicensing.requesting import EARLIEST, PREFERRED, SITE, open_request, pdf, renamed_exe
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)  # staged proofs stay out of other test runs' way
+
+
 @pytest.fixture
 def chassis(customer, acx2200, frozen_friday):
     return register(customer)
+
+
+def draft_of(user) -> dict:
+    """The user's draft as stored on the server ({} when there is none)."""
+    return RequestDraft.objects.filter(user=user).values_list("data", flat=True).first() or {}
 
 
 def step(client, name, data=None, **extra):
@@ -40,7 +50,8 @@ def test_customer_walks_the_wizard_and_submits(client, customer, chassis):
     step(client, "equipment", {"equipment": [chassis.pk]})
     step(client, "site", SITE)
     date_page = text(step(client, "date"))
-    assert f'min="{EARLIEST.isoformat()}"' in date_page
+    assert f'data-earliest="{EARLIEST.isoformat()}"' in date_page and "data-weekdays-only" in date_page
+    assert 'type="text"' in date_page and 'placeholder="YYYY-MM-DD"' in date_page
     assert "10 business days' notice" in date_page and "Fri 4 Dec 2026" in date_page
     step(client, "date", {"preferred_inspection_date": "2026-12-07"})
     assert step(client, "documents", {"proof_of_purchase": pdf()}).url.endswith("/review/")
@@ -49,7 +60,7 @@ def test_customer_walks_the_wizard_and_submits(client, customer, chassis):
     for shown in ("AB12CD34EF56", "Acme HQ", "United Kingdom (GB)", "Casey Morgan", "Mon 7 Dec 2026"):
         assert shown in review
     assert "invoice.pdf" in review
-    staged = client.session[DRAFT_KEY]["documents"][0]["path"]
+    staged = draft_of(customer)["documents"][0]["path"]
 
     response = step(client, "review", {})
     created = Request.objects.get()
@@ -67,7 +78,7 @@ def test_customer_walks_the_wizard_and_submits(client, customer, chassis):
         "invoice.pdf",
         "application/pdf",
     )
-    assert DRAFT_KEY not in client.session and not default_storage.exists(staged)
+    assert draft_of(customer) == {} and not default_storage.exists(staged)
     page = text(client.get(response.url))
     assert f"Request {created.number} is submitted" in page
 
@@ -139,10 +150,11 @@ def test_documents_step_checks_content_and_lets_a_file_be_removed(client, custom
     refused = text(step(client, "documents", {"proof_of_license": renamed_exe("licence.pdf")}))
     assert "Upload a PDF, PNG or JPEG file; this file's content is none of those." in refused
     step(client, "documents", {"proof_of_license": pdf("licence.pdf")})
-    staged = client.session[DRAFT_KEY]["documents"][0]["path"]
+    staged = draft_of(customer)["documents"][0]["path"]
+    assert staged.startswith(f"drafts/{customer.pk}/") and "licence" not in staged  # a generated name
     assert "licence.pdf" in text(step(client, "documents"))
     step(client, "documents", {"remove": "0"})
-    assert client.session[DRAFT_KEY]["documents"] == [] and not default_storage.exists(staged)
+    assert draft_of(customer)["documents"] == [] and not default_storage.exists(staged)
 
 
 def test_lead_time_refusal_at_submit_goes_back_to_the_date_step(client, customer, chassis, time_machine):
@@ -205,8 +217,69 @@ def test_discarding_the_draft_deletes_its_files(client, customer, chassis):
     client.force_login(customer)
     walk_to_review(client, chassis)
     step(client, "documents", {"proof_of_purchase": pdf()})
-    staged = client.session[DRAFT_KEY]["documents"][0]["path"]
+    staged = draft_of(customer)["documents"][0]["path"]
     response = client.post("/requests/new/discard/", follow=True)
     assert "The draft request was discarded" in text(response)
-    assert DRAFT_KEY not in client.session and not default_storage.exists(staged)
+    assert not RequestDraft.objects.filter(user=customer).exists() and not default_storage.exists(staged)
     assert client.get("/requests/new/").url == "/requests/new/equipment/"
+
+
+def test_a_typed_date_must_be_yyyy_mm_dd(client, customer, chassis):
+    client.force_login(customer)
+    step(client, "equipment", {"equipment": [chassis.pk]})
+    step(client, "site", SITE)
+    page = text(step(client, "date", {"preferred_inspection_date": "07/12/2026"}))  # 7 Dec or 12 Jul?
+    assert "Enter a date as YYYY-MM-DD." in page and 'value="07/12/2026"' in page
+    assert step(client, "date", {"preferred_inspection_date": " 2026-12-07 "}).url.endswith("/documents/")
+    assert 'value="2026-12-07"' in text(step(client, "date"))  # shown back as typed, in ISO
+
+
+# --- the review step's fee estimate -------------------------------------------------------
+def test_review_estimates_the_fees_from_the_price_book(client, customer, chassis):
+    """One ACX2200: inspection 1,000 + a year of support 437 + OS re-registration 2,000."""
+    client.force_login(customer)
+    review = text(walk_to_review(client, chassis))
+    estimate = review[review.index("Fee estimate") :]
+    for amount in ("USD 1,000.00", "USD 437.00", "USD 2,000.00"):
+        assert amount in estimate
+    assert "Estimated total, before add-on licences" in estimate and "USD 3,437.00" in estimate
+    assert "The quote from your partner is what counts." in estimate
+    assert "Add-on and subscription licences the equipment needs come on top" in estimate
+    assert "non-refundable" in estimate
+
+
+def test_the_estimate_adds_up_every_chassis(client, customer, chassis):
+    second = register(customer, "AB12CD34EF57")
+    client.force_login(customer)
+    estimate = text(walk_to_review(client, chassis, second))
+    assert estimate.count("USD 3,437.00") == 2 and "USD 6,874.00" in estimate  # 2 x 3,437.00
+
+
+def test_a_product_without_a_fee_sku_is_named_and_no_total_is_made_up(client, customer, chassis, juniper):
+    from contracts.choices import SkuKind
+    from tests.factories import priced_product
+
+    unpriced = priced_product(vendor=juniper, model="ACX5448")
+    unpriced.skus.filter(kind=SkuKind.OS_LICENSE).delete()
+    other = register(customer, "CD12CD34EF56", product="ACX5448")
+    client.force_login(customer)
+    estimate = text(walk_to_review(client, chassis, other))
+    estimate = estimate[estimate.index("Fee estimate") :]
+    assert (
+        "Juniper Networks ACX5448 cannot be priced: the price book has no "
+        "operating-system licence re-registration SKU for it." in estimate
+    )
+    assert "No total: the price book cannot price ACX5448 yet." in estimate
+    assert "USD 3,437.00" in estimate  # the ACX2200 is still estimated on its own
+    assert (
+        "Estimated total" not in estimate
+        and "USD 4,437.00" not in estimate
+        and "USD 1,437.00" not in estimate
+    )
+
+
+def test_a_partner_reads_that_its_own_quote_counts(client, partner, customer, chassis):
+    client.force_login(partner)
+    step(client, "customer", {"customer": customer.organization_id})
+    review = text(walk_to_review(client, chassis))
+    assert "The quote you issue is what counts." in review and "USD 3,437.00" in review

@@ -1,0 +1,42 @@
+"""Form widgets shared by the apps' pages."""
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+
+ISO_DATE = "%Y-%m-%d"
+
+
+class IsoDateInput(forms.DateInput):
+    """A date as YYYY-MM-DD, whatever the browser's locale, with a calendar beside it that
+    static/js/date_picker.js adds (the calendar is static/vendor/cally).
+
+    A text field, not `<input type="date">`: browsers show that one in their locale's order
+    (mm/dd/yyyy in the US), which reads differently from every other date here. Without the
+    script the field still takes typed YYYY-MM-DD, and the form checks it on the server either
+    way. `earliest` and `weekdays_only` tell the calendar which days the server refuses, so it
+    opens at the first allowed day and never offers a refused one."""
+
+    input_type = "text"
+
+    def __init__(
+        self,
+        *,
+        earliest: dt.date | None = None,
+        weekdays_only: bool = False,
+        attrs: dict[str, Any] | None = None,
+    ) -> None:
+        picker = {
+            "placeholder": "YYYY-MM-DD",
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "maxlength": "10",
+            "class": "date-input",
+            "data-date-picker": "",
+        }
+        if earliest is not None:
+            picker["data-earliest"] = earliest.isoformat()
+        if weekdays_only:
+            picker["data-weekdays-only"] = ""
+        super().__init__(attrs={**picker, **(attrs or {})}, format=ISO_DATE)

@@ -139,9 +139,7 @@ class QuoteOutputSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(QuoteIssuerSerializer)
     def get_issuer(self, quote: Quote) -> dict[str, Any]:
-        return QuoteIssuerSerializer(
-            selectors.quote_issuer(issued_by=quote.issued_by, vendor=quote.request.vendor)
-        ).data
+        return QuoteIssuerSerializer(selectors.issuer_of(quote)).data
 
 
 class QuoteIssueApi(APIView):

@@ -133,6 +133,12 @@ class Quote(WorkflowModel):
     valid_until = models.DateField()
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     issued_at = models.DateTimeField(auto_now_add=True)
+    issuer = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Who it is from, as it stood when issued (firm, address, contact, person): a quote "
+        "is a document, so a later change of address does not rewrite it.",
+    )
     reference = models.CharField(max_length=64, blank=True, help_text="The issuing partner's own reference.")
     note = models.TextField(
         max_length=1000, blank=True, help_text="The issuing partner's note to the customer."

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from contracts.models import Quote
-from contracts.selectors import country_name, quote_issuer
+from contracts.selectors import country_name, issuer_of
 
 
 def quote_pdf_html(quote: Quote) -> str:
@@ -17,7 +17,7 @@ def quote_pdf_html(quote: Quote) -> str:
             "request": request,
             "customer": request.customer,
             "vendor": request.vendor,
-            "issuer": quote_issuer(issued_by=quote.issued_by, vendor=request.vendor),
+            "issuer": issuer_of(quote),
             "site_country": country_name(request.site_country),
             "lines": quote.lines.all(),
         },

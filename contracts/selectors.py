@@ -91,6 +91,14 @@ class QuoteIssuer:
     person: str
 
 
+def issuer_of(quote: Quote) -> QuoteIssuer:
+    """Who an issued quote is from: as recorded when it was issued (quotes from before that was
+    recorded are answered from the issuer's organisation as it is now)."""
+    if quote.issuer:
+        return QuoteIssuer(**quote.issuer)
+    return quote_issuer(issued_by=quote.issued_by, vendor=quote.request.vendor)
+
+
 def quote_issuer(*, issued_by: User, vendor: Vendor) -> QuoteIssuer:
     """Who a quote issued by this person is from: the person's organisation (the partner), or for
     programme staff the programme operator. The builder shows it before issuing; the quote's page,

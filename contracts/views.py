@@ -11,13 +11,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
 from accounts.models import User
 from accounts.permissions import action_require
 from common.errors import DomainError, InvalidInput
 from common.formats import day, money
+from common.pages import post_only
 from contracts import selectors
 from contracts.choices import QuoteStatus
 from contracts.forms import AddonForm, QuoteRemarksForm, addons_signature, remarks_signature
@@ -142,7 +142,7 @@ def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "quote": quote,
         "rq": quote.request,
-        "issuer": selectors.quote_issuer(issued_by=quote.issued_by, vendor=quote.request.vendor),
+        "issuer": selectors.issuer_of(quote),
         "site_country": selectors.country_name(quote.request.site_country),
         "can_accept": quote_may_be_accepted(user=user, quote=quote),
     }
@@ -158,7 +158,7 @@ def quote_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @installed_base_page
-@require_POST
+@post_only("quote-detail")
 def quote_accept(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     quote = selectors.quote_get(user=user, pk=pk)
@@ -185,6 +185,8 @@ def quote_accept(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.detail)
     else:
         messages.success(
-            request, f"Quote {quote.number} is accepted. Programme staff now schedule the inspection."
+            request,
+            f"Quote {quote.number} is accepted. Next comes the inspection at the site: the portal does not book "
+            "it yet, so programme staff contact you to agree a date.",
         )
     return redirect(request_url)

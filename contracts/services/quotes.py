@@ -8,6 +8,7 @@ moves statuses through the workflow engine: the quote's own (QUOTE_WORKFLOW) and
 import datetime as dt
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
 from django.db import transaction
@@ -22,6 +23,7 @@ from common.workflow import transition, transition_start
 from contracts.choices import QuoteStatus
 from contracts.models import Quote, QuoteLine
 from contracts.pricing import PriceLine, lines_total, request_lines
+from contracts.selectors import quote_issuer
 from relicensing.choices import RequestStatus
 from relicensing.models import Request, RequestItem
 from relicensing.services.lifecycle import request_lock, request_may_be_quoted, request_transition
@@ -106,6 +108,7 @@ def quote_issue(
         total=lines_total(lines),
         valid_until=timezone.localdate() + dt.timedelta(days=request.vendor.quote_valid_days),
         issued_by=user,
+        issuer=asdict(quote_issuer(issued_by=user, vendor=request.vendor)),  # frozen: the document's own
         reference=reference,
         note=note,
     )

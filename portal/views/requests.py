@@ -13,10 +13,11 @@ from contracts.selectors import quote_may_be_accepted
 from relicensing import selectors
 from relicensing.choices import REQUEST_WORKFLOW, RequestStatus
 from relicensing.models import Request
-from relicensing.request_forms import CancelForm, DocumentUploadForm, RejectForm
 from relicensing.next_steps import next_steps
+from relicensing.request_forms import CancelForm, DocumentUploadForm, RejectForm
 from relicensing.services.lifecycle import request_may_be_quoted
 from relicensing.views.access import installed_base_page
+
 
 @installed_base_page
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:

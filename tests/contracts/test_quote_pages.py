@@ -155,7 +155,7 @@ def test_customer_accepts_after_a_confirmation_that_fees_are_non_refundable(
     page = text(client.post(f"/quotes/{quote.pk}/accept/", {"confirmed": "yes"}, follow=True))
     assert f"Quote {quote.number} is accepted." in page
     assert (Quote.objects.get().status, Request.objects.get().status) == ("accepted", "quote_accepted")
-    assert "Accept quote" not in page and "Programme staff now schedule the inspection" in page
+    assert "Accept quote" not in page and "programme staff contact you to agree a date" in page
 
 
 def test_partner_accepts_too_but_staff_do_not(client, partner, staff, acx_request):
@@ -319,3 +319,18 @@ def test_a_customer_cannot_set_a_reference_or_note_through_the_builder(client, c
     data = {"reference": "ACME-1", "note": "Free of charge.", "action": "issue", "previewed": ""}
     assert builder(client, acx_request, data).status_code == 403
     assert not Quote.objects.exists()
+
+
+def test_a_quote_keeps_the_issuers_details_as_they_were_when_issued(client, partner, customer, acx_request):
+    """A quote is a document: the partner moving office later does not rewrite quotes already sent."""
+    from contracts.services.quotes import quote_issue
+
+    netreseller = partner.organization
+    netreseller.address, netreseller.country = "12 Channel Street\nManchester M1 2AB", "GB"
+    netreseller.save()
+    quote = quote_issue(request=acx_request, user=partner)
+    netreseller.address = "1 New Road\nBristol BS1 1AA"
+    netreseller.save()
+    client.force_login(customer)
+    page = text(client.get(f"/quotes/{quote.pk}/"))
+    assert "12 Channel Street" in page and "New Road" not in page

@@ -19,12 +19,12 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 from django_countries import countries
 
 from accounts.choices import Role
 from accounts.models import Organization, User
 from common.errors import DomainError, InvalidInput
+from common.pages import post_only
 from contracts.selectors import fee_estimate
 from portal.views.request_draft import Draft
 from relicensing import selectors
@@ -184,7 +184,7 @@ def _start_from_link(wizard: Wizard) -> None:
 
 
 @request_opener_page
-@require_POST
+@post_only("request-new")
 def request_new_discard(request: HttpRequest) -> HttpResponse:
     Draft(request).discard()
     messages.info(request, "The draft request was discarded. Nothing was submitted.")

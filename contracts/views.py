@@ -187,6 +187,7 @@ def quote_accept(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request,
             f"Quote {quote.number} is accepted. Next comes the inspection at the site: the portal does not book "
-            "it yet, so programme staff contact you to agree a date.",
+            f"it yet, so programme staff contact {'you' if user.role == Role.CUSTOMER else quote.request.customer.name} "
+            "to agree a date.",
         )
     return redirect(request_url)

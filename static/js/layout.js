@@ -22,7 +22,8 @@ document.addEventListener("DOMContentLoaded", () => {
     table.querySelectorAll("tbody tr, tfoot tr").forEach((row) => {
       let column = 0;
       Array.from(row.cells).forEach((cell) => {
-        if (!cell.dataset.label && names[column]) cell.dataset.label = names[column];
+        // Data cells only: a heading cell (a total's label) names itself.
+        if (cell.tagName === "TD" && !cell.dataset.label && names[column]) cell.dataset.label = names[column];
         column += cell.colSpan || 1;
       });
     });

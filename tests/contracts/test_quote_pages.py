@@ -266,7 +266,7 @@ def test_quote_page_names_the_issuing_firm_its_address_and_the_note(
     client.force_login(customer)
     html = client.get(f"/quotes/{quote.pk}/").content.decode()
     page = plain(html)
-    assert "From the customer's partner " + NETRESELLER_ON_PAGE in page
+    assert "From your partner " + NETRESELLER_ON_PAGE in page
     assert 'href="mailto:quotes@netreseller.example"' in html and 'href="tel:+441614960123"' in html
     assert "For Acme Networks Acme HQ 1 Network Way Leeds LS1 1AA United Kingdom" in page
     assert "Issued 20 Nov 2026 by Priya Natarajan, NetReseller Reference NR-2026-0042" in page

@@ -62,3 +62,32 @@ def test_every_request_notice_renders_for_customer_and_partner(
     assert "Your partner" not in submitted_text  # the partner reads it too
     assert "O&#x27;Brien &amp; Sons" in submitted_html
     assert "Proof &lt;missing&gt;" in rendered("request_rejected", customer)[2]
+
+
+def test_each_reader_gets_their_own_words(opened, customer, partner):
+    """Customers are addressed as "you"; partners are told which customer; a customer learns
+    when its partner acted on its behalf. (Expected words written out by hand.)"""
+    request = opened()
+    quote = quote_issue(request=request, user=partner)
+    quote_accept(quote=quote, user=partner)  # the partner accepts for Acme
+    number, q = request.number, quote.number
+
+    subject, text, _, _ = rendered("quote_accepted", customer)
+    assert subject == f"Quote {q} accepted for request {number}"
+    assert text.startswith(
+        f"Quote {q} (USD 3,437.00) for your request {number} was accepted by {partner.display_name} of "
+        "NetReseller on your behalf. The fees are now owed and non-refundable."
+    )
+    subject, text, _, _ = rendered("quote_accepted", partner)
+    assert subject == f"Acme Networks: quote {q} accepted"
+    assert text.startswith(f"Quote {q} (USD 3,437.00) for request {number} of Acme Networks was accepted by")
+    assert "on your behalf" not in text
+
+    _, text, _, _ = rendered("quote_issued", customer)
+    assert (
+        "valid until 20 Dec 2026" in text and "on your behalf" not in text
+    )  # nobody issues for the customer
+    _, text, _, _ = rendered("request_submitted", customer)
+    assert text.startswith(
+        f"Your request {number} for O'Brien & Sons was submitted by {customer.display_name}"
+    )

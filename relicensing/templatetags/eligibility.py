@@ -1,5 +1,7 @@
 """Template filters that turn stored reason and path codes into the explanations people read."""
 
+from typing import Any
+
 from django import template
 
 from relicensing.choices import Path
@@ -19,8 +21,9 @@ def reason_title(code: str) -> str:
 
 
 @register.filter
-def reasons_explained(codes: list[str]) -> list[tuple[str, Explanation]]:
-    return [(code, _reason(code)) for code in codes or []]
+def reasons_explained(codes: list[Any]) -> list[tuple[str, Explanation]]:
+    """Codes with their explanations; pairs already explained (a page's own wording) pass as they are."""
+    return [code if isinstance(code, tuple) else (code, _reason(code)) for code in codes or []]
 
 
 @register.filter

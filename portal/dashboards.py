@@ -86,10 +86,12 @@ def _staff(user: User) -> dict[str, Any]:
     roles = User.objects.filter(is_active=True).aggregate(
         **{role.value: Count("id", filter=Q(role=role)) for role in Role}
     )
+    pending = Q(sent_at__isnull=True, failed_at__isnull=True) & ~Q(to_email="")
     outbox = Notice.objects.aggregate(
-        unsent=Count("id", filter=Q(sent_at__isnull=True) & ~Q(to_email="")),
-        failing=Count("id", filter=Q(sent_at__isnull=True, attempts__gt=0)),
         sent=Count("id", filter=Q(sent_at__isnull=False)),
+        waiting=Count("id", filter=pending & Q(attempts=0)),
+        retrying=Count("id", filter=pending & Q(attempts__gt=0)),
+        failed=Count("id", filter=Q(failed_at__isnull=False)),
     )
     return {
         "template": "accounts/dashboard_staff.html",

@@ -128,3 +128,23 @@ def test_customers_and_partners_do_not_see_inspector_capacity(client, customer, 
     for person, shown in ((customer, False), (partner, False), (staff, True)):
         client.force_login(person)
         assert ("Inspections / inspector / day" in client.get("/").content.decode()) is shown, person.username
+
+
+def test_staff_see_the_outbox_as_it_stands(client, staff, customer):
+    """Sent, waiting, being retried, given up on: each counted, as the delivery rules define them."""
+    from django.utils import timezone
+
+    from notices.models import Notice
+
+    for n in range(4):
+        notice_create(event="api_token_issued", occurrence=f"token:{n}", target=customer, recipients=[customer])
+    notices = list(Notice.objects.order_by("pk"))
+    Notice.objects.filter(pk=notices[0].pk).update(sent_at=timezone.now(), attempts=1)
+    Notice.objects.filter(pk=notices[1].pk).update(attempts=2, last_error="451 busy")
+    Notice.objects.filter(pk=notices[2].pk).update(failed_at=timezone.now(), attempts=1)
+    client.force_login(staff)
+    page = client.get("/").content.decode()
+    assert "<strong>1</strong> sent" in page
+    assert "<strong>1</strong> waiting to send" in page
+    assert "<strong>1</strong> not delivered yet" in page
+    assert "<strong>1</strong> given up on" in page

@@ -137,7 +137,9 @@ def test_staff_see_the_outbox_as_it_stands(client, staff, customer):
     from notices.models import Notice
 
     for n in range(4):
-        notice_create(event="api_token_issued", occurrence=f"token:{n}", target=customer, recipients=[customer])
+        notice_create(
+            event="api_token_issued", occurrence=f"token:{n}", target=customer, recipients=[customer]
+        )
     notices = list(Notice.objects.order_by("pk"))
     Notice.objects.filter(pk=notices[0].pk).update(sent_at=timezone.now(), attempts=1)
     Notice.objects.filter(pk=notices[1].pk).update(attempts=2, last_error="451 busy")

@@ -15,7 +15,7 @@ class IsoDateInput(forms.DateInput):
     A text field, not `<input type="date">`: browsers show that one in their locale's order
     (mm/dd/yyyy in the US), which reads differently from every other date here. Without the
     script the field still takes typed YYYY-MM-DD, and the form checks it on the server either
-    way. `earliest` and `weekdays_only` tell the calendar which days the server refuses, so it
+    way. `earliest`, `weekdays_only` and `closed_days` (public holidays) tell the calendar which days the server refuses, so it
     opens at the first allowed day and never offers a refused one."""
 
     input_type = "text"
@@ -25,6 +25,7 @@ class IsoDateInput(forms.DateInput):
         *,
         earliest: dt.date | None = None,
         weekdays_only: bool = False,
+        closed_days: list[dt.date] | None = None,
         attrs: dict[str, Any] | None = None,
     ) -> None:
         picker = {
@@ -39,4 +40,6 @@ class IsoDateInput(forms.DateInput):
             picker["data-earliest"] = earliest.isoformat()
         if weekdays_only:
             picker["data-weekdays-only"] = ""
+        if closed_days:
+            picker["data-closed-days"] = " ".join(d.isoformat() for d in closed_days)
         super().__init__(attrs={**picker, **(attrs or {})}, format=ISO_DATE)

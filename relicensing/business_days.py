@@ -1,27 +1,79 @@
-"""Business-day arithmetic for inspection lead times (Monday to Friday)."""
+"""Business days at a site: Monday to Friday, less the public holidays of the site's country.
+
+The holidays come from the maintained `holidays` package (national holidays of the country, as
+its government publishes them). Every lead time, cut-off and reminder in the programme counts
+days with these functions, so a request's earliest date and an inspection's booking agree.
+"""
 
 import datetime as dt
+from functools import lru_cache
+
+import holidays
 
 
-def is_business_day(day: dt.date) -> bool:
-    return day.weekday() < 5
+@lru_cache(maxsize=512)
+def _holidays(country: str, year: int) -> frozenset[dt.date]:
+    try:
+        calendar = holidays.country_holidays(country.upper(), years=year)
+    except NotImplementedError:  # a country the package does not know: weekends only
+        return frozenset()
+    return frozenset(calendar)
 
 
-def add_business_days(start: dt.date, days: int) -> dt.date:
+def holiday_name(day: dt.date, country: str) -> str:
+    """The public holiday on `day` in `country`, or ""."""
+    if not country or day not in _holidays(country, day.year):
+        return ""
+    try:
+        return str(holidays.country_holidays(country.upper(), years=day.year).get(day) or "")
+    except NotImplementedError:
+        return ""
+
+
+def holidays_between(start: dt.date, end: dt.date, country: str) -> list[dt.date]:
+    """The public holidays in `country` from `start` to `end` inclusive, on weekdays (for a
+    calendar that must not offer them)."""
+    if not country:
+        return []
+    found = set().union(*(_holidays(country, year) for year in range(start.year, end.year + 1)))
+    return sorted(d for d in found if start <= d <= end and d.weekday() < 5)
+
+
+def is_business_day(day: dt.date, country: str) -> bool:
+    return day.weekday() < 5 and (not country or day not in _holidays(country, day.year))
+
+
+def add_business_days(start: dt.date, days: int, country: str) -> dt.date:
     """The date `days` business days after `start` (start itself not counted)."""
     day = start
     remaining = days
     while remaining > 0:
         day += dt.timedelta(days=1)
-        if is_business_day(day):
+        if is_business_day(day, country):
             remaining -= 1
     return day
 
 
-def earliest_inspection_date(*, today: dt.date, lead_business_days: int) -> dt.date:
+def next_business_day(day: dt.date, country: str) -> dt.date:
+    """The first business day after `day`."""
+    return add_business_days(day, 1, country)
+
+
+def earliest_inspection_date(*, today: dt.date, lead_business_days: int, country: str) -> dt.date:
     """The first day an inspection may be booked: the lead time counted in business days,
     landing on a business day even when the lead time is zero."""
-    day = add_business_days(today, lead_business_days)
-    while not is_business_day(day):
+    day = add_business_days(today, lead_business_days, country)
+    while not is_business_day(day, country):
         day += dt.timedelta(days=1)
     return day
+
+
+def business_days_from(start: dt.date, country: str, *, count: int) -> list[dt.date]:
+    """`count` business days from `start` onwards (start included when it is one)."""
+    found: list[dt.date] = []
+    day = start
+    while len(found) < count:
+        if is_business_day(day, country):
+            found.append(day)
+        day += dt.timedelta(days=1)
+    return found

@@ -14,6 +14,7 @@ from accounts.choices import Role
 from accounts.models import User
 from common.errors import DomainError
 from common.widgets import ISO_DATE, IsoDateInput
+from relicensing.business_days import holidays_between
 from relicensing.choices import DocumentKind, RequestStatus
 from relicensing.forms import customers_for
 from relicensing.models import Registration, Request
@@ -88,17 +89,26 @@ class DateStepForm(forms.Form):
         error_messages={"required": "Choose a date.", "invalid": "Enter a date as YYYY-MM-DD."},
     )
 
-    def __init__(self, *args: Any, lead_business_days: int, earliest: dt.date, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, lead_business_days: int, earliest: dt.date, country: str, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.lead_business_days = lead_business_days
+        self.country = country
         field = self.fields["preferred_inspection_date"]
-        field.widget = IsoDateInput(earliest=earliest, weekdays_only=True)
-        field.help_text = f"As YYYY-MM-DD: a weekday, {earliest.isoformat()} or later."
+        field.widget = IsoDateInput(
+            earliest=earliest,
+            weekdays_only=True,
+            closed_days=holidays_between(earliest, earliest + dt.timedelta(days=366), country),
+        )
+        field.help_text = f"As YYYY-MM-DD: a weekday that is not a public holiday at the site, {earliest.isoformat()} or later."
 
     def clean_preferred_inspection_date(self) -> dt.date:
         preferred = self.cleaned_data["preferred_inspection_date"]
         try:
-            inspection_date_check(lead_business_days=self.lead_business_days, preferred=preferred)
+            inspection_date_check(
+                lead_business_days=self.lead_business_days, preferred=preferred, country=self.country
+            )
         except DomainError as exc:
             raise forms.ValidationError(exc.detail) from exc
         return preferred

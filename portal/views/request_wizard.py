@@ -238,11 +238,13 @@ def date_step(wizard: Wizard) -> HttpResponse:
     if vendor is None:  # the chosen chassis left the customer meanwhile
         return wizard.go(EQUIPMENT.slug)
     lead = vendor.inspection_lead_business_days
-    earliest = earliest_inspection_date(today=timezone.localdate(), lead_business_days=lead)
+    country = (wizard.draft.get("site") or {}).get("country", "")
+    earliest = earliest_inspection_date(today=timezone.localdate(), lead_business_days=lead, country=country)
     form = DateStepForm(
         wizard.posted,
         lead_business_days=lead,
         earliest=earliest,
+        country=country,
         initial={"preferred_inspection_date": wizard.draft.get("date")},
     )
     if wizard.request.method == "POST" and form.is_valid():

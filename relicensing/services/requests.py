@@ -14,7 +14,7 @@ from accounts.permissions import action_require
 from common.errors import Conflict, DomainError, InvalidInput
 from common.formats import visit_day
 from common.workflow import transition_start
-from relicensing.business_days import earliest_inspection_date, is_business_day
+from relicensing.business_days import earliest_inspection_date, holiday_name, is_business_day
 from relicensing.choices import DocumentKind, RequestStatus
 from relicensing.eligibility import PATHS, REASONS
 from relicensing.locks import units_lock
@@ -46,7 +46,9 @@ def request_create(
     registrations = _registrations_for(customer, equipment)
     vendor = registrations[0].equipment.vendor
     inspection_date_check(
-        lead_business_days=vendor.inspection_lead_business_days, preferred=preferred_inspection_date
+        lead_business_days=vendor.inspection_lead_business_days,
+        preferred=preferred_inspection_date,
+        country=site.get("country", ""),
     )
     request = Request.objects.create(
         number=_next_number(),
@@ -142,19 +144,24 @@ def _why_not(registration: Registration) -> str:
     return PATHS[registration.path].title.lower()
 
 
-def inspection_date_check(*, lead_business_days: int, preferred: dt.date) -> None:
-    """A preferred inspection date at least the lead time ahead, on a business day. Also
-    called by the request wizard's date step, so a person hears of it before submitting."""
-    earliest = earliest_inspection_date(today=timezone.localdate(), lead_business_days=lead_business_days)
+def inspection_date_check(*, lead_business_days: int, preferred: dt.date, country: str) -> None:
+    """A preferred inspection date at least the lead time ahead, on a business day at the site
+    (weekends and the public holidays of its country skipped). Also called by the request
+    wizard's date step, so a person hears of it before submitting."""
+    earliest = earliest_inspection_date(
+        today=timezone.localdate(), lead_business_days=lead_business_days, country=country
+    )
     if preferred < earliest:
         raise DomainError(
             f"Inspections need {lead_business_days} business days' notice: the earliest date is {visit_day(earliest)}.",
             code="lead_time",
             earliest_date=earliest.isoformat(),
         )
-    if not is_business_day(preferred):
+    if not is_business_day(preferred, country):
+        holiday = holiday_name(preferred, country)
+        why = f"a public holiday there ({holiday})" if holiday else "not a business day"
         raise DomainError(
-            f"{visit_day(preferred)} is not a business day; choose a weekday.",
+            f"{visit_day(preferred)} is {why}; choose a weekday that is not a holiday at the site.",
             code="lead_time",
             earliest_date=earliest.isoformat(),
         )

@@ -2,7 +2,8 @@
 // cally (static/vendor/cally, loaded just before this module). The field stays a text field that
 // takes a typed date, so the form works without this script and the server checks every date
 // either way; the calendar saves typing, opens at the first day the server accepts and offers no
-// day it refuses (before `data-earliest`; weekends with `data-weekdays-only`).
+// day it refuses (before `data-earliest`; weekends with `data-weekdays-only`; the public holidays
+// listed in `data-closed-days`).
 const ISO = /^\d{4}-\d{2}-\d{2}$/;
 // The calendar's heading names month and year together ("December 2026"); cally's own shows the
 // year above and the month below.
@@ -32,6 +33,7 @@ function enhance(input) {
   const name = (label?.firstChild?.textContent || "date").trim();
   const earliest = input.dataset.earliest || "";
   const weekdaysOnly = "weekdaysOnly" in input.dataset;
+  const closed = new Set((input.dataset.closedDays || "").split(" ").filter(Boolean));
 
   // What the server would refuse, said as soon as a typed date is complete; the server's own
   // message follows on submit anyway.
@@ -41,6 +43,7 @@ function enhance(input) {
     if (!date) return "Enter a date as YYYY-MM-DD.";
     if (earliest && text < earliest) return `The earliest date you can choose is ${earliest}.`;
     if (weekdaysOnly && isWeekend(date)) return "That day is a weekend; choose a weekday.";
+    if (closed.has(text)) return "That day is a public holiday at the site; choose another.";
     return "";
   };
   input.addEventListener("input", () => input.setCustomValidity(""));
@@ -59,7 +62,8 @@ function enhance(input) {
   calendar.setAttribute("locale", "en-GB"); // month and day names as the rest of the site writes them
   calendar.setAttribute("first-day-of-week", "1");
   if (earliest) calendar.setAttribute("min", earliest);
-  calendar.isDateDisallowed = (date) => weekdaysOnly && isWeekend(date);
+  calendar.isDateDisallowed = (date) =>
+    (weekdaysOnly && isWeekend(date)) || closed.has(date.toISOString().slice(0, 10));
   calendar.innerHTML = `${chevron("previous", "Previous month")}${chevron("next", "Next month")}<calendar-month></calendar-month>`;
   const heading = document.createElement("div");
   heading.slot = "heading";

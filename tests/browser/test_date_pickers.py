@@ -89,7 +89,7 @@ def test_the_inspection_date_is_chosen_by_keyboard_and_weekends_are_skipped(us_p
     page = us_page
     sign_in(page, "customer")
     to_the_date_step(page)
-    earliest = earliest_inspection_date(today=dt.date.today(), lead_business_days=10)
+    earliest = earliest_inspection_date(today=dt.date.today(), lead_business_days=10, country="GB")
     field = page.get_by_role("textbox", name="Preferred inspection date")
     field.focus()
     page.keyboard.press("Tab")  # to the calendar button
@@ -136,7 +136,7 @@ def test_without_javascript_a_typed_date_is_checked_by_the_server(page_without_j
     field.fill("12/04/2026")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("alert")).to_contain_text("Enter a date as YYYY-MM-DD.")
-    earliest = earliest_inspection_date(today=dt.date.today(), lead_business_days=10)
+    earliest = earliest_inspection_date(today=dt.date.today(), lead_business_days=10, country="GB")
     page.get_by_role("textbox", name="Preferred inspection date").fill(earliest.isoformat())
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Documents")).to_be_visible()

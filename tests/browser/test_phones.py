@@ -55,7 +55,9 @@ def work(demo):
             "contact_phone": "+44 113 496 0000",
         },
         equipment=[unit.pk],
-        preferred_inspection_date=earliest_inspection_date(today=dt.date.today(), lead_business_days=10),
+        preferred_inspection_date=earliest_inspection_date(
+            today=dt.date.today(), lead_business_days=10, country="GB"
+        ),
     )
     quote = quote_issue(request=request, user=partner)
     return {"request": request.pk, "quote": quote.pk, "unit": unit.pk}

@@ -140,7 +140,9 @@ def test_site_and_date_steps_refuse_bad_input(client, customer, chassis):
     too_soon = text(step(client, "date", {"preferred_inspection_date": "2026-12-03"}))
     assert "Inspections need 10 business days' notice: the earliest date is Fri 4 Dec 2026." in too_soon
     weekend = text(step(client, "date", {"preferred_inspection_date": "2026-12-05"}))
-    assert "Sat 5 Dec 2026 is not a business day; choose a weekday." in weekend
+    assert "Sat 5 Dec 2026 is not a business day; choose a weekday that is not a holiday" in weekend
+    christmas = text(step(client, "date", {"preferred_inspection_date": "2026-12-25"}))
+    assert "Fri 25 Dec 2026 is a public holiday there (Christmas Day)" in christmas
     assert "Choose a date." in text(step(client, "date", {"preferred_inspection_date": ""}))
 
 

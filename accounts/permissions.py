@@ -69,7 +69,23 @@ ACTIONS: dict[str, Rule] = {
     ),
     # The object is the quote.
     "quote_accept": _rule(OWNER, PARTNER, refusal="A quote is accepted by the customer or its partner."),
+    # The object is the inspection.
+    "inspection_schedule": _rule(STAFF, refusal="Only programme staff book inspections."),
+    "inspection_reschedule": _rule(
+        OWNER, PARTNER, refusal="A visit is moved by the customer or its partner; staff book it again."
+    ),
+    "inspection_results_record": _rule(
+        INSPECTOR, STAFF, refusal="Results are recorded by the assigned inspector or programme staff."
+    ),
+    "inspection_photo_upload": _rule(
+        INSPECTOR, STAFF, refusal="Photos are added by the assigned inspector or programme staff."
+    ),
+    "inspection_result_correct": _rule(STAFF, refusal="Only programme staff correct inspection results."),
     # Programme staff's tools: no owner, no partner.
+    "checklist_publish": _rule(STAFF, refusal="Only programme staff publish checklists."),
+    "inspector_manage": _rule(
+        STAFF, refusal="Only programme staff manage inspectors' coverage and absences."
+    ),
     "hold_place": _rule(STAFF, refusal="Only programme staff place compliance holds."),
     "hold_release": _rule(STAFF, refusal="Only programme staff release compliance holds."),
     "equipment_flag": _rule(STAFF, refusal="Only programme staff set or clear flags on equipment."),

@@ -16,7 +16,8 @@ used to deadlock: one locked the request then the quote, the other the quote the
   4. the units concerned: serial locks (`relicensing.locks`), in ascending key order,
   5. rows keyed by serial: equipment, holds, registrations.
 `transition()` keeps it by itself: moving a child first locks its parent, and a parent's
-cascade reaches its children only once the parent is locked.
+cascade reaches its children only once the parent is locked. Inspections then lock the
+inspector's row (`inspections`) before units: booking one inspector's day is serialised there.
 """
 
 from collections.abc import Callable, Mapping
@@ -56,6 +57,11 @@ class Workflow:
     # status, the status this record moves to (when its own table allows that move).
     parent: str = ""
     follows_parent: Mapping[str, str] = field(default_factory=dict)
+    # A child record opened when its parent enters `opened_by`: the dotted path of
+    # `f(parent, *, actor)` that creates it (an inspection opens when its request's quote is
+    # accepted). Declared on the child, so the parent's app needs no import of the child's.
+    opened_by: str = ""
+    opener: str = ""
 
     def __post_init__(self) -> None:
         known = set(self.statuses.values)
@@ -226,8 +232,11 @@ def _lock_parent(record: WorkflowModel) -> None:
 
 
 def _children_follow(parent: WorkflowModel, *, actor: Any, reason: str) -> None:
-    """Move the children whose workflow follows this parent's new status (locked after it)."""
+    """Open the children this parent's new status opens, and move those whose workflow follows
+    it (locked after the parent)."""
     for child_model, fk_name in _child_models(type(parent)):
+        if child_model.workflow.opened_by == parent.status:
+            import_string(child_model.workflow.opener)(parent, actor=actor)
         to = child_model.workflow.follows_parent.get(parent.status)
         if to is None:
             continue

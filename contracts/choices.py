@@ -27,7 +27,8 @@ class QuoteStatus(models.TextChoices):
 
 
 # An issued quote is accepted, superseded by the next revision, expires, or is withdrawn when its
-# request is cancelled or rejected. An accepted quote stays accepted: it records what was agreed.
+# request is cancelled or rejected. An accepted quote stays accepted (it records what was agreed)
+# until inspection results finalise it: the final quote, a new revision, supersedes it.
 # The request's people hear of each through the request's own notices (quote issued, accepted,
 # expired, request cancelled or rejected), so the quote's moves send none of their own.
 _Q = QuoteStatus
@@ -36,7 +37,7 @@ QUOTE_WORKFLOW = Workflow(
     initial=QuoteStatus.ISSUED,
     moves={
         _Q.ISSUED: frozenset({_Q.ACCEPTED, _Q.SUPERSEDED, _Q.EXPIRED, _Q.WITHDRAWN}),
-        _Q.ACCEPTED: frozenset(),
+        _Q.ACCEPTED: frozenset({_Q.SUPERSEDED}),
         _Q.SUPERSEDED: frozenset(),
         _Q.EXPIRED: frozenset(),
         _Q.WITHDRAWN: frozenset(),

@@ -147,6 +147,11 @@ class Quote(WorkflowModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     accepted_at = models.DateTimeField(null=True, blank=True)
+    is_final = models.BooleanField(
+        default=False,
+        help_text="Issued after inspection: the accepted quote less every fee but inspection on the "
+        "chassis that failed. What the purchase order must cover.",
+    )
 
     objects = QuoteQuerySet.as_manager()
 

@@ -13,6 +13,12 @@ class NoticeEvent(models.TextChoices):
     QUOTE_EXPIRED = "quote_expired", "Quote expired"
     REQUEST_CANCELLED = "request_cancelled", "Request cancelled"
     REQUEST_REJECTED = "request_rejected", "Request rejected"
+    INSPECTION_SCHEDULED = "inspection_scheduled", "Inspection scheduled"
+    INSPECTION_RESCHEDULED = "inspection_rescheduled", "Inspection rescheduled"
+    INSPECTION_REMINDER = "inspection_reminder", "Inspection tomorrow (reminder)"
+    INSPECTION_CANCELLED = "inspection_cancelled", "Inspection cancelled"
+    INSPECTION_RESULTS_RECORDED = "inspection_results_recorded", "Inspection results recorded"
+    FINAL_QUOTE_ISSUED = "final_quote_issued", "Final quote issued"
 
 
 PARTS = ("subject.txt", "body.txt", "body.html")

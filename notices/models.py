@@ -37,6 +37,12 @@ class Notice(models.Model):
     to_email = models.EmailField(blank=True, help_text="The address when the notice was written.")
     context = models.JSONField(default=dict, blank=True)
     link = models.CharField(max_length=500, blank=True, help_text="Path of the page it is about.")
+    attachments = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Files sent with it, as they were when it was written: "
+        '[{"filename", "content_type", "content"}] (text content, such as a calendar invitation).',
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)

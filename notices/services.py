@@ -40,6 +40,7 @@ def notice_create(
     recipients: Iterable["User"],
     context: dict[str, Any] | None = None,
     link: str = "",
+    attachments: list[dict[str, str]] | None = None,
 ) -> list[int]:
     """Write one notice per recipient, in the caller's transaction; send them after commit.
 
@@ -61,6 +62,7 @@ def notice_create(
                 to_email=getattr(user, "email", ""),
                 context=context or {},
                 link=link,
+                attachments=attachments or [],
                 next_attempt_at=due,
             )
             for user in people
@@ -124,6 +126,8 @@ def notice_deliver(*, notice_id: int) -> bool:
 def _message(notice: Notice, subject: str, text: str, html: str) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(subject=" ".join(subject.split()), body=text, to=[notice.to_email])
     message.attach_alternative(html, "text/html")
+    for attachment in notice.attachments:
+        message.attach(attachment["filename"], attachment["content"], attachment["content_type"])
     return message
 
 

@@ -138,7 +138,8 @@ REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {
     _S.QUOTED: frozenset({_S.QUOTED, _S.QUOTE_ACCEPTED, _S.SUBMITTED, _S.CANCELLED, _S.REJECTED}),
     _S.QUOTE_ACCEPTED: frozenset({_S.INSPECTION_SCHEDULED, _S.CANCELLED, _S.REJECTED}),
     _S.INSPECTION_SCHEDULED: frozenset({_S.INSPECTED, _S.FAILED_INSPECTION, _S.CANCELLED, _S.REJECTED}),
-    _S.INSPECTED: frozenset({_S.PO_RECEIVED, _S.REJECTED}),
+    # inspected -> failed_inspection: a staff correction leaves no chassis passed.
+    _S.INSPECTED: frozenset({_S.PO_RECEIVED, _S.FAILED_INSPECTION, _S.REJECTED}),
     _S.PO_RECEIVED: frozenset({_S.APPROVED, _S.REJECTED}),
     _S.APPROVED: frozenset({_S.REINSTATED, _S.REJECTED}),
     _S.FAILED_INSPECTION: frozenset(),

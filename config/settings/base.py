@@ -181,6 +181,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.quotes_expire",
         "schedule": 15 * 60.0,
     },
+    "inspection-reminders-send": {
+        "task": "inspections.tasks.inspection_reminders_send",
+        "schedule": 60 * 60.0,  # hourly: each visit's reminder is keyed once, whatever the runs
+    },
     "staged-documents-sweep": {
         "task": "relicensing.tasks.staged_documents_sweep",
         "schedule": 24 * 60 * 60.0,

@@ -9,6 +9,7 @@ import datetime as dt
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -20,13 +21,20 @@ from accounts.permissions import action_require
 from common.errors import Conflict, InvalidInput
 from common.formats import day
 from common.workflow import transition, transition_start
-from contracts.choices import QuoteStatus
+from contracts.choices import QuoteStatus, SkuKind
 from contracts.models import Quote, QuoteLine
 from contracts.pricing import PriceLine, lines_total, request_lines
 from contracts.selectors import quote_issuer
-from relicensing.choices import RequestStatus
+from notices.events import NoticeEvent
+from notices.services import notice_create
+from relicensing.choices import ItemOutcome, RequestStatus
 from relicensing.models import Request, RequestItem
-from relicensing.services.lifecycle import request_lock, request_may_be_quoted, request_transition
+from relicensing.services.lifecycle import (
+    request_lock,
+    request_may_be_quoted,
+    request_recipients,
+    request_transition,
+)
 from relicensing.services.requests import request_chassis_check
 
 # The columns' sizes, read from the model so the rule and the table cannot disagree.
@@ -223,3 +231,85 @@ def _quote_context(quote: Quote) -> dict[str, Any]:
         "currency": quote.currency,
         "valid_until": quote.valid_until.isoformat(),
     }
+
+
+def quote_finalise(*, request: Request, reason: str) -> Quote:
+    """After inspection (and after each correction of its results): the final quote, a new
+    revision that supersedes the one in force. Built from the quote the customer accepted, at its
+    prices: a chassis that passed keeps every line, one that failed only its inspection fee
+    (owed either way). It stands accepted, as the customer agreed to these terms when accepting;
+    a purchase order must cover its total. The caller holds the request's lock."""
+    current = request.quotes.select_for_update().get(status=QuoteStatus.ACCEPTED)
+    agreed = (
+        request.quotes.filter(accepted_at__isnull=False, is_final=False).order_by("-revision").first()
+        or current
+    )
+    failed = set(request.items.filter(outcome=ItemOutcome.FAILED).values_list("equipment_id", flat=True))
+    kept = [
+        line
+        for line in agreed.lines.all()
+        if line.equipment_id not in failed or line.kind == SkuKind.INSPECTION
+    ]
+    revision = (request.quotes.aggregate(n=Max("revision"))["n"] or 0) + 1
+    number = f"Q-{request.number.removeprefix('RQ-')}-{revision}"
+    transition(current, to=QuoteStatus.SUPERSEDED, reason=f"Superseded by the final quote {number}.")
+    final = Quote.objects.create(
+        request=request,
+        number=number,
+        revision=revision,
+        currency=agreed.currency,
+        total=sum((line.amount for line in kept), Decimal("0.00")),
+        valid_until=agreed.valid_until,
+        issued_by=agreed.issued_by,
+        issuer=agreed.issuer,
+        reference=agreed.reference,
+        note=agreed.note,
+        accepted_by=agreed.accepted_by,
+        accepted_at=timezone.now(),
+        is_final=True,
+    )
+    transition_start(final, reason=reason)
+    QuoteLine.objects.bulk_create(
+        [
+            QuoteLine(
+                quote=final,
+                position=position,
+                **{f: getattr(line, f) for f in _LINE_COPIED},
+            )
+            for position, line in enumerate(kept, start=1)
+        ]
+    )
+    transition(
+        final, to=QuoteStatus.ACCEPTED, reason=f"Final after inspection; {agreed.number} was accepted."
+    )
+    notice_create(
+        event=NoticeEvent.FINAL_QUOTE_ISSUED,
+        occurrence=f"quote:{final.pk}:final",
+        target=final,
+        recipients=request_recipients(request),
+        context={
+            "number": request.number,
+            "customer": request.customer.name,
+            "site": request.site_name,
+            **_quote_context(final),
+            "agreed_number": agreed.number,
+            "agreed_total": str(agreed.total),
+            "failed": len(failed),
+            "reason": reason,
+        },
+        link=f"/quotes/{final.pk}/",
+    )
+    return final
+
+
+_LINE_COPIED = (
+    "sku",
+    "kind",
+    "description",
+    "equipment_id",
+    "serial_number",
+    "quantity",
+    "unit_price",
+    "amount",
+    "non_refundable",
+)

@@ -34,7 +34,14 @@ class Vendor(models.Model):
         default=30, validators=[MinValueValidator(1)], help_text="How long a quote stands."
     )
     inspections_per_inspector_per_day = models.PositiveSmallIntegerField(
-        default=4, validators=[MinValueValidator(1)]
+        default=4, validators=[MinValueValidator(1)], help_text="Visits one inspector makes in a day."
+    )
+    reschedule_cutoff_business_days = models.PositiveSmallIntegerField(
+        default=2,
+        help_text="A customer or partner may move a visit until this many business days before it.",
+    )
+    max_customer_reschedules = models.PositiveSmallIntegerField(
+        default=2, help_text="How many times a customer or partner may move one visit."
     )
     serial_pattern = models.CharField(
         max_length=200,

@@ -75,7 +75,8 @@ def request_recipients(request: Request) -> list[User]:
     )
 
 
-def _actor(user: User | None) -> dict[str, str]:
+def actor_context(user: User | None) -> dict[str, str]:
+    """Who did it, so each reader is told in their own words (empty when the system did it)."""
     if user is None:
         return {"actor": "", "actor_org": "", "actor_role": ""}
     organization = user.organization.name if user.organization and not user.is_programme_staff else ""
@@ -106,7 +107,7 @@ def request_notify(
             "reason": transition.reason,
             # Who did it, so each reader is told in their own words (and a customer learns when
             # its partner acted on its behalf); empty when the system did it.
-            **_actor(transition.actor),
+            **actor_context(transition.actor),
             **context,
         },
         link=f"/requests/{request.pk}/",

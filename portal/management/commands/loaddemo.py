@@ -6,6 +6,7 @@ from django.db import transaction
 
 from accounts import demo as accounts_demo
 from contracts import demo as contracts_demo
+from inspections import demo as inspections_demo
 from relicensing import demo as relicensing_demo
 
 # Order matters: the price book refers to the catalog; equipment to people and catalog. The
@@ -14,6 +15,7 @@ DEMO_LOADERS = [
     accounts_demo.load,
     relicensing_demo.load,
     contracts_demo.load,
+    inspections_demo.load,
     relicensing_demo.load_equipment,
 ]
 

@@ -1,0 +1,115 @@
+"""Who hears about a visit, and the reminder on the business day before it.
+
+The customer's people and its partners hear of every booking, move and result; the assigned
+inspector of bookings, moves and cancellations (with the visit as a calendar file); programme
+staff of moves the customer made and of results. Each notice names its occurrence, so a move is
+announced once, and the reminder for one visit date is sent once however often the sweep runs.
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from accounts.choices import Role
+from accounts.models import User
+from common.models import Transition
+from inspections.calendars import visit_attachment
+from inspections.choices import InspectionStatus
+from inspections.models import Inspection
+from notices.events import NoticeEvent
+from notices.services import notice_create
+from relicensing.business_days import next_business_day
+from relicensing.services.lifecycle import actor_context, request_recipients
+
+
+def _staff() -> list[User]:
+    return list(User.objects.filter(is_active=True, role=Role.STAFF))
+
+
+def _context(inspection: Inspection) -> dict[str, Any]:
+    request = inspection.request
+    return {
+        "number": request.number,
+        "customer": request.customer.name,
+        "site": request.site_name,
+        "site_address": request.site_address,
+        "site_country": request.site_country,
+        "contact_name": request.contact_name,
+        "contact_phone": request.contact_phone,
+        "date": inspection.date.isoformat() if inspection.date else "",
+        "inspector": inspection.inspector.display_name if inspection.inspector else "",
+        "chassis": inspection.lines.count(),
+        "passed": inspection.lines.filter(outcome="passed").count(),
+    }
+
+
+def inspection_notify(
+    inspection: Inspection,
+    *,
+    event: str,
+    transition: Transition,
+    context: dict[str, Any],
+    target: models.Model | None = None,
+) -> None:
+    """The inspection workflow's `notify`: one notice per move, to the people that move concerns."""
+    people = request_recipients(inspection.request)
+    inspector = [inspection.inspector] if inspection.inspector else []
+    attachments: list[dict[str, str]] = []
+    if event == NoticeEvent.INSPECTION_SCHEDULED:
+        people += inspector
+        attachments = [visit_attachment(inspection)]
+    elif event == NoticeEvent.INSPECTION_RESCHEDULED:
+        old = User.objects.filter(pk=context.get("old_inspector_id")).exclude(pk=inspection.inspector_id)
+        people += inspector + list(old) + _staff()
+        attachments = [visit_attachment(inspection)]
+    elif event == NoticeEvent.INSPECTION_CANCELLED:
+        people = inspector
+        attachments = [visit_attachment(inspection, cancelled=True)]
+    elif event == NoticeEvent.INSPECTION_RESULTS_RECORDED:
+        people += _staff()
+    notice_create(
+        event=event,  # type: ignore[arg-type]
+        occurrence=f"transition:{transition.pk}",
+        target=target or inspection,
+        recipients=[p for p in people if p is not None],
+        context={
+            **_context(inspection),
+            "reason": transition.reason,
+            **actor_context(transition.actor),
+            **context,
+        },
+        link=f"/inspections/{inspection.pk}/",
+        attachments=attachments,
+    )
+
+
+def inspection_reminders_send(*, today: dt.date | None = None) -> int:
+    """Sweep: remind the customer's people and the inspector on the business day before a visit
+    (at the site). Keyed by visit and date, so a second run, or a run after a restart, sends
+    nothing new, while a visit moved to another day is reminded again for its new date.
+    Returns how many visits are due their reminder today."""
+    today = today or timezone.localdate()
+    due = (
+        Inspection.objects.filter(
+            status=InspectionStatus.SCHEDULED, date__gt=today, date__lte=today + dt.timedelta(days=7)
+        )
+        .select_related("request__customer", "inspector")
+        .order_by("pk")
+    )
+    reminded = 0
+    for inspection in due:
+        assert inspection.date is not None
+        if next_business_day(today, inspection.request.site_country) != inspection.date:
+            continue
+        notice_create(
+            event=NoticeEvent.INSPECTION_REMINDER,
+            occurrence=f"inspection:{inspection.pk}:reminder:{inspection.date.isoformat()}",
+            target=inspection,
+            recipients=[*request_recipients(inspection.request), inspection.inspector],
+            context=_context(inspection),
+            link=f"/inspections/{inspection.pk}/",
+        )
+        reminded += 1
+    return reminded

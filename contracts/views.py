@@ -186,8 +186,7 @@ def quote_accept(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"Quote {quote.number} is accepted. Next comes the inspection at the site: the portal does not book "
-            f"it yet, so programme staff contact {'you' if user.role == Role.CUSTOMER else quote.request.customer.name} "
-            "to agree a date.",
+            f"Quote {quote.number} is accepted. Next comes the inspection at the site: programme staff book it "
+            "with an inspector who covers the site's country, and you will be told the date.",
         )
     return redirect(request_url)

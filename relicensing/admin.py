@@ -42,6 +42,8 @@ class VendorAdmin(admin.ModelAdmin):
         "inspection_lead_business_days",
         "quote_valid_days",
         "inspections_per_inspector_per_day",
+        "reschedule_cutoff_business_days",
+        "max_customer_reschedules",
     ]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug"]

@@ -25,6 +25,7 @@ class Move:
     does: str  # what doing it means, after "can": "issue a quote ..."
     leaves: bool = False  # cancelling or rejecting: offered, but not the way forward
     again: str = ""  # what it means from the status it leads to (a new quote superseding the last)
+    on: str = ""  # the request's child the action is done to ("inspection"), when not the request
 
 
 MOVES: dict[str, Move] = {
@@ -34,15 +35,23 @@ MOVES: dict[str, Move] = {
         again="issue a new quote, which supersedes the current one",
     ),
     _S.QUOTE_ACCEPTED: Move("quote_accept", "accept the quote; its fees are then owed and non-refundable"),
+    _S.INSPECTION_SCHEDULED: Move(
+        "inspection_schedule",
+        "book the inspection at the site, with an inspector who covers its country",
+        on="inspection",
+    ),
+    _S.INSPECTED: Move(
+        "inspection_results_record",
+        "record the inspection results, chassis by chassis, on or after the visit day",
+        on="inspection",
+    ),
     _S.CANCELLED: Move("request_cancel", "cancel the request", leaves=True),
     _S.REJECTED: Move("request_reject", "reject the request, giving the customer the reason", leaves=True),
 }
 
 # Steps of the programme still done outside the portal, by the status they lead to.
+# (failed_inspection is the same step as inspected: recording the results, named once.)
 NOT_YET: dict[str, str] = {
-    _S.INSPECTION_SCHEDULED: "booking the inspection at the site",
-    _S.INSPECTED: "recording the inspection results",
-    _S.FAILED_INSPECTION: "recording the inspection results",
     _S.PO_RECEIVED: "sending the purchase order for the final quote",
     _S.APPROVED: "approving the reinstatement",
     _S.REINSTATED: "issuing the service contract",
@@ -86,7 +95,7 @@ def next_steps(*, request: Request, user: User) -> NextSteps:
         sentence = _sentence(move, request=request, user=user, again=to == status)
         if sentence:
             (also if move.leaves else forward).append(sentence)
-    later = [NOT_YET[to] for to in onward if to in NOT_YET and to not in MOVES]
+    later = [NOT_YET[to] for to in onward if to in NOT_YET and to not in MOVES and to != _S.FAILED_INSPECTION]
     if not forward and later:
         forward.append(
             f"Next comes {later[0]}, which the portal does not do yet: programme staff arrange it with "
@@ -98,7 +107,8 @@ def next_steps(*, request: Request, user: User) -> NextSteps:
 def _sentence(move: Move, *, request: Request, user: User, again: bool) -> str:
     does = move.again if again and move.again else move.does
     lead = "You can also" if move.leaves or again else "Next, you can"
-    if action_allowed(user, move.action, request):
+    acted_on = _child(request, move.on) if move.on else request
+    if action_allowed(user, move.action, acted_on or request):
         return f"{lead} {does}."
     if move.leaves:
         return ""  # another person's way out is not the reader's business here
@@ -120,3 +130,11 @@ def _who(relation: Relation, *, request: Request, user: User) -> str:
 
 def _ordered(relations: frozenset[Relation]) -> list[Relation]:
     return [relation for relation in Relation if relation in relations]
+
+
+def _child(request: Request, name: str) -> object | None:
+    """The request's one child of that name (its inspection), or None before it exists."""
+    try:
+        return getattr(request, name)
+    except AttributeError:  # a missing one-to-one child raises a subclass of it
+        return None

@@ -46,9 +46,8 @@ def inspection_results_record(
     a result and every required checklist item left unanswered."""
     request = request_lock(inspection.request_id)
     inspection = Inspection.objects.select_for_update(of=("self",)).get(pk=inspection.pk)
-    action_require(
-        user, "inspection_results_record", inspection
-    )  # on the row as it stands: who is assigned now
+    # Asked of the row as it stands: who is assigned now, not when the caller read it.
+    action_require(user, "inspection_results_record", inspection)
     if inspection.status != InspectionStatus.SCHEDULED:
         done = inspection.status == InspectionStatus.COMPLETED
         raise Conflict(

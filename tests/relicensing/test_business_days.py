@@ -40,4 +40,6 @@ def test_a_request_date_on_a_holiday_is_refused_naming_it(time_machine):
         inspection_date_check(lead_business_days=10, preferred=dt.date(2026, 12, 28), country="GB")
     assert refused.value.code == "lead_time"
     assert "Mon 28 Dec 2026 is a public holiday there (Boxing Day (observed))" in refused.value.detail
-    inspection_date_check(lead_business_days=10, preferred=dt.date(2026, 12, 28), country="US")  # a US workday
+    inspection_date_check(
+        lead_business_days=10, preferred=dt.date(2026, 12, 28), country="US"
+    )  # a US workday

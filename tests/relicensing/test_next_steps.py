@@ -62,8 +62,14 @@ def at(customer, staff, acx2200, frozen_friday):
         (
             S.QUOTE_ACCEPTED,
             "customer",
-            "Next comes booking the inspection at the site, which the portal does not do yet: programme staff "
-            "arrange it with you directly. You can also cancel the request.",
+            "Next, programme staff can book the inspection at the site, with an inspector who covers its "
+            "country. You can also cancel the request.",
+        ),
+        (
+            S.INSPECTION_SCHEDULED,
+            "customer",
+            "Next, the assigned inspector or programme staff can record the inspection results, chassis by "
+            "chassis, on or after the visit day. You can also cancel the request.",
         ),
         (
             S.PO_RECEIVED,

@@ -1,0 +1,39 @@
+"""Results under concurrency, against the real database (see tests/races.py)."""
+
+import datetime as dt
+
+import pytest
+
+from common.errors import Conflict
+from contracts.models import Quote
+from inspections.models import InspectionResult
+from inspections.services import results, visits
+from tests.inspections.visits import MONDAY, answers
+from tests.races import race
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_results_submitted_twice_at_once_are_recorded_once(inspection, staff, inspector, time_machine):
+    # Guard: the request and inspection row locks in inspection_results_record, taken before the
+    # status check. Two submissions (an inspector's double tap, or the inspector and staff) pause
+    # after reading the submitted results: with the locks the second waits, then finds the visit
+    # completed and gets a 409; without them both pass the check, and the second fails on the
+    # one-original-result constraint (a database error, a 500) or, worse, finalises twice.
+    visits.inspection_schedule(inspection=inspection, user=staff, date=MONDAY, inspector=inspector)
+    time_machine.move_to(dt.datetime(2026, 12, 7, 15, tzinfo=dt.UTC), tick=False)
+    body = [
+        {"serial_number": "JN11AC220001", "passed": True, "checklist": answers()},
+        {"serial_number": "JN11AC220002", "passed": True, "checklist": answers()},
+    ]
+    outcomes = race(
+        lambda: results.inspection_results_record(inspection=inspection, user=inspector, results=body),
+        lambda: results.inspection_results_record(inspection=inspection, user=staff, results=body),
+        pause_at=[(results, "results_parse")],
+        before=False,
+    )
+    assert sorted(o.ok for o in outcomes) == [False, True]
+    (refused,) = [o.error for o in outcomes if not o.ok]
+    assert isinstance(refused, Conflict) and refused.code == "invalid_transition"
+    assert InspectionResult.objects.count() == 2  # one per chassis
+    assert Quote.objects.filter(request=inspection.request, is_final=True).count() == 1

@@ -1,12 +1,15 @@
 """Booking under concurrency, against the real database (see tests/races.py for how the
 interleaving is forced). Each test names the guard it proves; without it, it fails."""
 
+import datetime as dt
+
 import pytest
 
 from common.errors import Conflict
 from inspections.choices import InspectionStatus
 from inspections.models import Inspection
-from inspections.services import visits
+from inspections.services import notices, visits
+from notices.models import Notice
 from tests.inspections.visits import MONDAY, TUESDAY, accepted_inspection, another_inspector
 from tests.races import race
 
@@ -78,3 +81,18 @@ def test_with_two_inspectors_both_bookings_get_a_slot(
         pause_at=[(visits, "_book")],
     )
     assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+
+
+def test_two_reminder_sweeps_at_once_remind_each_person_once(inspection, staff, inspector, time_machine):
+    # Guard: the outbox's unique (occurrence, recipient) with ignore_conflicts in notice_create.
+    # Two beat processes run the sweep at the same moment; both pause just before writing the
+    # notices. Without the constraint each writes its own three and six emails go out.
+    visits.inspection_schedule(inspection=inspection, user=staff, date=MONDAY, inspector=inspector)
+    time_machine.move_to(dt.datetime(2026, 12, 4, 9, tzinfo=dt.UTC), tick=False)
+    outcomes = race(
+        notices.inspection_reminders_send,
+        notices.inspection_reminders_send,
+        pause_at=[(notices, "notice_create")],
+    )
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+    assert Notice.objects.filter(event="inspection_reminder").count() == 3

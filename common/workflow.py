@@ -68,6 +68,8 @@ class Workflow:
         table = set(self.moves) | {to for onward in self.moves.values() for to in onward}
         if table - known or set(self.moves) != known:
             raise ValueError(f"{self.statuses.__name__}: every status needs a row, and only statuses")
+        if bool(self.opened_by) != bool(self.opener) or (self.opened_by and not self.parent):
+            raise ValueError(f"{self.statuses.__name__}: `opened_by` needs an `opener` and a `parent`")
 
     def allows(self, from_status: str, to_status: str) -> bool:
         return to_status in self.moves.get(from_status, frozenset())

@@ -363,3 +363,15 @@ def test_a_correction_keeps_the_original_and_issues_the_final_quote_again(
     request.refresh_from_db()
     assert request.status == "failed_inspection"
     assert Quote.objects.get(request=request, status="accepted").total == Decimal("2000.00")
+
+
+def test_accepting_the_quote_opens_the_visit_with_a_line_per_chassis(inspection, juniper_checklist):
+    assert inspection.status == "unscheduled"
+    assert [(line.serial_number, line.outcome) for line in inspection.lines.all()] == [
+        ("JN11AC220001", "pending"),
+        ("JN11AC220002", "pending"),
+    ]
+    assert inspection.checklist_version == juniper_checklist
+    opened = inspection.transitions.get()
+    assert (opened.from_status, opened.to_status) == ("", "unscheduled")
+    assert opened.actor.username == "customer"  # who accepted

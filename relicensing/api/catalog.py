@@ -22,6 +22,8 @@ class VendorOutputSerializer(serializers.ModelSerializer):
             "inspection_lead_business_days",
             "quote_valid_days",
             "inspections_per_inspector_per_day",
+            "reschedule_cutoff_business_days",
+            "max_customer_reschedules",
             "serial_pattern",
             "serial_format",
             "serial_example",

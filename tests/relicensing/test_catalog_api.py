@@ -124,6 +124,10 @@ def test_vendors_carry_their_programme_policy(api_as, customer, juniper):
     assert vendor["slug"] == "juniper"
     assert vendor["inspection_lead_business_days"] == 10
     assert vendor["quote_valid_days"] == 30
+    # The booking rules, at the model's defaults.
+    assert vendor["inspections_per_inspector_per_day"] == 4
+    assert vendor["reschedule_cutoff_business_days"] == 2
+    assert vendor["max_customer_reschedules"] == 2
 
 
 def test_products_filter_by_vendor(api_as, customer, juniper):

@@ -36,6 +36,7 @@ def _calendar(method: str = "") -> Calendar:
 def visit_event(inspection: Inspection, *, cancelled: bool = False) -> Event:
     request = inspection.request
     chassis = [line.serial_number for line in inspection.lines.all()]
+    assert inspection.date is not None, "only a booked visit is in a calendar"
     event = Event()
     event.add("uid", visit_uid(inspection))
     event.add("dtstamp", timezone.now())

@@ -51,15 +51,13 @@ def booked_per_day(
     *, inspector_ids: list[int], start: dt.date, end: dt.date, excluding: int | None = None
 ) -> dict[tuple[int, dt.date], int]:
     """Visits booked per (inspector user id, day) in a range."""
-    rows = (
-        Inspection.objects.filter(
-            status=InspectionStatus.SCHEDULED, inspector_id__in=inspector_ids, date__range=(start, end)
-        )
-        .exclude(pk=excluding)
-        .values("inspector_id", "date")
-        .annotate(n=Count("pk"))
+    booked = Inspection.objects.filter(
+        status=InspectionStatus.SCHEDULED, inspector_id__in=inspector_ids, date__range=(start, end)
     )
-    return {(row["inspector_id"], row["date"]): row["n"] for row in rows}
+    if excluding is not None:
+        booked = booked.exclude(pk=excluding)
+    rows = booked.values_list("inspector_id", "date").annotate(n=Count("pk"))
+    return {(inspector_id, day): n for inspector_id, day, n in rows}
 
 
 def available_dates(*, inspection: Inspection, days: int = 30) -> list[dt.date]:

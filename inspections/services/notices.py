@@ -61,8 +61,12 @@ def inspection_notify(
         people += inspector
         attachments = [visit_attachment(inspection)]
     elif event == NoticeEvent.INSPECTION_RESCHEDULED:
-        old = User.objects.filter(pk=context.get("old_inspector_id")).exclude(pk=inspection.inspector_id)
-        people += inspector + list(old) + _staff()
+        old = [
+            u
+            for u in User.objects.filter(pk__in=[context.get("old_inspector_id") or 0])
+            if u not in inspector
+        ]
+        people += inspector + old + _staff()
         attachments = [visit_attachment(inspection)]
     elif event == NoticeEvent.INSPECTION_CANCELLED:
         people = inspector
@@ -107,7 +111,10 @@ def inspection_reminders_send(*, today: dt.date | None = None) -> int:
             event=NoticeEvent.INSPECTION_REMINDER,
             occurrence=f"inspection:{inspection.pk}:reminder:{inspection.date.isoformat()}",
             target=inspection,
-            recipients=[*request_recipients(inspection.request), inspection.inspector],
+            recipients=[
+                *request_recipients(inspection.request),
+                *([inspection.inspector] if inspection.inspector else []),
+            ],
             context=_context(inspection),
             link=f"/inspections/{inspection.pk}/",
         )

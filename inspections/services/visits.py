@@ -25,10 +25,11 @@ from common.formats import visit_day
 from common.workflow import transition, transition_start
 from inspections.choices import InspectionStatus
 from inspections.models import Absence, ChecklistVersion, Inspection, InspectionLine, Inspector
-from relicensing.business_days import earliest_inspection_date, holiday_name, is_business_day
+from relicensing.business_days import is_business_day
 from relicensing.choices import RequestStatus
 from relicensing.models import Request
 from relicensing.services.lifecycle import request_lock, request_transition
+from relicensing.services.requests import inspection_date_check
 
 
 def inspection_open(request: Request, *, actor: User | None) -> Inspection:
@@ -160,21 +161,11 @@ def _open_for_booking(inspection: Inspection) -> None:
 
 
 def _date_check(request: Request, date: dt.date) -> None:
-    vendor, country = request.vendor, request.site_country
-    earliest = earliest_inspection_date(
-        today=timezone.localdate(), lead_business_days=vendor.inspection_lead_business_days, country=country
+    inspection_date_check(
+        lead_business_days=request.vendor.inspection_lead_business_days,
+        preferred=date,
+        country=request.site_country,
     )
-    if date < earliest:
-        raise DomainError(
-            f"{vendor.name} visits need {vendor.inspection_lead_business_days} business days' notice: the "
-            f"earliest date is {visit_day(earliest)}.",
-            code="lead_time",
-            earliest_date=earliest.isoformat(),
-        )
-    if not is_business_day(date, country):
-        holiday = holiday_name(date, country)
-        why = f"a public holiday in {country} ({holiday})" if holiday else "not a business day"
-        raise DomainError(f"{visit_day(date)} is {why}; choose another day.", code="not_a_business_day")
 
 
 def _coverage(request: Request) -> list[Inspector]:

@@ -63,6 +63,7 @@ STEP_FOR_CODE = {
     "mixed_vendors": EQUIPMENT.slug,
     "already_requested": EQUIPMENT.slug,
     "lead_time": DATE.slug,
+    "not_a_business_day": DATE.slug,
     "file_too_large": DOCUMENTS.slug,
     "unsupported_file_type": DOCUMENTS.slug,
 }

@@ -145,9 +145,10 @@ def _why_not(registration: Registration) -> str:
 
 
 def inspection_date_check(*, lead_business_days: int, preferred: dt.date, country: str) -> None:
-    """A preferred inspection date at least the lead time ahead, on a business day at the site
-    (weekends and the public holidays of its country skipped). Also called by the request
-    wizard's date step, so a person hears of it before submitting."""
+    """A visit date at least the lead time ahead (400 `lead_time` naming the earliest), on a
+    business day at the site: weekends and the public holidays of its country are refused (400
+    `not_a_business_day`, naming the holiday). The one rule for a request's preferred date, the
+    wizard's date step (so a person hears of it before submitting), and booking or moving a visit."""
     earliest = earliest_inspection_date(
         today=timezone.localdate(), lead_business_days=lead_business_days, country=country
     )
@@ -162,7 +163,7 @@ def inspection_date_check(*, lead_business_days: int, preferred: dt.date, countr
         why = f"a public holiday there ({holiday})" if holiday else "not a business day"
         raise DomainError(
             f"{visit_day(preferred)} is {why}; choose a weekday that is not a holiday at the site.",
-            code="lead_time",
+            code="not_a_business_day",
             earliest_date=earliest.isoformat(),
         )
 

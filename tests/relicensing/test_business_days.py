@@ -38,7 +38,7 @@ def test_a_request_date_on_a_holiday_is_refused_naming_it(time_machine):
     time_machine.move_to(dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC), tick=False)
     with pytest.raises(DomainError) as refused:
         inspection_date_check(lead_business_days=10, preferred=dt.date(2026, 12, 28), country="GB")
-    assert refused.value.code == "lead_time"
+    assert refused.value.code == "not_a_business_day"
     assert "Mon 28 Dec 2026 is a public holiday there (Boxing Day (observed))" in refused.value.detail
     inspection_date_check(
         lead_business_days=10, preferred=dt.date(2026, 12, 28), country="US"

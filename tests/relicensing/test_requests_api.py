@@ -107,21 +107,22 @@ def test_another_customers_equipment_is_unknown(api_as, customer, other_customer
 
 
 @pytest.mark.parametrize(
-    ("date", "ok"),
+    ("date", "refused"),
     [
-        ("2026-12-03", False),  # 9 business days after Friday 20 November
-        ("2026-12-04", True),  # the 10th business day
-        ("2026-12-05", False),  # a Saturday
-        ("2026-12-07", True),
+        ("2026-12-03", "lead_time"),  # 9 business days after Friday 20 November
+        ("2026-12-04", None),  # the 10th business day
+        ("2026-12-05", "not_a_business_day"),  # a Saturday
+        ("2026-12-07", None),
+        ("2026-12-25", "not_a_business_day"),  # Christmas Day, a GB bank holiday (the site is in GB)
     ],
 )
-def test_lead_time_counts_business_days_over_weekends(api_as, customer, acme_chassis, date, ok):
+def test_lead_time_counts_business_days_over_weekends(api_as, customer, acme_chassis, date, refused):
     response = open_request(api_as(customer), [acme_chassis], date=date)
-    if ok:
+    if refused is None:
         assert response.status_code == 201
     else:
         assert response.status_code == 400
-        assert response.json()["code"] == "lead_time"
+        assert response.json()["code"] == refused
         assert response.json()["earliest_date"] == "2026-12-04"
 
 
@@ -234,6 +235,7 @@ DOCUMENTED_EDGES = {
     (S.INSPECTION_SCHEDULED, S.CANCELLED),  # cancel: before results only
     (S.INSPECTION_SCHEDULED, S.REJECTED),
     (S.INSPECTED, S.PO_RECEIVED),  # purchase order for the final total
+    (S.INSPECTED, S.FAILED_INSPECTION),  # API.md: "failed_inspection <──all fail── inspected" (a correction)
     (S.INSPECTED, S.REJECTED),
     (S.PO_RECEIVED, S.APPROVED),  # staff approve
     (S.PO_RECEIVED, S.REJECTED),

@@ -5,6 +5,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import InspectorListApi, OrganizationListApi, TokenObtainApi
 from contracts.api import QuoteAcceptApi, QuoteDetailApi, QuoteIssueApi, QuotePdfApi, SkuListCreateApi
+from inspections.api import (
+    InspectionAvailableDatesApi,
+    InspectionCorrectionApi,
+    InspectionDetailApi,
+    InspectionListApi,
+    InspectionPhotoDownloadApi,
+    InspectionPhotoUploadApi,
+    InspectionRescheduleApi,
+    InspectionResultsApi,
+    InspectionScheduleApi,
+)
 from notices.api import NoticeListApi
 from portal.api.checks import SerialCheckApi
 from portal.api.requests import RequestCancelApi, RequestDetailApi, RequestListCreateApi, RequestRejectApi
@@ -55,6 +66,31 @@ urlpatterns = [
     path("quotes/<int:pk>/", QuoteDetailApi.as_view(), name="api-quote"),
     path("quotes/<int:pk>/pdf/", QuotePdfApi.as_view(), name="api-quote-pdf"),
     path("quotes/<int:pk>/accept/", QuoteAcceptApi.as_view(), name="api-quote-accept"),
+    path("inspections/", InspectionListApi.as_view(), name="api-inspections"),
+    path("inspections/<int:pk>/", InspectionDetailApi.as_view(), name="api-inspection"),
+    path("inspections/<int:pk>/schedule/", InspectionScheduleApi.as_view(), name="api-inspection-schedule"),
+    path(
+        "inspections/<int:pk>/available-dates/",
+        InspectionAvailableDatesApi.as_view(),
+        name="api-inspection-available-dates",
+    ),
+    path(
+        "inspections/<int:pk>/reschedule/",
+        InspectionRescheduleApi.as_view(),
+        name="api-inspection-reschedule",
+    ),
+    path("inspections/<int:pk>/results/", InspectionResultsApi.as_view(), name="api-inspection-results"),
+    path(
+        "inspections/<int:pk>/corrections/",
+        InspectionCorrectionApi.as_view(),
+        name="api-inspection-corrections",
+    ),
+    path("inspections/<int:pk>/photos/", InspectionPhotoUploadApi.as_view(), name="api-inspection-photos"),
+    path(
+        "inspections/<int:pk>/photos/<int:photo_id>/",
+        InspectionPhotoDownloadApi.as_view(),
+        name="api-inspection-photo",
+    ),
     path("notices/", NoticeListApi.as_view(), name="api-notices"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -2,6 +2,7 @@
 the request's current quote, inspection and contract, gathered from those areas; every rule
 lives in the services."""
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch
 from django_countries import countries
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -117,7 +118,11 @@ class RequestOutputSerializer(serializers.ModelSerializer):
         return current[0].pk if current else None
 
     def get_inspection(self, request: Request) -> int | None:
-        return None  # inspections are scheduled in the next stage of the programme (not built yet)
+        # The visit opened when the quote was accepted; the list selects it with the request.
+        try:
+            return request.inspection.pk
+        except ObjectDoesNotExist:
+            return None
 
     def get_contract(self, request: Request) -> str | None:
         return None  # contracts are issued on reinstatement (not built yet)
@@ -171,8 +176,12 @@ class RequestListCreateApi(generics.ListAPIView):
     filterset_fields = ["status"]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.request_list(user=self.request.user).prefetch_related(
-            "items__equipment__product", Prefetch("quotes", queryset=Quote.objects.order_by("-revision"))
+        return (
+            selectors.request_list(user=self.request.user)
+            .select_related("inspection")
+            .prefetch_related(
+                "items__equipment__product", Prefetch("quotes", queryset=Quote.objects.order_by("-revision"))
+            )
         )
 
     @extend_schema(request=RequestInputSerializer, responses={201: RequestDetailSerializer})

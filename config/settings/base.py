@@ -141,6 +141,7 @@ SPECTACULAR_SETTINGS = {
         "DocumentKindEnum": "relicensing.choices.DocumentKind",
         "QuoteStatusEnum": "contracts.choices.QuoteStatus",
         "RegistrationStatusEnum": "relicensing.choices.RegistrationStatus",
+        "InspectionStatusEnum": "inspections.choices.InspectionStatus",
     },
 }
 

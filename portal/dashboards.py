@@ -10,6 +10,8 @@ from accounts.choices import OrganizationKind, Role
 from accounts.models import Organization, User
 from contracts.models import Sku
 from contracts.selectors import products_missing_fee_skus
+from inspections.choices import InspectionStatus
+from inspections.models import Inspection
 from notices.models import Notice
 from notices.selectors import notice_inbox
 from relicensing.choices import OPEN_STATUSES, RequestStatus
@@ -75,8 +77,36 @@ def equipment_summary(*, user: User) -> dict[str, int]:
     )
 
 
+UPCOMING_SHOWN = 10
+
+
 def _inspector(user: User) -> dict[str, Any]:
-    return {"template": "accounts/dashboard_inspector.html"}
+    today = timezone.localdate()
+    mine = Inspection.objects.visible_to(user).filter(status=InspectionStatus.SCHEDULED)
+    return {
+        "template": "accounts/dashboard_inspector.html",
+        "upcoming": list(
+            mine.filter(date__gte=today)
+            .select_related("request__customer")
+            .prefetch_related("lines")
+            .order_by("date", "pk")[:UPCOMING_SHOWN]
+        ),
+        "overdue": list(
+            mine.filter(date__lt=today).select_related("request__customer").order_by("date", "pk")
+        ),
+        "today": today,
+    }
+
+
+def inspections_summary() -> dict[str, int]:
+    """For staff: visits waiting for a date, booked ahead, and past their date without results."""
+    today = timezone.localdate()
+    scheduled = Q(status=InspectionStatus.SCHEDULED)
+    return Inspection.objects.aggregate(
+        unscheduled=Count("id", filter=Q(status=InspectionStatus.UNSCHEDULED)),
+        booked=Count("id", filter=scheduled & Q(date__gte=today)),
+        overdue=Count("id", filter=scheduled & Q(date__lt=today)),
+    )
 
 
 def _staff(user: User) -> dict[str, Any]:
@@ -95,6 +125,7 @@ def _staff(user: User) -> dict[str, Any]:
     )
     return {
         "template": "accounts/dashboard_staff.html",
+        "inspections": inspections_summary(),
         "organization_counts": organizations,
         "role_counts": roles,
         "outbox": outbox,

@@ -150,3 +150,27 @@ def test_staff_see_the_outbox_as_it_stands(client, staff, customer):
     assert "<strong>1</strong> waiting to send" in page
     assert "<strong>1</strong> not delivered yet" in page
     assert "<strong>1</strong> given up on" in page
+
+
+def test_the_inspector_sees_their_next_visits_and_staff_the_bookings_waiting(
+    client, customer, partner, inspector, staff, acx2200, frozen_friday
+):
+    """The dashboards count visits as they stand: waiting for a date, booked, overdue."""
+    import datetime as dt
+
+    from inspections.services.visits import inspection_schedule
+    from tests.inspections.visits import accepted_inspection, checklist, coverage
+
+    coverage(inspector, "GB")
+    checklist(acx2200.vendor)
+    waiting = accepted_inspection(customer, partner, "JN11AC220001")
+    booked = accepted_inspection(customer, partner, "JN11AC220002")
+    inspection_schedule(inspection=booked, user=staff, date=dt.date(2026, 12, 7), inspector=inspector)
+    client.force_login(staff)
+    page = client.get("/").content.decode()
+    assert '<span class="stat-n">1</span><span class="stat-l">waiting for a date</span>' in page
+    assert '<span class="stat-n">1</span><span class="stat-l">booked ahead</span>' in page
+    client.force_login(inspector)
+    page = client.get("/").content.decode()
+    assert "Mon 7 Dec 2026 · 1 chassis · " in page
+    assert waiting.request.number not in page

@@ -1,4 +1,4 @@
-"""One unit's page: facts, eligibility, licences, history, the relicense-or-refurbished comparison
+"""One unit's page: facts, eligibility, licences, history, its inspections, the relicense-or-refurbished comparison
 (from the price book), and for staff the tools to flag, hold and settle.
 
 A unit can be claimed by more than one organisation, and its history runs back before the
@@ -16,6 +16,7 @@ from accounts.models import Organization, User
 from common.errors import DomainError
 from contracts import pricing
 from contracts.choices import SkuKind
+from inspections.selectors import equipment_inspection_history
 from relicensing import selectors
 from relicensing.choices import AcquisitionChannel, EventKind, Flag, Path
 from relicensing.models import Equipment, EquipmentEvent, Registration, SoftwareLicence
@@ -42,6 +43,7 @@ def detail_context(*, user: User, registration: Registration) -> dict[str, Any]:
         "gray_market": registration.acquisition_channel == AcquisitionChannel.SECONDARY_MARKET,
         "licences": _licences(equipment, reach),
         "history": _history(equipment, reach),
+        "inspection_history": equipment_inspection_history(user=user, equipment_id=equipment.pk),
         "holds": list(selectors.holds_for(vendor=equipment.vendor, serial_number=equipment.serial_number)),
         **_comparison(registration),
     }

@@ -1,6 +1,6 @@
 """One request's page: status, what happens next, chassis, timeline, documents, quotes, and the
-actions the viewer may take. It gathers from relicensing and contracts (and, next, inspections
-and contracts issued), hence its place in the portal layer."""
+actions the viewer may take. It gathers from relicensing, contracts and inspections (and, next,
+contracts issued), hence its place in the portal layer."""
 
 from typing import Any
 
@@ -10,6 +10,7 @@ from django.shortcuts import render
 from accounts.models import User
 from accounts.permissions import action_allowed
 from contracts.selectors import quote_may_be_accepted
+from inspections.models import Inspection
 from relicensing import selectors
 from relicensing.choices import REQUEST_WORKFLOW, RequestStatus
 from relicensing.models import Request
@@ -35,6 +36,7 @@ def detail_context(*, user: User, target: Request) -> dict[str, Any]:
         "timeline": target.transitions.select_related("actor__organization"),
         "documents": target.documents.select_related("uploaded_by", "verified_by"),
         "current_quote": current,
+        "inspection": Inspection.objects.filter(request=target).select_related("inspector").first(),
         "quote_history": [quote for quote in quotes if quote is not current],
         "next_steps": next_steps(request=target, user=user),
         "can_cancel": action_allowed(user, "request_cancel", target)

@@ -212,9 +212,16 @@ def inspection_photo_add(
     results are submitted."""
     inspection = Inspection.objects.get(pk=inspection.pk)
     action_require(user, "inspection_photo_upload", inspection)
-    content_type = document_check(upload=upload)
+    try:
+        content_type = document_check(upload=upload)
+    except DomainError as exc:
+        if exc.code != "unsupported_file_type":  # too large: its own words
+            raise
+        content_type = ""  # the documents' refusal names PDF, which a photo may not be
     if content_type not in PHOTO_TYPES:
-        raise DomainError("A photo is a PNG or JPEG image.", code="unsupported_file_type")
+        raise DomainError(
+            "A photo is a PNG or JPEG image; this file's content is neither.", code="unsupported_file_type"
+        )
     if inspection.status != InspectionStatus.SCHEDULED:
         raise Conflict(
             f"The visit is {inspection.get_status_display().lower()}; photos go with results not yet submitted.",

@@ -83,9 +83,6 @@ ACTIONS: dict[str, Rule] = {
     "inspection_result_correct": _rule(STAFF, refusal="Only programme staff correct inspection results."),
     # Programme staff's tools: no owner, no partner.
     "checklist_publish": _rule(STAFF, refusal="Only programme staff publish checklists."),
-    "inspector_manage": _rule(
-        STAFF, refusal="Only programme staff manage inspectors' coverage and absences."
-    ),
     "hold_place": _rule(STAFF, refusal="Only programme staff place compliance holds."),
     "hold_release": _rule(STAFF, refusal="Only programme staff release compliance holds."),
     "equipment_flag": _rule(STAFF, refusal="Only programme staff set or clear flags on equipment."),

@@ -7,6 +7,7 @@ booked, so a calendar that already holds it updates it instead of adding a secon
 
 import datetime as dt
 from collections.abc import Iterable
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -52,6 +53,7 @@ def visit_event(inspection: Inspection, *, cancelled: bool = False) -> Event:
         "\n".join(
             [
                 f"Customer: {request.customer.name}",
+                f"Inspector: {inspection.inspector.display_name if inspection.inspector else 'not yet assigned'}",
                 f"Site contact: {request.contact_name}, {request.contact_phone}, {request.contact_email}",
                 f"Chassis: {', '.join(chassis)}",
                 f"{settings.SITE_URL}/inspections/{inspection.pk}/",
@@ -61,11 +63,12 @@ def visit_event(inspection: Inspection, *, cancelled: bool = False) -> Event:
     event.add("sequence", inspection.transitions.filter(to_status=InspectionStatus.SCHEDULED).count())
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
-    if inspection.inspector is not None and inspection.inspector.email:
-        attendee = vCalAddress(f"mailto:{inspection.inspector.email}")
-        attendee.params["cn"] = vText(inspection.inspector.display_name)
-        attendee.params["role"] = vText("REQ-PARTICIPANT")
-        event.add("attendee", attendee, encode=False)
+    # RFC 5546: a published or cancelled event names its organiser (the programme) and no
+    # attendees; the inspector is named in the description instead.
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    organizer = vCalAddress(f"mailto:{address or 'noreply@relicensing.example'}")
+    organizer.params["cn"] = vText(name or "Relicensing programme")
+    event.add("organizer", organizer, encode=False)
     return event
 
 

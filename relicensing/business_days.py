@@ -54,9 +54,12 @@ def add_business_days(start: dt.date, days: int, country: str) -> dt.date:
     return day
 
 
-def next_business_day(day: dt.date, country: str) -> dt.date:
-    """The first business day after `day`."""
-    return add_business_days(day, 1, country)
+def previous_business_day(day: dt.date, country: str) -> dt.date:
+    """The last business day before `day` (over a long holiday run, more than a week before)."""
+    day -= dt.timedelta(days=1)
+    while not is_business_day(day, country):
+        day -= dt.timedelta(days=1)
+    return day
 
 
 def earliest_inspection_date(*, today: dt.date, lead_business_days: int, country: str) -> dt.date:

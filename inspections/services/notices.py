@@ -20,7 +20,7 @@ from inspections.choices import InspectionStatus
 from inspections.models import Inspection
 from notices.events import NoticeEvent
 from notices.services import notice_create
-from relicensing.business_days import next_business_day
+from relicensing.business_days import previous_business_day
 from relicensing.services.lifecycle import actor_context, request_recipients
 
 
@@ -61,15 +61,11 @@ def inspection_notify(
         people += inspector
         attachments = [visit_attachment(inspection)]
     elif event == NoticeEvent.INSPECTION_RESCHEDULED:
-        old = [
-            u
-            for u in User.objects.filter(pk__in=[context.get("old_inspector_id") or 0])
-            if u not in inspector
-        ]
-        people += inspector + old + _staff()
+        people += inspector + _staff()
         attachments = [visit_attachment(inspection)]
+        _taken_off(inspection, transition, context)
     elif event == NoticeEvent.INSPECTION_CANCELLED:
-        people = inspector
+        people += inspector  # everyone who was sent the visit for their calendar
         attachments = [visit_attachment(inspection, cancelled=True)]
     elif event == NoticeEvent.INSPECTION_RESULTS_RECORDED:
         people += _staff()
@@ -89,15 +85,44 @@ def inspection_notify(
     )
 
 
+# The longest run of days without business anywhere is about two weeks (New Year in some
+# countries); visits further ahead than this are never due a reminder yet.
+REMINDER_LOOKAHEAD = dt.timedelta(days=31)
+
+
+def _taken_off(inspection: Inspection, transition: Transition, context: dict[str, Any]) -> None:
+    """A move that handed the visit to another inspector: the one taken off it is told, with a
+    cancellation that removes it from their calendar."""
+    old = User.objects.filter(pk=context.get("old_inspector_id") or 0).exclude(
+        pk=inspection.inspector_id or 0
+    )
+    if not old:
+        return
+    notice_create(
+        event=NoticeEvent.INSPECTION_CANCELLED,
+        occurrence=f"transition:{transition.pk}:taken-off",
+        target=inspection,
+        recipients=list(old),
+        context={
+            **_context(inspection),
+            "date": context.get("old_date", ""),
+            "reassigned": True,
+            "reason": transition.reason,
+        },
+        link=f"/inspections/{inspection.pk}/",
+        attachments=[visit_attachment(inspection, cancelled=True)],
+    )
+
+
 def inspection_reminders_send(*, today: dt.date | None = None) -> int:
     """Sweep: remind the customer's people and the inspector on the business day before a visit
-    (at the site). Keyed by visit and date, so a second run, or a run after a restart, sends
-    nothing new, while a visit moved to another day is reminded again for its new date.
-    Returns how many visits are due their reminder today."""
+    (at the site), or on the first run after it if the sweep missed that day. Keyed by visit and
+    date, so a second run, or a run after a restart, sends nothing new, while a visit moved to
+    another day is reminded again for its new date. Returns how many visits are due one."""
     today = today or timezone.localdate()
     due = (
         Inspection.objects.filter(
-            status=InspectionStatus.SCHEDULED, date__gt=today, date__lte=today + dt.timedelta(days=7)
+            status=InspectionStatus.SCHEDULED, date__gt=today, date__lte=today + REMINDER_LOOKAHEAD
         )
         .select_related("request__customer", "inspector")
         .order_by("pk")
@@ -105,7 +130,7 @@ def inspection_reminders_send(*, today: dt.date | None = None) -> int:
     reminded = 0
     for inspection in due:
         assert inspection.date is not None
-        if next_business_day(today, inspection.request.site_country) != inspection.date:
+        if today < previous_business_day(inspection.date, inspection.request.site_country):
             continue
         notice_create(
             event=NoticeEvent.INSPECTION_REMINDER,

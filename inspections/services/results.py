@@ -183,6 +183,13 @@ def results_parse(
         if unknown:
             errors.append(f"{serial}: no checklist item {', '.join(unknown)} in version {checklist.version}.")
         answered = {key: value for key, value in answers.items() if key in items and isinstance(value, bool)}
+        if passed is True:
+            errors += [
+                f'{serial}: marked passed, but "{item["text"]}" is answered no; a required item is a '
+                "condition of passing."
+                for key, item in items.items()
+                if item.get("required") and answered.get(key) is False
+            ]
         missing += [
             f"{serial}: {item['text']}"
             for key, item in items.items()
@@ -205,18 +212,23 @@ def results_parse(
     return parsed
 
 
+@transaction.atomic
 def inspection_photo_add(
     *, inspection: Inspection, user: User, serial_number: str, upload: Any
 ) -> InspectionPhoto:
     """A photo of one chassis, judged by its content (PNG or JPEG, at most 10 MB), until the
-    results are submitted."""
-    inspection = Inspection.objects.get(pk=inspection.pk)
+    results are submitted. Locked as results are (request, then visit), so a photo never lands
+    on a visit whose results were submitted a moment before, nor from an inspector just taken off it."""
+    request_lock(inspection.request_id)
+    inspection = Inspection.objects.select_for_update(of=("self",)).get(pk=inspection.pk)
     action_require(user, "inspection_photo_upload", inspection)
     try:
         content_type = document_check(upload=upload)
     except DomainError as exc:
-        if exc.code != "unsupported_file_type":  # too large: its own words
-            raise
+        if exc.code == "file_too_large":  # the documents' words, said of a photo
+            raise DomainError(
+                exc.detail.replace("documents may be", "a photo may be"), code=exc.code
+            ) from exc
         content_type = ""  # the documents' refusal names PDF, which a photo may not be
     if content_type not in PHOTO_TYPES:
         raise DomainError(

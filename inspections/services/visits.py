@@ -83,6 +83,13 @@ def inspection_schedule(*, inspection: Inspection, user: User, date: dt.date, in
     booking = _lock(inspection)
     inspection, request = booking.inspection, booking.request
     _open_for_booking(inspection)
+    if inspection.status == InspectionStatus.SCHEDULED and (date, inspector.pk) == (
+        inspection.date,
+        inspection.inspector_id,
+    ):
+        raise InvalidInput(
+            {"date": [f"The visit is already booked on {visit_day(date)} with {inspector.display_name}."]}
+        )
     _date_check(request, date)
     profile = _suitable(inspector, request, date)
     _locked_with_room([profile], request, date, moving=inspection)

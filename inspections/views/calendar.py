@@ -31,12 +31,17 @@ class Week:
     rows: list[WeekRow]
 
 
+CALENDAR_REACH = dt.timedelta(days=5 * 366)
+
+
 def _monday(value: str | None) -> dt.date:
     """The Monday of the week asked for; by default this week's, or next week's at the weekend."""
     today = timezone.localdate()
     try:
         day = dt.date.fromisoformat(value) if value else today
     except ValueError:
+        day = today
+    if abs(day - today) > CALENDAR_REACH:  # years away is a typo, and near year 1 or 9999 it overflows
         day = today
     if not value and day.weekday() >= 5:
         day += dt.timedelta(days=7 - day.weekday())

@@ -64,6 +64,7 @@ STEP_FOR_CODE = {
     "already_requested": EQUIPMENT.slug,
     "lead_time": DATE.slug,
     "not_a_business_day": DATE.slug,
+    "date_too_far_ahead": DATE.slug,
     "file_too_large": DOCUMENTS.slug,
     "unsupported_file_type": DOCUMENTS.slug,
 }

@@ -144,14 +144,23 @@ def _why_not(registration: Registration) -> str:
     return PATHS[registration.path].title.lower()
 
 
+# Visits are booked within a year: a later date is a typo (and a calendar has no 10,000th year).
+BOOKING_HORIZON = dt.timedelta(days=366)
+
+
 def inspection_date_check(*, lead_business_days: int, preferred: dt.date, country: str) -> None:
-    """A visit date at least the lead time ahead (400 `lead_time` naming the earliest), on a
-    business day at the site: weekends and the public holidays of its country are refused (400
-    `not_a_business_day`, naming the holiday). The one rule for a request's preferred date, the
-    wizard's date step (so a person hears of it before submitting), and booking or moving a visit."""
-    earliest = earliest_inspection_date(
-        today=timezone.localdate(), lead_business_days=lead_business_days, country=country
-    )
+    """A visit date at least the lead time ahead (400 `lead_time` naming the earliest), within a
+    year, on a business day at the site: weekends and the public holidays of its country are
+    refused (400 `not_a_business_day`, naming the holiday); past a year, 400 `date_too_far_ahead`. The one rule for a request's preferred
+    date, the wizard's date step (so a person hears of it before submitting), and booking or
+    moving a visit."""
+    today = timezone.localdate()
+    earliest = earliest_inspection_date(today=today, lead_business_days=lead_business_days, country=country)
+    if preferred > today + BOOKING_HORIZON:
+        raise DomainError(
+            f"Visits are booked up to a year ahead: {visit_day(today + BOOKING_HORIZON)} at the latest.",
+            code="date_too_far_ahead",
+        )
     if preferred < earliest:
         raise DomainError(
             f"Inspections need {lead_business_days} business days' notice: the earliest date is {visit_day(earliest)}.",

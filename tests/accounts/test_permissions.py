@@ -10,6 +10,7 @@ from accounts.permissions import ACTIONS, action_allowed
 from common.errors import NotPermitted
 from contracts.services.price_book import sku_create
 from contracts.services.quotes import quote_accept, quote_issue
+from inspections.models import Inspection
 from relicensing.services.catalog import product_create
 from relicensing.services.equipment import equipment_flag_set, hold_place, registration_create
 from relicensing.services.requests import request_cancel, request_reject
@@ -36,6 +37,13 @@ MAY = {
     "ownership_settle": {"staff"},
     "catalog_write": {"staff"},
     "price_book_write": {"staff"},
+    # The visit of one of Acme's requests, assigned to the inspector (API.md, "Inspections").
+    "inspection_schedule": {"staff"},
+    "inspection_reschedule": {"customer", "partner"},
+    "inspection_results_record": {"inspector", "staff"},
+    "inspection_photo_upload": {"inspector", "staff"},
+    "inspection_result_correct": {"staff"},
+    "checklist_publish": {"staff"},
 }
 ON = {  # the object each action is asked about
     "registration_create": "organization",
@@ -46,16 +54,25 @@ ON = {  # the object each action is asked about
     "document_verify": "request",
     "quote_issue": "request",
     "quote_accept": "quote",
+    "inspection_schedule": "inspection",
+    "inspection_reschedule": "inspection",
+    "inspection_results_record": "inspection",
+    "inspection_photo_upload": "inspection",
+    "inspection_result_correct": "inspection",
 }
 
 
 @pytest.fixture
-def acme_objects(customer, partner, acx2200, frozen_friday):
+def acme_objects(customer, partner, inspector, acx2200, frozen_friday):
     request = open_request(customer, register(customer))
+    visited = open_request(customer, register(customer, "AB12CD34EF57"))
+    quote_accept(quote=quote_issue(request=visited, user=partner), user=customer)
+    Inspection.objects.filter(request=visited).update(inspector=inspector)  # assigned
     return {
         "organization": customer.organization,
         "request": request,
         "quote": quote_issue(request=request, user=partner),
+        "inspection": Inspection.objects.get(request=visited),
     }
 
 

@@ -155,7 +155,7 @@ def test_customer_accepts_after_a_confirmation_that_fees_are_non_refundable(
     page = text(client.post(f"/quotes/{quote.pk}/accept/", {"confirmed": "yes"}, follow=True))
     assert f"Quote {quote.number} is accepted." in page
     assert (Quote.objects.get().status, Request.objects.get().status) == ("accepted", "quote_accepted")
-    assert "Accept quote" not in page and "programme staff contact you to agree a date" in page
+    assert "Accept quote" not in page and "programme staff book it with an inspector" in page
 
 
 def test_partner_accepts_too_but_staff_do_not(client, partner, staff, acx_request):

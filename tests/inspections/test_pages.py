@@ -576,6 +576,14 @@ def test_the_staff_calendar_shows_load_waiting_and_overdue(
     assert booked.request.number in page[page.index("Overdue") :]
 
 
+@pytest.mark.parametrize("start", ["9999-12-27", "0001-01-01", "0001-01-20", "2026-13-01"])
+def test_a_calendar_asked_for_a_far_or_bad_week_shows_this_one(client, staff, start, frozen_friday):
+    client.force_login(staff)
+    response = client.get(f"/inspections/calendar/?start={start}")
+    assert response.status_code == 200
+    assert "Week of Mon 16 Nov 2026" in text(response)
+
+
 def test_the_inspector_sees_their_feed_address_with_a_note(client, inspector, gb_inspector, booked):
     client.force_login(inspector)
     page = text(client.get("/inspections/"))

@@ -16,8 +16,9 @@ from inspections.selectors import available_dates
 from inspections.services import checklists, notices, results, visits
 from notices.models import Notice
 from notices.services import notice_deliver
+from relicensing.models import Request
 from relicensing.services.requests import request_cancel
-from tests.inspections.visits import MONDAY, TUESDAY, accepted_inspection, answers
+from tests.inspections.visits import MONDAY, TUESDAY, accepted_inspection, another_inspector, answers
 
 pytestmark = pytest.mark.django_db
 
@@ -247,16 +248,101 @@ def test_staff_and_the_inspector_are_told_of_a_move(inspection, staff, inspector
     assert "on your behalf" in told.get(recipient=customer).render("body.txt")
 
 
-def test_a_cancelled_request_cancels_the_visit_and_tells_the_inspector(
-    inspection, staff, inspector, customer
-):
+def test_a_cancelled_request_cancels_the_visit_in_everyones_calendar(inspection, staff, inspector, customer):
     book(inspection, staff, inspector, MONDAY)
     request_cancel(request=inspection.request, user=customer, reason="Sold the kit on.")
     inspection.refresh_from_db()
     assert inspection.status == "cancelled"
-    notice = Notice.objects.get(event="inspection_cancelled")
-    assert notice.recipient == inspector
-    assert str(attached_calendar(notice)["method"]) == "CANCEL"
+    told = Notice.objects.filter(event="inspection_cancelled")
+    # Everyone who was sent the visit for their calendar is sent its cancellation.
+    assert sorted(n.recipient.username for n in told) == ["customer", "inspector", "partner"]
+    for notice in told:
+        calendar = attached_calendar(notice)
+        assert str(calendar["method"]) == "CANCEL"
+        assert str(calendar.walk("VEVENT")[0]["status"]) == "CANCELLED"
+    assert "will not take place: The request was cancelled. Sold the kit on." in told.get(
+        recipient=customer
+    ).render("body.txt")
+
+
+def test_an_inspector_taken_off_a_visit_has_it_removed_from_their_calendar(
+    inspection, operator, staff, inspector, customer
+):
+    book(inspection, staff, inspector, MONDAY)
+    second = another_inspector(operator)
+    book(inspection, staff, second.user, TUESDAY)
+    taken_off = Notice.objects.get(event="inspection_cancelled", recipient=inspector)
+    calendar = attached_calendar(taken_off)
+    (event,) = calendar.walk("VEVENT")
+    assert (str(calendar["method"]), str(event["status"])) == ("CANCEL", "CANCELLED")
+    number = inspection.request.number
+    assert taken_off.subject == f"Visit moved to another inspector: Acme HQ, Mon 7 Dec 2026 ({number})"
+    moved = Notice.objects.get(event="inspection_rescheduled", recipient=second.user)
+    assert str(attached_calendar(moved)["method"]) == "PUBLISH"
+    assert not Notice.objects.filter(event="inspection_rescheduled", recipient=inspector).exists()
+
+
+def test_calendar_files_name_the_programme_as_organiser_and_no_attendees(inspection, staff, inspector):
+    # RFC 5546: PUBLISH and CANCEL carry an ORGANIZER and no ATTENDEE.
+    book(inspection, staff, inspector, MONDAY)
+    (event,) = attached_calendar(Notice.objects.get(event="inspection_scheduled", recipient=inspector)).walk(
+        "VEVENT"
+    )
+    assert str(event["organizer"]) == "mailto:noreply@relicensing.example"
+    assert "attendee" not in event
+    assert f"Inspector: {inspector.display_name}" in str(event["description"])
+
+
+def test_the_reminder_waits_for_the_business_day_before_even_after_a_long_holiday(
+    frozen_friday, customer, partner, acx2200, operator, juniper_checklist, staff
+):
+    # In Russia the New Year holidays run to Friday 8 January 2027: a visit on Monday 11 January is
+    # reminded on Wednesday 30 December, the last business day before it, not a week ahead.
+    russia = another_inspector(operator, "inspector_ru", "RU")
+    inspection = accepted_inspection(customer, partner)
+    Request.objects.filter(pk=inspection.request_id).update(site_country="RU")
+    visits.inspection_schedule(inspection=inspection, user=staff, date=D(2027, 1, 11), inspector=russia.user)
+    for day in (D(2026, 12, 28), D(2026, 12, 29)):
+        notices.inspection_reminders_send(today=day)
+    assert not Notice.objects.filter(event="inspection_reminder").exists()
+    notices.inspection_reminders_send(today=D(2026, 12, 30))
+    assert Notice.objects.filter(event="inspection_reminder").count() == 3
+
+
+def test_staff_booking_the_same_day_and_inspector_again_changes_nothing(inspection, staff, inspector):
+    book(inspection, staff, inspector, MONDAY)
+    with pytest.raises(InvalidInput) as again:
+        book(inspection, staff, inspector, MONDAY)
+    assert again.value.fields["date"] == [
+        "The visit is already booked on Mon 7 Dec 2026 with " + inspector.display_name + "."
+    ]
+    assert not Notice.objects.filter(event="inspection_rescheduled").exists()
+
+
+def test_a_visit_more_than_a_year_ahead_is_refused(inspection, staff, inspector):
+    with pytest.raises(DomainError) as far:
+        book(inspection, staff, inspector, D(9999, 12, 31))
+    assert far.value.code == "date_too_far_ahead"
+    assert (
+        "up to a year ahead: Sun 21 Nov 2027 at the latest"
+    )  # 366 days after Fri 20 Nov 2026 in far.value.detail
+
+
+def test_a_chassis_cannot_pass_with_a_required_item_answered_no(inspection, staff, inspector, time_machine):
+    book(inspection, staff, inspector, MONDAY)
+    at(time_machine, MONDAY)
+    with pytest.raises(InvalidInput) as contradiction:
+        results.inspection_results_record(
+            inspection=inspection,
+            user=inspector,
+            results=[
+                {"serial_number": "JN11AC220001", "passed": True, "checklist": answers(powers_on=False)},
+                {"serial_number": "JN11AC220002", "passed": True, "checklist": answers()},
+            ],
+        )
+    assert contradiction.value.fields["results"] == [
+        'JN11AC220001: marked passed, but "Powers on" is answered no; a required item is a condition of passing.'
+    ]
 
 
 # --- checklists ------------------------------------------------------------------------------

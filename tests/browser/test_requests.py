@@ -165,7 +165,9 @@ def test_partner_wizard_starts_with_the_customer_and_staff_reject(page: Page, de
     saturday = earliest + dt.timedelta(days=(5 - earliest.weekday()) % 7)
     page.get_by_label("Preferred inspection date", exact=True).fill(saturday.isoformat())
     page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("alert")).to_contain_text("is not a business day; choose a weekday.")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "is not a business day; choose a weekday that is not a holiday at the site."
+    )
     screenshot("wizard-date-error")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Requests").click()  # leave
     page.goto("/requests/new/")

@@ -6,7 +6,6 @@ a role that may not act gets 403 rather than a 400 about its input."""
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -20,7 +19,6 @@ from rest_framework.views import APIView
 from accounts.models import User
 from accounts.permissions import action_require
 from common.idempotency import idempotent
-from common.models import Transition
 from inspections import selectors
 from inspections.choices import InspectionStatus
 from inspections.models import Inspection, InspectionLine, InspectionPhoto, InspectionResult
@@ -187,23 +185,12 @@ class InspectionPhotoCreatedSerializer(serializers.ModelSerializer):
 
 
 # --- reads ------------------------------------------------------------------------------------
-def _with_contents(inspections: QuerySet[Inspection]) -> QuerySet[Inspection]:
-    """What an answer carries, each kind fetched once for the whole page: chassis with their
-    results (oldest first) and photos, and the timeline."""
-    results = InspectionResult.objects.select_related("recorded_by").order_by("recorded_at", "id")
-    lines = InspectionLine.objects.prefetch_related(Prefetch("results", queryset=results), "photos")
-    return inspections.prefetch_related(
-        Prefetch("lines", queryset=lines),
-        Prefetch("transitions", queryset=Transition.objects.select_related("actor").order_by("at", "id")),
-    )
-
-
 def _inspection_get(user: User, pk: int, *, contents: bool = False) -> Inspection:
     """One inspection in the caller's reach (with everything its answer carries, when asked);
     404 otherwise, whether it does not exist or is someone else's."""
     inspections = selectors.inspections_visible(user=user)
     try:
-        return (_with_contents(inspections) if contents else inspections).get(pk=pk)
+        return (selectors.inspections_with_contents(inspections) if contents else inspections).get(pk=pk)
     except (Inspection.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
@@ -223,7 +210,7 @@ class InspectionListApi(generics.ListAPIView):
     filterset_fields = ["status"]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return _with_contents(selectors.inspections_visible(user=self.request.user))
+        return selectors.inspections_with_contents(selectors.inspections_visible(user=self.request.user))
 
 
 class InspectionDetailApi(APIView):

@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from common.models import Transition
 from inspections.choices import InspectionStatus
 from inspections.models import Absence, Inspection, InspectionLine, InspectionResult, Inspector
 from relicensing.business_days import business_days_from, earliest_inspection_date
@@ -21,12 +22,24 @@ def inspections_visible(*, user: User) -> QuerySet[Inspection]:
     )
 
 
-def inspection_detail(*, user: User, pk: int) -> Inspection:
-    """One visit with its chassis, their results (oldest first: corrections after what they
-    correct) and photos; DoesNotExist (404) outside the person's reach."""
+def inspections_with_contents(inspections: QuerySet[Inspection]) -> QuerySet[Inspection]:
+    """What a visit's page and answer show, each kind fetched once for a whole list: chassis with
+    their results (oldest first: corrections after what they correct) and photos, and the
+    timeline."""
     results = InspectionResult.objects.select_related("recorded_by", "corrects").order_by("recorded_at", "id")
     lines = InspectionLine.objects.prefetch_related(Prefetch("results", queryset=results), "photos")
-    return inspections_visible(user=user).prefetch_related(Prefetch("lines", queryset=lines)).get(pk=pk)
+    return inspections.prefetch_related(
+        Prefetch("lines", queryset=lines),
+        Prefetch(
+            "transitions",
+            queryset=Transition.objects.select_related("actor__organization").order_by("at", "id"),
+        ),
+    )
+
+
+def inspection_detail(*, user: User, pk: int) -> Inspection:
+    """One visit with its contents; DoesNotExist (404) outside the person's reach."""
+    return inspections_with_contents(inspections_visible(user=user)).get(pk=pk)
 
 
 def _coverage(country: str) -> list[Inspector]:

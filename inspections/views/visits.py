@@ -207,7 +207,7 @@ def detail_context(
         "rq": rq,
         "status_text": visit_status_text(inspection, user),
         "chassis": _chassis(inspection, registrations),
-        "timeline": inspection.transitions.select_related("actor__organization"),
+        "timeline": inspection.transitions.all(),  # prefetched in order by the selector
         "sees_request": sees_request,
         "final_quote": Quote.objects.visible_to(user)
         .filter(request=rq, is_final=True)

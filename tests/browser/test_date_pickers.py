@@ -91,6 +91,10 @@ def test_the_inspection_date_is_chosen_by_keyboard_and_weekends_are_skipped(us_p
     to_the_date_step(page)
     earliest = earliest_inspection_date(today=dt.date.today(), lead_business_days=10, country="GB")
     field = page.get_by_role("textbox", name="Preferred inspection date")
+    # The calendar button is added by a module script: wait for it, or Tab reaches the next link.
+    expect(
+        page.get_by_role("button", name="Choose the preferred inspection date from a calendar")
+    ).to_be_visible()
     field.focus()
     page.keyboard.press("Tab")  # to the calendar button
     page.keyboard.press("Enter")

@@ -15,3 +15,18 @@ def test_no_single_line_comment_spans_lines():
         if line.count("{#") > line.count("#}")
     ]
     assert open_comments == []
+
+
+def test_page_titles_are_plain_text():
+    """A tab's title is words: markup in a title block (the inspector's feed card once landed there)
+    is shown raw in the browser's tab and history."""
+    import re
+
+    block = re.compile(r"{% block title %}(.*?){% endblock", re.S)
+    marked_up = [
+        str(path.relative_to(TEMPLATES))
+        for path in TEMPLATES.rglob("*.html")
+        for title in block.findall(path.read_text())
+        if "<" in title
+    ]
+    assert marked_up == []

@@ -69,6 +69,10 @@ ACTIONS: dict[str, Rule] = {
     ),
     # The object is the quote.
     "quote_accept": _rule(OWNER, PARTNER, refusal="A quote is accepted by the customer or its partner."),
+    "purchase_order_receive": _rule(
+        OWNER, PARTNER, refusal="A purchase order is sent by the customer or its partner."
+    ),
+    "request_approve": _rule(STAFF, refusal="Only programme staff approve a reinstatement."),
     # The object is the inspection.
     "inspection_schedule": _rule(STAFF, refusal="Only programme staff book inspections."),
     "inspection_reschedule": _rule(

@@ -51,8 +51,8 @@ class NotPermitted(ServiceError, PermissionDenied):
 
     status_code = 403
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail, code="permission_denied")
+    def __init__(self, detail: str, *, code: str = "permission_denied") -> None:
+        super().__init__(detail, code=code)
 
 
 def model_validate(instance: Any, **options: Any) -> None:

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import InspectorListApi, OrganizationListApi, TokenObtainApi
 from contracts.api import QuoteAcceptApi, QuoteDetailApi, QuoteIssueApi, QuotePdfApi, SkuListCreateApi
+from contracts.orders_api import ApproveApi, ContractDetailApi, ContractListApi, PurchaseOrderApi
 from inspections.api import (
     InspectionAvailableDatesApi,
     InspectionCorrectionApi,
@@ -63,6 +64,10 @@ urlpatterns = [
         name="api-request-document-verify",
     ),
     path("requests/<int:pk>/quotes/", QuoteIssueApi.as_view(), name="api-request-quotes"),
+    path("requests/<int:pk>/purchase-order/", PurchaseOrderApi.as_view(), name="api-request-purchase-order"),
+    path("requests/<int:pk>/approve/", ApproveApi.as_view(), name="api-request-approve"),
+    path("contracts/", ContractListApi.as_view(), name="api-contracts"),
+    path("contracts/<str:number>/", ContractDetailApi.as_view(), name="api-contract"),
     path("quotes/<int:pk>/", QuoteDetailApi.as_view(), name="api-quote"),
     path("quotes/<int:pk>/pdf/", QuotePdfApi.as_view(), name="api-quote-pdf"),
     path("quotes/<int:pk>/accept/", QuoteAcceptApi.as_view(), name="api-quote-accept"),

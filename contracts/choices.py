@@ -47,5 +47,47 @@ QUOTE_WORKFLOW = Workflow(
 )
 
 
+class PurchaseOrderStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    APPROVED = "approved", "Approved"
+    WITHDRAWN = "withdrawn", "Withdrawn with its request"
+
+
+# An order is received for the final total, approved with its request, or withdrawn when its
+# request is rejected (the request's own notices tell its people).
+_P = PurchaseOrderStatus
+PURCHASE_ORDER_WORKFLOW = Workflow(
+    statuses=PurchaseOrderStatus,
+    initial=PurchaseOrderStatus.RECEIVED,
+    moves={
+        _P.RECEIVED: frozenset({_P.APPROVED, _P.WITHDRAWN}),
+        _P.APPROVED: frozenset(),
+        _P.WITHDRAWN: frozenset(),
+    },
+    parent="request",
+    follows_parent={RequestStatus.APPROVED: _P.APPROVED, RequestStatus.REJECTED: _P.WITHDRAWN},
+)
+
+
+class ApprovalStatus(models.TextChoices):
+    GIVEN = "given", "Given"
+    VOID = "void", "Void: the request was rejected"
+
+
+# A staff approval stands until the request is rejected, which voids it.
+APPROVAL_WORKFLOW = Workflow(
+    statuses=ApprovalStatus,
+    initial=ApprovalStatus.GIVEN,
+    moves={ApprovalStatus.GIVEN: frozenset({ApprovalStatus.VOID}), ApprovalStatus.VOID: frozenset()},
+    parent="request",
+    follows_parent={RequestStatus.REJECTED: ApprovalStatus.VOID},
+)
+
+
+class ContractEventKind(models.TextChoices):
+    ISSUED = "issued", "Issued"
+    SITE_CORRECTED = "site_corrected", "Install site corrected"
+
+
 # Add-ons and subscriptions are bought new at list price, on top of the per-chassis fees.
 ADDON_KINDS = (SkuKind.ADDON_LICENSE, SkuKind.SUBSCRIPTION)

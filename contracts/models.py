@@ -2,13 +2,25 @@
 their inventory."""
 
 import datetime as dt
+import uuid
+from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
 
 from accounts.visibility import Scope, VisibleQuerySet
 from common.workflow import WorkflowModel, WorkflowQuerySet
-from contracts.choices import PER_CHASSIS_KINDS, QUOTE_WORKFLOW, QuoteStatus, SkuKind
+from contracts.choices import (
+    APPROVAL_WORKFLOW,
+    PER_CHASSIS_KINDS,
+    PURCHASE_ORDER_WORKFLOW,
+    QUOTE_WORKFLOW,
+    ApprovalStatus,
+    ContractEventKind,
+    PurchaseOrderStatus,
+    QuoteStatus,
+    SkuKind,
+)
 
 
 class Sku(models.Model):
@@ -70,13 +82,21 @@ class ContractQuerySet(VisibleQuerySet):
 
 
 class Contract(models.Model):
-    """A service contract in the owner's name: a site, a coverage period, an inventory."""
+    """A service contract in the owner's name: a site, a coverage period, an inventory. One per
+    reinstated request, held by the database (`request` is unique), however often the
+    reinstatement runs."""
 
     number = models.CharField(max_length=32, unique=True)
     owner = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="contracts")
+    request = models.OneToOneField(
+        "relicensing.Request", on_delete=models.PROTECT, null=True, blank=True, related_name="contract"
+    )
     site_name = models.CharField(max_length=200)
     site_address = models.TextField()
     site_country = models.CharField(max_length=2)
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
     starts_on = models.DateField()
     ends_on = models.DateField()
     sales_order = models.CharField(max_length=32, unique=True)
@@ -94,6 +114,117 @@ class Contract(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def status_on(self, day: dt.date) -> str:
+        """`future`, `active` or `expired` on that day (API.md), by the coverage dates."""
+        if day < self.starts_on:
+            return "future"
+        return "active" if day <= self.ends_on else "expired"
+
+
+class ContractEvent(models.Model):
+    """The contract's history: issued, and each change since, with who and why."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=ContractEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.contract}: {self.kind}"
+
+
+class PurchaseOrderQuerySet(WorkflowQuerySet, VisibleQuerySet):  # type: ignore[override]  # django-stubs: as_manager of two bases
+    scope = Scope(organization="request__customer")
+
+
+def order_document_path(order: "PurchaseOrder", filename: str) -> str:
+    # Generated names: nothing a user typed ends up in a path on disk.
+    return f"orders/{order.request_id}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()[:8]}"
+
+
+class PurchaseOrder(WorkflowModel):
+    """The customer's order for the final quote's total: one per request."""
+
+    workflow = PURCHASE_ORDER_WORKFLOW
+
+    request = models.OneToOneField(
+        "relicensing.Request", on_delete=models.CASCADE, related_name="purchase_order"
+    )
+    quote = models.ForeignKey("contracts.Quote", on_delete=models.PROTECT, related_name="+")
+    po_number = models.CharField(max_length=64, help_text="The customer's own order number.")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(
+        max_length=16,
+        choices=PurchaseOrderStatus.choices,
+        default=PurchaseOrderStatus.RECEIVED,
+        editable=False,
+    )
+    sales_order = models.CharField(
+        max_length=32,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="The number the system gives the order on approval.",
+    )
+    document = models.FileField(upload_to=order_document_path, max_length=255, blank=True)
+    document_name = models.CharField(max_length=255, blank=True)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PurchaseOrderQuerySet.as_manager()
+
+    class Meta:
+        base_manager_name = "objects"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="purchase_order_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.po_number
+
+
+class ApprovalQuerySet(WorkflowQuerySet, VisibleQuerySet):  # type: ignore[override]  # django-stubs: as_manager of two bases
+    scope = Scope(organization="request__customer")
+
+
+class Approval(WorkflowModel):
+    """One staff member's approval of a request's reinstatement (two are needed above the
+    vendor's amount, from different people)."""
+
+    workflow = APPROVAL_WORKFLOW
+
+    request = models.ForeignKey("relicensing.Request", on_delete=models.CASCADE, related_name="approvals")
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=16, choices=ApprovalStatus.choices, default=ApprovalStatus.GIVEN, editable=False
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    objects = ApprovalQuerySet.as_manager()
+
+    class Meta:
+        base_manager_name = "objects"
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "approver"],
+                condition=models.Q(status="given"),
+                name="one_approval_per_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request} approved by {self.approver_id}"
 
 
 class ContractLine(models.Model):

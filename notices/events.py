@@ -19,6 +19,8 @@ class NoticeEvent(models.TextChoices):
     INSPECTION_CANCELLED = "inspection_cancelled", "Inspection cancelled"
     INSPECTION_RESULTS_RECORDED = "inspection_results_recorded", "Inspection results recorded"
     FINAL_QUOTE_ISSUED = "final_quote_issued", "Final quote issued"
+    PURCHASE_ORDER_RECEIVED = "purchase_order_received", "Purchase order received"
+    REQUEST_REINSTATED = "request_reinstated", "Reinstated: welcome to your service contract"
 
 
 PARTS = ("subject.txt", "body.txt", "body.html")

@@ -33,7 +33,14 @@ class Notice(models.Model):
     target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     target_id = models.PositiveBigIntegerField()
     target = GenericForeignKey("target_type", "target_id")
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notices",
+        help_text="Empty for a person who has no account here (a site contact): only emailed.",
+    )
     to_email = models.EmailField(blank=True, help_text="The address when the notice was written.")
     context = models.JSONField(default=dict, blank=True)
     link = models.CharField(max_length=500, blank=True, help_text="Path of the page it is about.")
@@ -61,6 +68,11 @@ class Notice(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["occurrence", "recipient"], name="notice_once_per_occurrence"),
+            models.UniqueConstraint(
+                fields=["occurrence", "to_email"],
+                condition=models.Q(recipient__isnull=True),
+                name="notice_once_per_occurrence_address",
+            ),
         ]
         indexes = [
             models.Index(

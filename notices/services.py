@@ -6,6 +6,7 @@ answer), is marked failed with its reason and never tried again; a transient fai
 unreachable, a 4xx answer) is tried again after a growing delay, and given up after MAX_ATTEMPTS.
 """
 
+import base64
 import datetime as dt
 import logging
 import smtplib
@@ -41,11 +42,14 @@ def notice_create(
     context: dict[str, Any] | None = None,
     link: str = "",
     attachments: list[dict[str, str]] | None = None,
+    addresses: Iterable[str] = (),
 ) -> list[int]:
     """Write one notice per recipient, in the caller's transaction; send them after commit.
 
     `occurrence` names what happened, once (e.g. "transition:42"): writing the same occurrence
-    again for the same person adds nothing.
+    again for the same person adds nothing. `addresses` are people without an account here (a
+    site contact): they are emailed the same notice, once per address, and see no inbox.
+    An attachment is {"filename", "content_type"} with "content" (text) or "content_base64".
     """
     event = NoticeEvent(event)
     target_type = ContentType.objects.get_for_model(target)
@@ -66,14 +70,26 @@ def notice_create(
                 next_attempt_at=due,
             )
             for user in people
+        ]
+        + [
+            Notice(
+                event=event,
+                occurrence=occurrence,
+                target_type=target_type,
+                target_id=target.pk,
+                recipient=None,
+                to_email=address,
+                context=context or {},
+                link=link,
+                attachments=attachments or [],
+                next_attempt_at=due,
+            )
+            for address in dict.fromkeys(a.strip().lower() for a in addresses if a.strip())
+            if address not in {getattr(user, "email", "").lower() for user in people}
         ],
         ignore_conflicts=True,
     )
-    ids = list(
-        Notice.objects.pending()
-        .filter(occurrence=occurrence, recipient__in=[user.pk for user in people])
-        .values_list("pk", flat=True)
-    )
+    ids = list(Notice.objects.pending().filter(occurrence=occurrence).values_list("pk", flat=True))
     transaction.on_commit(lambda: notices_dispatch(ids))
     return ids
 
@@ -127,7 +143,12 @@ def _message(notice: Notice, subject: str, text: str, html: str) -> EmailMultiAl
     message = EmailMultiAlternatives(subject=" ".join(subject.split()), body=text, to=[notice.to_email])
     message.attach_alternative(html, "text/html")
     for attachment in notice.attachments:
-        message.attach(attachment["filename"], attachment["content"], attachment["content_type"])
+        content = (
+            base64.b64decode(attachment["content_base64"])
+            if "content_base64" in attachment
+            else attachment["content"]
+        )
+        message.attach(attachment["filename"], content, attachment["content_type"])
     return message
 
 

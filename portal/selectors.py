@@ -133,7 +133,7 @@ def request_detail(*, user: User, pk: int) -> Request:
     try:
         return (
             request_list(user=user)
-            .select_related("inspection__inspector")
+            .select_related("inspection__inspector", "contract")
             .prefetch_related(
                 "items__equipment__product",
                 Prefetch("quotes", queryset=Quote.objects.order_by("-revision")),

@@ -44,6 +44,7 @@ class VendorAdmin(admin.ModelAdmin):
         "inspections_per_inspector_per_day",
         "reschedule_cutoff_business_days",
         "max_customer_reschedules",
+        "two_approvals_above",
     ]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug"]

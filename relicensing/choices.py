@@ -83,6 +83,7 @@ class EventKind(models.TextChoices):
     FLAG_CLEARED = "flag_cleared", "Flag cleared"
     HOLD_PLACED = "hold_placed", "Compliance hold placed"
     HOLD_RELEASED = "hold_released", "Compliance hold released"
+    REINSTATED = "reinstated", "Reinstated in the owner's name"
 
 
 class LicenceKind(models.TextChoices):
@@ -140,7 +141,8 @@ REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {
     _S.INSPECTION_SCHEDULED: frozenset({_S.INSPECTED, _S.FAILED_INSPECTION, _S.CANCELLED, _S.REJECTED}),
     # inspected -> failed_inspection: a staff correction leaves no chassis passed.
     _S.INSPECTED: frozenset({_S.PO_RECEIVED, _S.FAILED_INSPECTION, _S.REJECTED}),
-    _S.PO_RECEIVED: frozenset({_S.APPROVED, _S.REJECTED}),
+    # po_received -> po_received: the first of two approvals, on the timeline (contracts).
+    _S.PO_RECEIVED: frozenset({_S.PO_RECEIVED, _S.APPROVED, _S.REJECTED}),
     _S.APPROVED: frozenset({_S.REINSTATED, _S.REJECTED}),
     _S.FAILED_INSPECTION: frozenset(),
     _S.REINSTATED: frozenset(),
@@ -159,6 +161,7 @@ REQUEST_WORKFLOW = Workflow(
         (_S.QUOTED, _S.SUBMITTED): "quote_expired",
         (ANY, _S.CANCELLED): "request_cancelled",
         (ANY, _S.REJECTED): "request_rejected",
+        (_S.INSPECTED, _S.PO_RECEIVED): "purchase_order_received",
     },
     notify="relicensing.services.lifecycle.request_notify",
 )

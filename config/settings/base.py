@@ -182,6 +182,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.quotes_expire",
         "schedule": 15 * 60.0,
     },
+    "requests-reinstate-due": {
+        "task": "contracts.tasks.requests_reinstate_due",
+        "schedule": 60.0,  # approved requests the worker never got (the broker was down)
+    },
     "inspection-reminders-send": {
         "task": "inspections.tasks.inspection_reminders_send",
         "schedule": 60 * 60.0,  # hourly: each visit's reminder is keyed once, whatever the runs

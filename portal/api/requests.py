@@ -125,7 +125,11 @@ class RequestOutputSerializer(serializers.ModelSerializer):
             return None
 
     def get_contract(self, request: Request) -> str | None:
-        return None  # contracts are issued on reinstatement (not built yet)
+        # The contract issued on reinstatement; the list selects it with the request.
+        try:
+            return request.contract.number
+        except ObjectDoesNotExist:
+            return None
 
 
 class RequestDetailSerializer(RequestOutputSerializer):
@@ -178,7 +182,7 @@ class RequestListCreateApi(generics.ListAPIView):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return (
             selectors.request_list(user=self.request.user)
-            .select_related("inspection")
+            .select_related("inspection", "contract")
             .prefetch_related(
                 "items__equipment__product", Prefetch("quotes", queryset=Quote.objects.order_by("-revision"))
             )

@@ -1,6 +1,7 @@
 """The catalog: vendors with their programme policy, and the product models they make."""
 
 import re
+from decimal import Decimal
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
@@ -42,6 +43,13 @@ class Vendor(models.Model):
     )
     max_customer_reschedules = models.PositiveSmallIntegerField(
         default=2, help_text="How many times a customer or partner may move one visit."
+    )
+    two_approvals_above = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("25000.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="A reinstatement whose final total is above this needs two different staff approvals.",
     )
     serial_pattern = models.CharField(
         max_length=200,

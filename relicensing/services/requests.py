@@ -104,9 +104,7 @@ def request_chassis_check(*, request: Request, decision: str) -> None:
     that came after the request was opened stops the decision. 409 `ineligible_equipment`.
     Call it with the request (and any children the decision changes) locked: serial locks come
     after them in the lock order."""
-    registrations = Registration.objects.filter(pk__in=request.items.values("registration_id"))
-    registrations_refresh(registrations)
-    ineligible = [r for r in registrations.select_related("equipment") if not r.can_enter_request]
+    ineligible = request_chassis_ineligible(request=request)
     if ineligible:
         raise _ineligible(
             Conflict,
@@ -114,6 +112,20 @@ def request_chassis_check(*, request: Request, decision: str) -> None:
             f"{decision} is not possible: some chassis can no longer enter the programme",
             then=" Cancel the request, or ask programme staff about the reasons.",
         )
+
+
+def request_chassis_ineligible(*, request: Request, outcome: str | None = None) -> list[Registration]:
+    """The request's chassis (those with this inspection outcome, if given) that cannot enter the
+    programme today, judged again from the facts."""
+    items = request.items.filter(outcome=outcome) if outcome else request.items.all()
+    registrations = Registration.objects.filter(pk__in=items.values("registration_id"))
+    registrations_refresh(registrations)
+    return [r for r in registrations.select_related("equipment") if not r.can_enter_request]
+
+
+def chassis_why_not(registration: Registration) -> str:
+    """ "SERIAL (its reasons in words)", as refusals name a chassis."""
+    return f"{registration.equipment.serial_number} ({_why_not(registration)})"
 
 
 def _ineligible(

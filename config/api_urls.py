@@ -1,6 +1,6 @@
 """The v1 API: every endpoint of API.md, by app, plus the OpenAPI schema and its docs."""
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import InspectorListApi, OrganizationListApi, TokenObtainApi
@@ -97,6 +97,9 @@ urlpatterns = [
         name="api-inspection-photo",
     ),
     path("notices/", NoticeListApi.as_view(), name="api-notices"),
+    path("", include("contracts.contract_api_urls")),
+    path("", include("contracts.coverage_api_urls")),
+    path("", include("contracts.renewal_api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("notices/", include("notices.urls")),
     path("", include("relicensing.urls")),
     path("", include("contracts.urls")),
+    path("", include("contracts.coverage_urls")),
     path("", include("inspections.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

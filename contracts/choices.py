@@ -87,6 +87,10 @@ APPROVAL_WORKFLOW = Workflow(
 class ContractEventKind(models.TextChoices):
     ISSUED = "issued", "Issued"
     SITE_CORRECTED = "site_corrected", "Install site corrected"
+    RMA_SWAP = "rma_swap", "RMA: a serial swapped for its replacement"
+    RENEWED = "renewed", "Renewed"
+    EXPIRED = "expired", "Expired"
+    TAKEN_BACK = "taken_back", "A donated unit returned for take-back"
 
 
 # Add-ons and subscriptions are bought new at list price, on top of the per-chassis fees.

@@ -45,6 +45,8 @@ class VendorAdmin(admin.ModelAdmin):
         "reschedule_cutoff_business_days",
         "max_customer_reschedules",
         "two_approvals_above",
+        "renewal_grace_days",
+        "reinspection_after_days",
     ]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug"]

@@ -84,6 +84,16 @@ class EventKind(models.TextChoices):
     HOLD_PLACED = "hold_placed", "Compliance hold placed"
     HOLD_RELEASED = "hold_released", "Compliance hold released"
     REINSTATED = "reinstated", "Reinstated in the owner's name"
+    RETURNED_RMA = "returned_rma", "Returned to the vendor (RMA)"
+    RMA_REPLACEMENT = "rma_replacement", "Joined a contract as an RMA replacement"
+    TAKEN_BACK = "taken_back", "Returned for take-back and recycling"
+
+
+class Retirement(models.TextChoices):
+    """Why a unit left service for good: it can never be registered again as working equipment."""
+
+    RETURNED_RMA = "returned_rma", "Returned to the vendor under an RMA"
+    TAKEN_BACK = "taken_back", "Donated unit returned for take-back and recycling"
 
 
 class LicenceKind(models.TextChoices):

@@ -51,6 +51,15 @@ class Vendor(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         help_text="A reinstatement whose final total is above this needs two different staff approvals.",
     )
+    renewal_grace_days = models.PositiveSmallIntegerField(
+        default=90,
+        help_text="A contract renewed within this many days after its end runs on from the old end date.",
+    )
+    reinspection_after_days = models.PositiveSmallIntegerField(
+        default=365,
+        help_text="Lapsed longer than this, a contract cannot be renewed: the chassis goes through a new "
+        "relicensing request (re-inspection).",
+    )
     serial_pattern = models.CharField(
         max_length=200,
         default=r"^[A-Z0-9]{6,20}$",

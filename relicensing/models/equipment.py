@@ -17,6 +17,7 @@ from relicensing.choices import (
     LicenceStatus,
     Path,
     RegistrationStatus,
+    Retirement,
 )
 
 
@@ -45,6 +46,13 @@ class Equipment(models.Model):
     current_owner = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    retired = models.CharField(
+        max_length=16,
+        choices=Retirement.choices,
+        blank=True,
+        help_text="Left service for good (returned under an RMA, or taken back); never registered again.",
+    )
+    retired_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = EquipmentQuerySet.as_manager()

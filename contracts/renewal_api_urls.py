@@ -1,0 +1,3 @@
+"""API routes of the renewal work (included from config/api_urls.py)."""
+
+urlpatterns: list = []

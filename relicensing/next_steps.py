@@ -45,16 +45,23 @@ MOVES: dict[str, Move] = {
         "record the inspection results, chassis by chassis, on or after the visit day",
         on="inspection",
     ),
+    _S.PO_RECEIVED: Move("purchase_order_receive", "send the purchase order for the final quote's total"),
+    _S.APPROVED: Move(
+        "request_approve",
+        "approve the reinstatement once every condition holds (two approvals above the vendor's amount)",
+    ),
     _S.CANCELLED: Move("request_cancel", "cancel the request", leaves=True),
     _S.REJECTED: Move("request_reject", "reject the request, giving the customer the reason", leaves=True),
 }
 
 # Steps of the programme still done outside the portal, by the status they lead to.
 # (failed_inspection is the same step as inspected: recording the results, named once.)
-NOT_YET: dict[str, str] = {
-    _S.PO_RECEIVED: "sending the purchase order for the final quote",
-    _S.APPROVED: "approving the reinstatement",
-    _S.REINSTATED: "issuing the service contract",
+NOT_YET: dict[str, str] = {}
+
+# Moves nobody takes: the system makes them, and the page says so.
+AUTOMATIC: dict[str, str] = {
+    _S.REINSTATED: "The service contract is being issued in {customer}'s name, with the licences; it shows "
+    "here within minutes, and a welcome notice with the contract number follows.",
 }
 
 # How the end of the road reads, per closed status.
@@ -86,7 +93,9 @@ def next_steps(*, request: Request, user: User) -> NextSteps:
     forward: list[str] = []
     also: list[str] = []
     onward = sorted(
-        REQUEST_WORKFLOW.moves[status], key=lambda to: (to == status, list(RequestStatus).index(to))
+        # po_received -> po_received is the first of two approvals, told with the approval itself
+        (to for to in REQUEST_WORKFLOW.moves[status] if not (to == status == _S.PO_RECEIVED)),
+        key=lambda to: (to == status, list(RequestStatus).index(to)),
     )
     for to in onward:
         move = MOVES.get(to)
@@ -95,6 +104,13 @@ def next_steps(*, request: Request, user: User) -> NextSteps:
         sentence = _sentence(move, request=request, user=user, again=to == status)
         if sentence:
             (also if move.leaves else forward).append(sentence)
+    for to in onward:
+        if to in AUTOMATIC:
+            forward.append(
+                AUTOMATIC[to].format(
+                    customer="your organisation" if user.role == Role.CUSTOMER else request.customer.name
+                )
+            )
     later = [NOT_YET[to] for to in onward if to in NOT_YET and to not in MOVES and to != _S.FAILED_INSPECTION]
     if not forward and later:
         forward.append(

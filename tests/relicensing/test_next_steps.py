@@ -5,7 +5,7 @@ import pytest
 
 from accounts.permissions import ACTIONS
 from relicensing.choices import REQUEST_WORKFLOW, RequestStatus
-from relicensing.next_steps import MOVES, NOT_YET, next_steps
+from relicensing.next_steps import AUTOMATIC, MOVES, NOT_YET, next_steps
 from relicensing.services.lifecycle import request_transition
 from tests.relicensing.registering import register
 from tests.relicensing.requesting import open_request
@@ -74,8 +74,14 @@ def at(customer, staff, acx2200, frozen_friday):
         (
             S.PO_RECEIVED,
             "partner",
-            "Next comes approving the reinstatement, which the portal does not do yet: programme staff arrange "
-            "it with Acme Networks directly.",
+            "Next, programme staff can approve the reinstatement once every condition holds (two approvals "
+            "above the vendor's amount).",
+        ),
+        (
+            S.APPROVED,
+            "customer",
+            "The service contract is being issued in your organisation's name, with the licences; it shows "
+            "here within minutes, and a welcome notice with the contract number follows.",
         ),
     ],
 )
@@ -83,13 +89,13 @@ def test_each_reader_is_told_in_their_own_words(at, everyone, status, who, expec
     assert next_steps(request=at(status), user=everyone[who]).text == expected
 
 
-def test_every_open_status_names_an_action_someone_can_take_or_says_the_step_is_outside_the_portal():
+def test_every_open_status_names_an_action_someone_can_take_or_says_the_system_takes_it():
     for status in REQUEST_WORKFLOW.open:
         onward = REQUEST_WORKFLOW.moves[status]
         actions = [MOVES[to].action for to in onward if to in MOVES]
         assert all(action in ACTIONS and ACTIONS[action].who for action in actions), status
         forward_in_portal = [to for to in onward if to in MOVES and not MOVES[to].leaves]
-        assert forward_in_portal or any(to in NOT_YET for to in onward), status
+        assert forward_in_portal or any(to in NOT_YET or to in AUTOMATIC for to in onward), status
         assert actions, status  # at least a way out (cancel, reject) exists from every open status
 
 

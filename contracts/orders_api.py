@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from common.idempotency import idempotent
 from contracts.models import Contract, ContractEvent, ContractLine, PurchaseOrder
 from contracts.services import orders
+from contracts.services.contracts import contract_site_correct
 from relicensing import selectors as request_selectors
 from relicensing.serials import serial_normalise
 
@@ -47,7 +48,7 @@ class PurchaseOrderOutputSerializer(serializers.ModelSerializer):
 class PurchaseOrderApi(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    class InputSerializer(serializers.Serializer):
+    class PurchaseOrderInputSerializer(serializers.Serializer):
         po_number = serializers.CharField(max_length=200, trim_whitespace=False)
         amount = serializers.CharField(
             max_length=40, help_text='The final total, as a decimal string: "4437.00".'
@@ -56,11 +57,11 @@ class PurchaseOrderApi(APIView):
             required=False, help_text="The order as a PDF, PNG or JPEG, at most 10 MB."
         )
 
-    @extend_schema(request=InputSerializer, responses={201: PurchaseOrderOutputSerializer})
+    @extend_schema(request=PurchaseOrderInputSerializer, responses={201: PurchaseOrderOutputSerializer})
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
         target = request_selectors.request_get(user=request.user, pk=pk)
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.PurchaseOrderInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         order = orders.purchase_order_receive(
             request=target,
@@ -199,9 +200,36 @@ class ContractListApi(generics.ListAPIView):
 
 
 class ContractDetailApi(APIView):
-    @extend_schema(responses={200: ContractOutputSerializer})
-    def get(self, request: Request, number: str) -> Response:
+    class SiteCorrectionSerializer(serializers.Serializer):
+        site = serializers.DictField(
+            child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+            help_text="Any of name, address, country, contact_name, contact_email, contact_phone; "
+            "the fields left out keep their value.",
+        )
+        reason = serializers.CharField(
+            max_length=2000, help_text="Why the site or contact changes; kept in the contract's history."
+        )
+
+    def _contract(self, request: Request, number: str) -> Contract:
         contract = contracts_visible(request.user).filter(number__iexact=number).first()
         if contract is None:
             raise Http404
-        return Response(ContractOutputSerializer(contract).data)
+        return contract
+
+    @extend_schema(responses={200: ContractOutputSerializer})
+    def get(self, request: Request, number: str) -> Response:
+        return Response(ContractOutputSerializer(self._contract(request, number)).data)
+
+    @extend_schema(request=SiteCorrectionSerializer, responses={200: ContractOutputSerializer})
+    def patch(self, request: Request, number: str) -> Response:
+        """The owner or its partner corrects the install site and contact (in the history)."""
+        contract = self._contract(request, number)
+        serializer = self.SiteCorrectionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        contract_site_correct(
+            contract=contract,
+            user=request.user,
+            site=serializer.validated_data["site"],
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(ContractOutputSerializer(self._contract(request, number)).data)

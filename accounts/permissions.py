@@ -73,6 +73,10 @@ ACTIONS: dict[str, Rule] = {
         OWNER, PARTNER, refusal="A purchase order is sent by the customer or its partner."
     ),
     "request_approve": _rule(STAFF, refusal="Only programme staff approve a reinstatement."),
+    # The object is the contract.
+    "contract_site_correct": _rule(
+        OWNER, PARTNER, refusal="The install site is corrected by the contract's owner or its partner."
+    ),
     # The object is the inspection.
     "inspection_schedule": _rule(STAFF, refusal="Only programme staff book inspections."),
     "inspection_reschedule": _rule(

@@ -15,7 +15,7 @@ from inspections.models import Inspection
 from notices.models import Notice
 from notices.selectors import notice_inbox
 from relicensing.choices import OPEN_STATUSES, RequestStatus
-from relicensing.models import Product, Registration
+from relicensing.models import Product, Registration, Request
 from relicensing.selectors import request_status_counts, requests_awaiting_quote, vendor_list
 
 AWAITING_QUOTE_SHOWN = 10
@@ -135,5 +135,6 @@ def _staff(user: User) -> dict[str, Any]:
         ),
         "product_count": Product.objects.count(),
         "requests": requests_by_status(user=user),
+        "awaiting_approval": Request.objects.filter(status=RequestStatus.PO_RECEIVED).count(),
         "sku_count": Sku.objects.count(),
     }

@@ -11,11 +11,13 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from accounts.models import Organization, User
 from common.errors import DomainError
 from contracts import pricing
 from contracts.choices import SkuKind
+from contracts.models import Contract
 from inspections.selectors import equipment_inspection_history
 from relicensing import selectors
 from relicensing.choices import AcquisitionChannel, EventKind, Flag, Path
@@ -44,6 +46,7 @@ def detail_context(*, user: User, registration: Registration) -> dict[str, Any]:
         "licences": _licences(equipment, reach),
         "history": _history(equipment, reach),
         "inspection_history": equipment_inspection_history(user=user, equipment_id=equipment.pk),
+        "coverage": _coverage(equipment, user),
         "holds": list(selectors.holds_for(vendor=equipment.vendor, serial_number=equipment.serial_number)),
         **_comparison(registration),
     }
@@ -103,6 +106,17 @@ def _note(event: EquipmentEvent, reach: Reach) -> str:
     if event.kind == EventKind.DISPUTE_OPENED:
         return "Another organisation also claims this serial."  # the stored note names it
     return event.note
+
+
+# --- coverage -------------------------------------------------------------------
+def _coverage(equipment: Equipment, user: User) -> list[tuple[Contract, str]]:
+    """The contracts with this unit on their inventory that the reader may see, latest first, with
+    their status today (active, future or expired)."""
+    today = timezone.localdate()
+    contracts = (
+        Contract.objects.visible_to(user).filter(lines__equipment=equipment).order_by("-starts_on", "number")
+    )
+    return [(contract, contract.status_on(today)) for contract in contracts]
 
 
 # --- licences and prices ---------------------------------------------------------

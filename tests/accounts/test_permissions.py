@@ -8,6 +8,7 @@ import pytest
 
 from accounts.permissions import ACTIONS, action_allowed
 from common.errors import NotPermitted
+from contracts.models import Contract
 from contracts.services.price_book import sku_create
 from contracts.services.quotes import quote_accept, quote_issue
 from inspections.models import Inspection
@@ -44,6 +45,10 @@ MAY = {
     "inspection_photo_upload": {"inspector", "staff"},
     "inspection_result_correct": {"staff"},
     "checklist_publish": {"staff"},
+    # Orders and approval of Acme's request; its contract (API.md, "Orders, approval, contracts").
+    "purchase_order_receive": {"customer", "partner"},
+    "request_approve": {"staff"},
+    "contract_site_correct": {"customer", "partner"},
 }
 ON = {  # the object each action is asked about
     "registration_create": "organization",
@@ -59,6 +64,9 @@ ON = {  # the object each action is asked about
     "inspection_results_record": "inspection",
     "inspection_photo_upload": "inspection",
     "inspection_result_correct": "inspection",
+    "purchase_order_receive": "request",
+    "request_approve": "request",
+    "contract_site_correct": "contract",
 }
 
 
@@ -73,6 +81,16 @@ def acme_objects(customer, partner, inspector, acx2200, frozen_friday):
         "request": request,
         "quote": quote_issue(request=request, user=partner),
         "inspection": Inspection.objects.get(request=visited),
+        "contract": Contract.objects.create(
+            number="CT-2026-000001",
+            owner=customer.organization,
+            site_name="Leeds",
+            site_address="1 Network Way",
+            site_country="GB",
+            starts_on=dt.date(2026, 12, 1),
+            ends_on=dt.date(2027, 11, 30),
+            sales_order="SO-2026-000001",
+        ),
     }
 
 

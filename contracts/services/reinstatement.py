@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from common.formats import day
 from contracts.choices import ContractEventKind, SkuKind
 from contracts.models import Contract, ContractEvent, ContractLine, PurchaseOrder
 from contracts.pdf import welcome_kit_pdf
@@ -74,7 +75,7 @@ def request_reinstate(*, request_id: int) -> Contract | None:
             to=RequestStatus.REINSTATED,
             actor=None,
             reason=f"Reinstated: contract {contract.number} covers {len(items)} chassis until "
-            f"{contract.ends_on.isoformat()}.",
+            f"{day(contract.ends_on)}.",
         )
         _welcome(contract, request)
         return contract

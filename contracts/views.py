@@ -223,7 +223,7 @@ class QueueRow:
 
 
 def approval_row(*, request: Request, user: User) -> QueueRow:
-    recorder_ids = orders._results_recorders(request)
+    recorder_ids = orders.results_recorders(request)
     approvals = list(
         Approval.objects.filter(request=request, status=ApprovalStatus.GIVEN).select_related("approver")
     )

@@ -195,7 +195,7 @@ def request_approve(*, request: Request, user: User) -> ApprovalState:
             code="invalid_transition",
             status=request.status,
         )
-    if user.pk in _results_recorders(request):
+    if user.pk in results_recorders(request):
         raise NotPermitted(
             "You recorded inspection results on this request; another member of staff approves it.",
             code="segregation_of_duties",
@@ -237,7 +237,7 @@ def request_approve(*, request: Request, user: User) -> ApprovalState:
     return ApprovalState(count, needed)
 
 
-def _results_recorders(request: Request) -> set[int]:
+def results_recorders(request: Request) -> set[int]:
     """Who recorded or corrected inspection results on this request. Read through the ORM path
     from the request (inspections sit above contracts in the app layers, so no import)."""
     recorded = Request.objects.filter(pk=request.pk).values_list(

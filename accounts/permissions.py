@@ -73,6 +73,12 @@ ACTIONS: dict[str, Rule] = {
         OWNER, PARTNER, refusal="A purchase order is sent by the customer or its partner."
     ),
     "request_approve": _rule(STAFF, refusal="Only programme staff approve a reinstatement."),
+    # The object is the contract (issue) or its renewal quote (order, approve).
+    "renewal_quote_issue": _rule(
+        PARTNER, STAFF, refusal="Renewals are quoted by the owner's partner or programme staff."
+    ),
+    "renewal_quote_order": _rule(OWNER, PARTNER, refusal="A renewal is ordered by the owner or its partner."),
+    "renewal_quote_approve": _rule(STAFF, refusal="Only programme staff approve a renewal."),
     # The object is the contract.
     "contract_site_correct": _rule(
         OWNER, PARTNER, refusal="The install site is corrected by the contract's owner or its partner."

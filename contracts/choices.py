@@ -95,3 +95,36 @@ class ContractEventKind(models.TextChoices):
 
 # Add-ons and subscriptions are bought new at list price, on top of the per-chassis fees.
 ADDON_KINDS = (SkuKind.ADDON_LICENSE, SkuKind.SUBSCRIPTION)
+
+
+class RenewalQuoteStatus(models.TextChoices):
+    ISSUED = "issued", "Issued"
+    ORDERED = "ordered", "Ordered"
+    APPROVED = "approved", "Approved: coverage extended"
+    EXPIRED = "expired", "Expired"
+    SUPERSEDED = "superseded", "Superseded by a newer renewal quote"
+
+
+# A renewal quote is ordered by the owner or its partner, then approved by staff (the contract's
+# coverage extends); an issued one expires after its validity or is superseded by a newer one. An
+# ordered quote stands until staff approve it: the customer has committed to its price. It belongs
+# to its contract (locked first, common.workflow's lock order); the contract has no status of its
+# own, so nothing follows it.
+_R = RenewalQuoteStatus
+RENEWAL_QUOTE_WORKFLOW = Workflow(
+    statuses=RenewalQuoteStatus,
+    initial=RenewalQuoteStatus.ISSUED,
+    moves={
+        _R.ISSUED: frozenset({_R.ORDERED, _R.EXPIRED, _R.SUPERSEDED}),
+        _R.ORDERED: frozenset({_R.APPROVED}),
+        _R.APPROVED: frozenset(),
+        _R.EXPIRED: frozenset(),
+        _R.SUPERSEDED: frozenset(),
+    },
+    parent="contract",
+)
+
+
+class RenewalLineKind(models.TextChoices):
+    SUPPORT_YEAR = "support_year", "One more year of support"
+    BACK_SUPPORT = "back_support", "Back-support for the lapsed days"

@@ -15,10 +15,13 @@ from contracts.choices import (
     PER_CHASSIS_KINDS,
     PURCHASE_ORDER_WORKFLOW,
     QUOTE_WORKFLOW,
+    RENEWAL_QUOTE_WORKFLOW,
     ApprovalStatus,
     ContractEventKind,
     PurchaseOrderStatus,
     QuoteStatus,
+    RenewalLineKind,
+    RenewalQuoteStatus,
     SkuKind,
 )
 
@@ -332,3 +335,113 @@ class QuoteLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quote} #{self.position} {self.sku}"
+
+
+# --- renewals (issue 10, item 6) ------------------------------------------------------------
+class RenewalQuoteQuerySet(WorkflowQuerySet, VisibleQuerySet):  # type: ignore[override]  # django-stubs: as_manager of two bases
+    scope = Scope(organization="contract__owner")
+
+
+class RenewalQuote(WorkflowModel):
+    """One more year of a contract's support, priced from the price book, with back-support for
+    the lapsed days when renewed after the vendor's grace period. Its terms (the new coverage
+    dates, the lapsed days) are fixed when it is issued; approval applies them to the contract.
+    Not a `Quote`: those belong to a relicensing request, one current quote per request."""
+
+    workflow = RENEWAL_QUOTE_WORKFLOW
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="renewal_quotes")
+    number = models.CharField(max_length=48, unique=True)
+    revision = models.PositiveSmallIntegerField()
+    status = models.CharField(
+        max_length=16,
+        choices=RenewalQuoteStatus.choices,
+        default=RenewalQuoteStatus.ISSUED,
+        editable=False,
+    )
+    currency = models.CharField(max_length=3)
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    renewal_date = models.DateField(help_text="The day the renewal was quoted; the lapse is counted to it.")
+    old_ends_on = models.DateField(help_text="The contract's end date the renewal continues from.")
+    starts_on = models.DateField(help_text="First day of the new year of coverage.")
+    ends_on = models.DateField(help_text="Last day of the new year of coverage: the contract's new end.")
+    lapsed_days = models.PositiveIntegerField(
+        default=0, help_text="Days without coverage charged as back-support (0 within the grace period)."
+    )
+    valid_until = models.DateField()
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(auto_now_add=True)
+    po_number = models.CharField(max_length=64, blank=True)
+    ordered_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    ordered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ordered_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RenewalQuoteQuerySet.as_manager()
+
+    class Meta:
+        base_manager_name = "objects"
+        ordering = ["-revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "revision"], name="renewal_quote_revision_unique"),
+            models.UniqueConstraint(
+                fields=["contract"],
+                condition=models.Q(status__in=["issued", "ordered"]),
+                name="one_open_renewal_quote_per_contract",
+            ),
+            models.CheckConstraint(condition=models.Q(total__gte=0), name="renewal_quote_total_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gt=models.F("starts_on")), name="renewal_quote_period_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class RenewalQuoteLine(models.Model):
+    quote = models.ForeignKey(RenewalQuote, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=16, choices=RenewalLineKind.choices)
+    sku = models.CharField(max_length=64)
+    description = models.CharField(max_length=255)
+    equipment = models.ForeignKey("relicensing.Equipment", on_delete=models.PROTECT, related_name="+")
+    serial_number = models.CharField(max_length=64)
+    days = models.PositiveIntegerField(help_text="Days of support this line pays for.")
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, help_text="The SKU's one-year price.")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["quote", "position"], name="renewal_quote_line_position_unique"),
+            models.CheckConstraint(
+                condition=models.Q(unit_price__gte=0, amount__gte=0),
+                name="renewal_quote_line_amounts_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quote} #{self.position} {self.sku}"
+
+
+class ContractExpiry(models.Model):
+    """The contract's expiry at one end date, recorded once: the sweep's mark (a renewed contract
+    can expire again at its new end, so the key is the contract and the end date)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="expiries")
+    ends_on = models.DateField()
+    event = models.OneToOneField(ContractEvent, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "ends_on"], name="one_expiry_per_contract_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract} expired after {self.ends_on}"

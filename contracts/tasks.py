@@ -3,7 +3,7 @@ sweep (each safe to overlap or run twice)."""
 
 from celery import shared_task
 
-from contracts.services import quotes, reinstatement
+from contracts.services import quotes, reinstatement, renewals
 
 
 @shared_task(name="contracts.tasks.quotes_expire")
@@ -20,3 +20,18 @@ def request_reinstate(request_id: int) -> str | None:
 @shared_task(name="contracts.tasks.requests_reinstate_due")
 def requests_reinstate_due() -> int:
     return reinstatement.requests_reinstate_due()
+
+
+@shared_task(name="contracts.tasks.renewal_reminders_send")
+def renewal_reminders_send() -> int:
+    return renewals.renewal_reminders_send()
+
+
+@shared_task(name="contracts.tasks.renewal_quotes_expire")
+def renewal_quotes_expire() -> int:
+    return renewals.renewal_quotes_expire()
+
+
+@shared_task(name="contracts.tasks.contracts_expire")
+def contracts_expire() -> int:
+    return renewals.contracts_expire()

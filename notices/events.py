@@ -21,6 +21,7 @@ class NoticeEvent(models.TextChoices):
     FINAL_QUOTE_ISSUED = "final_quote_issued", "Final quote issued"
     PURCHASE_ORDER_RECEIVED = "purchase_order_received", "Purchase order received"
     REQUEST_REINSTATED = "request_reinstated", "Reinstated: welcome to your service contract"
+    CONTRACT_RENEWAL_REMINDER = "contract_renewal_reminder", "Service contract ending: time to renew"
 
 
 PARTS = ("subject.txt", "body.txt", "body.html")

@@ -198,6 +198,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "relicensing.tasks.registrations_refresh_past_support",
         "schedule": 6 * 60 * 60.0,  # dates turn at midnight somewhere; a few runs a day is plenty
     },
+    "renewal-reminders-send": {
+        "task": "contracts.tasks.renewal_reminders_send",
+        "schedule": 60 * 60.0,  # each tier is keyed once per contract and end date, whatever the runs
+    },
+    "renewal-quotes-expire": {
+        "task": "contracts.tasks.renewal_quotes_expire",
+        "schedule": 15 * 60.0,
+    },
+    "contracts-expire": {
+        "task": "contracts.tasks.contracts_expire",
+        "schedule": 60 * 60.0,  # one EXPIRED event per contract and end date, however often it runs
+    },
 }
 
 # --- Logging ------------------------------------------------------------------

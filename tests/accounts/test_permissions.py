@@ -8,7 +8,7 @@ import pytest
 
 from accounts.permissions import ACTIONS, action_allowed
 from common.errors import NotPermitted
-from contracts.models import Contract
+from contracts.models import Contract, RenewalQuote
 from contracts.services.price_book import sku_create
 from contracts.services.quotes import quote_accept, quote_issue
 from inspections.models import Inspection
@@ -49,6 +49,10 @@ MAY = {
     "purchase_order_receive": {"customer", "partner"},
     "request_approve": {"staff"},
     "contract_site_correct": {"customer", "partner"},
+    # Renewals of Acme's contract (API.md, "renewal-quote"; issue 10, item 6).
+    "renewal_quote_issue": {"partner", "staff"},
+    "renewal_quote_order": {"customer", "partner"},
+    "renewal_quote_approve": {"staff"},
 }
 ON = {  # the object each action is asked about
     "registration_create": "organization",
@@ -67,6 +71,9 @@ ON = {  # the object each action is asked about
     "purchase_order_receive": "request",
     "request_approve": "request",
     "contract_site_correct": "contract",
+    "renewal_quote_issue": "contract",
+    "renewal_quote_order": "renewal_quote",
+    "renewal_quote_approve": "renewal_quote",
 }
 
 
@@ -91,6 +98,8 @@ def acme_objects(customer, partner, inspector, acx2200, frozen_friday):
             ends_on=dt.date(2027, 11, 30),
             sales_order="SO-2026-000001",
         ),
+        # Unsaved: the table reads only the path to its owner (contract__owner).
+        "renewal_quote": RenewalQuote(contract=Contract(owner=customer.organization)),
     }
 
 

@@ -83,6 +83,11 @@ ACTIONS: dict[str, Rule] = {
     "contract_site_correct": _rule(
         OWNER, PARTNER, refusal="The install site is corrected by the contract's owner or its partner."
     ),
+    "contract_rma_swap": _rule(STAFF, refusal="Only programme staff record an RMA swap on a contract."),
+    # The object is the registration of a donated unit.
+    "equipment_take_back": _rule(
+        OWNER, refusal="A donated unit is returned for take-back by the customer that registered it."
+    ),
     # The object is the inspection.
     "inspection_schedule": _rule(STAFF, refusal="Only programme staff book inspections."),
     "inspection_reschedule": _rule(

@@ -23,6 +23,7 @@ from relicensing.choices import (
     Flag,
     RegistrationStatus,
     RequestStatus,
+    Retirement,
 )
 from relicensing.eligibility import Facts, eligibility
 from relicensing.locks import products_share_lock, serials_lock, units_lock
@@ -124,6 +125,12 @@ def registration_create(
         known_product.refresh_from_db()
     serials_lock([(vendor.pk, serial)])
     equipment = _equipment_get_or_create(vendor, serial, known_product, product.strip(), organization)
+    if equipment.retired:  # read under the serial lock the retiring service also takes
+        raise Conflict(
+            retired_refusal(vendor=vendor, serial_number=serial, retired=equipment.retired),
+            code="retired_equipment",
+            serial_number=serial,
+        )
     if Registration.objects.filter(equipment=equipment, organization=organization).exists():
         raise Conflict(
             f"{organization.name} has already registered {vendor.name} serial {serial}.",
@@ -157,6 +164,19 @@ def registration_create(
     registrations_refresh(Registration.objects.filter(equipment=equipment))
     registration.refresh_from_db()
     return registration
+
+
+def retired_refusal(*, vendor: Vendor, serial_number: str, retired: str) -> str:
+    """Why a unit that left service for good cannot be registered (by anyone, ever again); the
+    same words from single registration and from an import's row."""
+    why: dict[str, str] = {
+        Retirement.RETURNED_RMA: "returned to the vendor under an RMA",
+        Retirement.TAKEN_BACK: "returned for the vendor's take-back and recycling",
+    }
+    return (
+        f"{vendor.name} serial {serial_number} was {why.get(retired, 'retired')}; "
+        "it can never be registered again as working equipment."
+    )
 
 
 def _equipment_get_or_create(

@@ -291,8 +291,9 @@ def registrations_import(
     valid = _rows_check(rows, seen={} if seen is None else seen, catalog=catalog or _Catalog(), result=result)
     if valid:
         with transaction.atomic():
-            created, already = _insert(organization, user, valid)
+            created, already, retired = _insert(organization, user, valid)
         result.created += created
+        result.rejected.extend(retired)
         result.already_registered += already
     return result
 
@@ -331,7 +332,7 @@ SELECT s.vendor_id, s.serial,
                WHERE r.equipment_id = e.id AND r.organization_id = %(org)s),
        EXISTS (SELECT 1 FROM relicensing_registration r
                WHERE r.equipment_id = e.id AND r.organization_id <> %(org)s AND r.status = 'active'),
-       e.product_id
+       e.product_id, e.retired
 FROM unnest(%(vendors)s::bigint[], %(serials)s::text[]) AS s(vendor_id, serial)
 LEFT JOIN relicensing_equipment e ON e.vendor_id = s.vendor_id AND e.serial_number = s.serial
 """
@@ -346,8 +347,8 @@ CREATE TEMP TABLE import_rows (
 
 INSERT_EQUIPMENT_SQL = """
 INSERT INTO relicensing_equipment (vendor_id, serial_number, product_id, reported_model, lost_or_stolen,
-    counterfeit, permanently_damaged, damaged, original_owner_id, current_owner_id, created_at)
-SELECT vendor_id, serial, product_id, COALESCE(reported_model, ''), false, false, false, false, %(org)s, %(org)s, %(now)s
+    counterfeit, permanently_damaged, damaged, retired, original_owner_id, current_owner_id, created_at)
+SELECT vendor_id, serial, product_id, COALESCE(reported_model, ''), false, false, false, false, '', %(org)s, %(org)s, %(now)s
 FROM import_rows
 ON CONFLICT (vendor_id, serial_number) DO NOTHING
 """
@@ -376,10 +377,13 @@ RETURNING kind
 """
 
 
-def _insert(organization: Organization, user: User | None, rows: list[_Valid]) -> tuple[int, int]:
+def _insert(
+    organization: Organization, user: User | None, rows: list[_Valid]
+) -> tuple[int, int, list[dict[str, Any]]]:
     """The batch's product and serial locks, facts in one query, eligibility in Python, then COPY
     and three set-based statements. With the units locked first (as single registration does), a
-    rival claim registered or imported at the same moment is seen, and both end in dispute."""
+    rival claim registered or imported at the same moment is seen, and both end in dispute.
+    Returns (created, already registered, rows refused because their unit is retired)."""
     params = {"org": organization.pk, "user": user.pk if user else None, "now": timezone.now()}
     products = {r.product.pk for r in rows if r.product is not None}
     products_share_lock(products)
@@ -391,12 +395,22 @@ def _insert(organization: Organization, user: User | None, rows: list[_Valid]) -
             FACTS_SQL, {**params, "vendors": [r.vendor.pk for r in rows], "serials": [r.serial for r in rows]}
         )
         facts = {(f[0], f[1]): f for f in cursor.fetchall()}
+        # A unit returned under an RMA or taken back is never registered again, by anyone
+        # (read under the serial locks the retiring services take too).
+        retired = [
+            _retired_row(r, facts[(r.vendor.pk, r.serial)][11])
+            for r in rows
+            if facts[(r.vendor.pk, r.serial)][11]
+        ]
+        rows = [r for r in rows if not facts[(r.vendor.pk, r.serial)][11]]
+        if not rows:
+            return 0, 0, retired
         # A unit the programme knows already is judged as the product it is, whatever the row says.
         known = {f[10] for f in facts.values() if f[10] is not None} - current.keys()
         current.update(Product.objects.in_bulk(known))
         staged, fresh = _staging_csv(rows, facts, current, today=timezone.localdate())
         if not fresh:
-            return 0, len(rows)
+            return 0, len(rows), retired
         cursor.execute("DROP TABLE IF EXISTS import_rows")  # a second batch in one transaction
         cursor.execute(STAGING_SQL)
         cursor.copy_expert("COPY import_rows FROM STDIN WITH (FORMAT csv, NULL '')", staged)
@@ -410,7 +424,14 @@ def _insert(organization: Organization, user: User | None, rows: list[_Valid]) -
         registrations_refresh(
             Registration.objects.filter(equipment_id__in=disputed_units, status=RegistrationStatus.ACTIVE)
         )
-    return created, len(rows) - created
+    return created, len(rows) - created, retired
+
+
+def _retired_row(row: _Valid, retired: str) -> dict[str, Any]:
+    from relicensing.services.equipment import retired_refusal
+
+    refusal = retired_refusal(vendor=row.vendor, serial_number=row.serial, retired=retired)
+    return {"row": row.row, "serial_number": row.serial, "errors": [f"serial_number: {refusal}"]}
 
 
 def _staging_csv(

@@ -49,6 +49,9 @@ MAY = {
     "purchase_order_receive": {"customer", "partner"},
     "request_approve": {"staff"},
     "contract_site_correct": {"customer", "partner"},
+    # RMA swaps on Acme's contract; take-back of a unit Acme registered (API.md, contracts).
+    "contract_rma_swap": {"staff"},
+    "equipment_take_back": {"customer"},
     # Renewals of Acme's contract (API.md, "renewal-quote"; issue 10, item 6).
     "renewal_quote_issue": {"partner", "staff"},
     "renewal_quote_order": {"customer", "partner"},
@@ -71,6 +74,8 @@ ON = {  # the object each action is asked about
     "purchase_order_receive": "request",
     "request_approve": "request",
     "contract_site_correct": "contract",
+    "contract_rma_swap": "contract",
+    "equipment_take_back": "registration",
     "renewal_quote_issue": "contract",
     "renewal_quote_order": "renewal_quote",
     "renewal_quote_approve": "renewal_quote",
@@ -88,6 +93,7 @@ def acme_objects(customer, partner, inspector, acx2200, frozen_friday):
         "request": request,
         "quote": quote_issue(request=request, user=partner),
         "inspection": Inspection.objects.get(request=visited),
+        "registration": request.items.get().registration,
         "contract": Contract.objects.create(
             number="CT-2026-000001",
             owner=customer.organization,

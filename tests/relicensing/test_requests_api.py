@@ -237,6 +237,7 @@ DOCUMENTED_EDGES = {
     (S.INSPECTED, S.PO_RECEIVED),  # purchase order for the final total
     (S.INSPECTED, S.FAILED_INSPECTION),  # API.md: "failed_inspection <──all fail── inspected" (a correction)
     (S.INSPECTED, S.REJECTED),
+    (S.PO_RECEIVED, S.PO_RECEIVED),  # the first of two approvals (above the vendor's amount), on the timeline
     (S.PO_RECEIVED, S.APPROVED),  # staff approve
     (S.PO_RECEIVED, S.REJECTED),
     (S.APPROVED, S.REINSTATED),  # the worker reinstates

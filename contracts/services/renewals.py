@@ -164,7 +164,8 @@ def renewal_lines(contract: Contract, terms: RenewalTerms) -> list[RenewalQuoteL
     skus = _support_year_skus(lines)
     priced: list[RenewalQuoteLine] = []
     for line in lines:
-        sku, unit = skus[line.equipment.product_id], line.equipment
+        unit = line.equipment
+        sku = skus[unit.product_id or 0]  # _support_year_skus refused units of no known product
         common = {"sku": sku.code, "equipment": unit, "serial_number": unit.serial_number}
         priced.append(
             RenewalQuoteLine(
@@ -188,7 +189,7 @@ def renewal_lines(contract: Contract, terms: RenewalTerms) -> list[RenewalQuoteL
                     **common,
                 )
             )
-    if len({skus[line.equipment.product_id].currency for line in lines}) > 1:
+    if len({skus[line.equipment.product_id or 0].currency for line in lines}) > 1:
         raise DomainError("Lines in different currencies cannot be added up.", code="mixed_currency")
     return priced
 

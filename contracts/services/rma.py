@@ -23,7 +23,7 @@ from relicensing.choices import AcquisitionChannel, EventKind, RegistrationStatu
 from relicensing.locks import products_share_lock, serials_lock
 from relicensing.models import Equipment, Registration
 from relicensing.serials import serial_clean, serial_normalise
-from relicensing.services.equipment import _event, registration_create, retired_refusal
+from relicensing.services.equipment import _event, registration_create, registrations_refresh, retired_refusal
 
 
 def contract_is_donated(contract: Contract) -> bool:
@@ -199,6 +199,7 @@ def _swap_record(contract: Contract, user: User, returned: Equipment, replacemen
     Equipment.objects.filter(pk=returned.pk).update(
         retired=Retirement.RETURNED_RMA, retired_at=timezone.now()
     )
+    registrations_refresh(Registration.objects.filter(equipment=returned))  # it can enter no request now
     owner, until = contract.owner, day(contract.ends_on)
     ContractEvent.objects.create(
         contract=contract,

@@ -21,7 +21,7 @@ from contracts.models import ContractEvent, ContractLine
 from relicensing.choices import AcquisitionChannel, EventKind, Retirement
 from relicensing.locks import serials_lock
 from relicensing.models import Equipment, Registration
-from relicensing.services.equipment import _event
+from relicensing.services.equipment import _event, registrations_refresh
 
 
 @transaction.atomic
@@ -57,6 +57,7 @@ def equipment_take_back(*, registration: Registration, user: User) -> Equipment:
         )
     now = timezone.now()
     Equipment.objects.filter(pk=unit.pk).update(retired=Retirement.TAKEN_BACK, retired_at=now)
+    registrations_refresh(Registration.objects.filter(equipment=unit))  # it can enter no request now
     _event(
         unit,
         EventKind.TAKEN_BACK,

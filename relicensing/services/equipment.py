@@ -47,7 +47,9 @@ def registration_facts(registration: Registration) -> Facts:
     return Facts(
         product_known=product is not None,
         end_of_support=product.end_of_support if product else None,
-        flags=equipment.flags,
+        # A unit retired for good (returned under an RMA, taken back) is out of commission: DOMAIN.md's
+        # "permanently damaged, out of commission or unusable", final.
+        flags=equipment.flags | ({Flag.PERMANENTLY_DAMAGED.value} if equipment.retired else frozenset()),
         on_hold=registration.on_hold,  # type: ignore[attr-defined]
         channel=registration.acquisition_channel,
         condition=registration.condition,

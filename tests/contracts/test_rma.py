@@ -295,3 +295,15 @@ def test_one_replacement_put_on_two_contracts_at_once_joins_one(
     assert ContractEvent.objects.filter(kind="rma_swap").count() == 1
     assert Equipment.objects.filter(retired="returned_rma").count() == 1
     assert Contract.objects.count() == 2
+
+
+def test_the_returned_unit_can_enter_no_new_request(api_as, staff, customer, acme_contract):
+    # Its owner's registration stays, as history; but the unit is out of commission for good
+    # (DOMAIN.md: permanently damaged, out of commission or unusable), so it is not eligible.
+    swap(api_as(staff), "JN11AC220001", "JN11AC229999")
+    returned = Registration.objects.get(
+        organization=customer.organization, equipment__serial_number="JN11AC220001"
+    )
+    assert (returned.eligible, returned.reasons) == (False, ["permanently_damaged"])
+    answer = api_as(customer).get(f"/api/v1/equipment/{returned.pk}/").json()["eligibility"]
+    assert answer == {"eligible": False, "path": "none", "reasons": ["permanently_damaged"]}

@@ -154,3 +154,11 @@ def test_a_take_back_and_a_rival_registration_at_once_never_both_succeed(custome
     retired = Equipment.objects.get(serial_number="JN11DN000001").retired
     claims = Registration.objects.filter(equipment__serial_number="JN11DN000001").count()
     assert (retired, claims) in {("taken_back", 1), ("", 2)}
+
+
+def test_a_unit_taken_back_can_enter_no_request(api_as, customer, donated):
+    registration, _, _ = donated
+    assert take_back(api_as(customer), registration).status_code == 200
+    registration.refresh_from_db()
+    assert registration.eligible is False
+    assert {"permanently_damaged", "donated_equipment"} <= set(registration.reasons)

@@ -19,7 +19,8 @@ from common.errors import Conflict, DomainError
 from common.formats import day
 from contracts.choices import ContractEventKind
 from contracts.models import Contract, ContractEvent, ContractLine
-from relicensing.choices import AcquisitionChannel, EventKind, RegistrationStatus, Retirement
+from relicensing.choices import AcquisitionChannel, EventKind, Reason, RegistrationStatus, Retirement
+from relicensing.eligibility import REASONS
 from relicensing.locks import products_share_lock, serials_lock
 from relicensing.models import Equipment, Registration
 from relicensing.serials import serial_clean, serial_normalise
@@ -110,11 +111,43 @@ def contract_rma_swap(
             acquired_from=f"{vendor.name}: RMA replacement for {returned.serial_number}",
             acquired_on=today,
         )
+    _replacement_sound(claim)
     replacement = Equipment.objects.select_related("vendor").get(pk=claim.equipment_id)
     if replacement.current_owner_id != contract.owner_id:
         Equipment.objects.filter(pk=replacement.pk).update(current_owner=contract.owner)
     _swap_record(contract, user, returned, replacement)
     return contract
+
+
+# What keeps a unit off a contract whatever its channel: a hold, a flag, a dispute. (Channel
+# reasons, such as donated equipment, are the donated-contract rule's business.)
+UNSOUND = frozenset(
+    {
+        Reason.COMPLIANCE_HOLD,
+        Reason.REPORTED_LOST_OR_STOLEN,
+        Reason.COUNTERFEIT,
+        Reason.PERMANENTLY_DAMAGED,
+        Reason.DAMAGED,
+        Reason.ENVIRONMENTAL_DAMAGE,
+        Reason.OWNERSHIP_DISPUTE,
+    }
+)
+
+
+def _replacement_sound(claim: Registration) -> None:
+    """The replacement, judged now from its facts (its units are locked): a held, flagged or
+    disputed unit never joins a contract (409 `ineligible_equipment`)."""
+    registrations_refresh(Registration.objects.filter(pk=claim.pk))
+    claim.refresh_from_db()
+    unsound = [code for code in claim.reasons if code in UNSOUND]
+    if unsound:
+        raise Conflict(
+            f"{claim.equipment.serial_number} cannot join a contract: "
+            + ", ".join(REASONS[code].title.lower() for code in unsound)
+            + ". Ask for another replacement, or settle this first.",
+            code="ineligible_equipment",
+            reasons=unsound,
+        )
 
 
 def _returned_unit(contract: Contract, serial: str) -> Equipment:

@@ -307,3 +307,19 @@ def test_the_returned_unit_can_enter_no_new_request(api_as, staff, customer, acm
     assert (returned.eligible, returned.reasons) == (False, ["permanently_damaged"])
     answer = api_as(customer).get(f"/api/v1/equipment/{returned.pk}/").json()["eligibility"]
     assert answer == {"eligible": False, "path": "none", "reasons": ["permanently_damaged"]}
+
+
+def test_a_held_or_flagged_replacement_never_joins_the_contract(
+    api_as, staff, customer, acme_contract, juniper
+):
+    from relicensing.services.equipment import hold_place
+
+    hold_place(vendor=juniper, serial_number="JN11AC229999", reason="Export control review", user=staff)
+    refused = swap(api_as(staff), "JN11AC220001", "JN11AC229999")
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "ineligible_equipment"
+    assert refused.json()["detail"] == (
+        "JN11AC229999 cannot join a contract: compliance hold. Ask for another replacement, or settle this first."
+    )
+    assert serials_on(acme_contract) == ["JN11AC220001", "JN11AC220002"]  # nothing changed
+    assert not Registration.objects.filter(equipment__serial_number="JN11AC229999").exists()

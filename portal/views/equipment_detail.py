@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from accounts.permissions import action_allowed
 from common.errors import DomainError
 from contracts import pricing
 from contracts.choices import SkuKind
@@ -47,6 +48,10 @@ def detail_context(*, user: User, registration: Registration) -> dict[str, Any]:
         "history": _history(equipment, reach),
         "inspection_history": equipment_inspection_history(user=user, equipment_id=equipment.pk),
         "coverage": _coverage(equipment, user),
+        # The owner of a donated unit returns it for take-back (contracts.services.takeback).
+        "may_take_back": registration.acquisition_channel == AcquisitionChannel.DONATED
+        and not equipment.retired
+        and action_allowed(user, "equipment_take_back", registration),
         "holds": list(selectors.holds_for(vendor=equipment.vendor, serial_number=equipment.serial_number)),
         **_comparison(registration),
     }

@@ -162,3 +162,21 @@ def test_a_unit_taken_back_can_enter_no_request(api_as, customer, donated):
     registration.refresh_from_db()
     assert registration.eligible is False
     assert {"permanently_damaged", "donated_equipment"} <= set(registration.reasons)
+
+
+def test_the_owner_returns_a_donated_unit_from_its_page_after_a_confirmation(
+    client, customer, other_customer, donated
+):
+    registration, _, _ = donated
+    page = f"/equipment/{registration.pk}/"
+    client.force_login(customer)
+    assert "Return for take-back…" in client.get(page).content.decode()
+    asked = client.post(f"/equipment/{registration.pk}/take-back/")
+    assert "Return JN11DN000001 for take-back?" in asked.content.decode()
+    assert not Equipment.objects.get(serial_number="JN11DN000001").retired  # nothing yet
+    done = client.post(f"/equipment/{registration.pk}/take-back/", {"confirmed": "yes"}, follow=True)
+    assert "JN11DN000001 is recorded as returned for take-back and recycling." in done.content.decode()
+    assert "it can never be registered again as working equipment" in done.content.decode()
+    assert Equipment.objects.get(serial_number="JN11DN000001").retired == "taken_back"
+    client.force_login(other_customer)
+    assert client.post(f"/equipment/{registration.pk}/take-back/", {"confirmed": "yes"}).status_code == 404

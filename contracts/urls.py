@@ -3,7 +3,7 @@ staff approval queue, and the contract pages (search, one contract, its site, it
 
 from django.urls import path, re_path
 
-from contracts import views
+from contracts import renewal_views, views
 
 # A contract number as issued (CT-2026-000123), so that other pages under /contracts/ (the
 # coverage check) are never taken for a contract.
@@ -17,8 +17,21 @@ urlpatterns = [
     path("approvals/", views.approval_queue, name="approval-queue"),
     path("approvals/<int:pk>/approve/", views.approval_give, name="approval-give"),
     path("contracts/", views.contract_list, name="contract-list"),
-    re_path(rf"^contracts/{NUMBER}/$", views.contract_detail, name="contract-detail"),
-    re_path(rf"^contracts/{NUMBER}/site/$", views.contract_site_edit, name="contract-site"),
+    re_path(
+        rf"^contracts/{NUMBER}/$", renewal_views.with_renewal(views.contract_detail), name="contract-detail"
+    ),
+    re_path(
+        rf"^contracts/{NUMBER}/site/$",
+        renewal_views.with_renewal(views.contract_site_edit),
+        name="contract-site",
+    ),
+    re_path(
+        rf"^contracts/{NUMBER}/renewal/quote/$", renewal_views.renewal_quote_prepare, name="renewal-prepare"
+    ),
+    re_path(rf"^contracts/{NUMBER}/renewal/order/$", renewal_views.renewal_quote_order, name="renewal-order"),
+    re_path(
+        rf"^contracts/{NUMBER}/renewal/approve/$", renewal_views.renewal_quote_approve, name="renewal-approve"
+    ),
     re_path(
         rf"^contracts/{NUMBER}/welcome-kit\.pdf$", views.contract_welcome_kit, name="contract-welcome-kit"
     ),

@@ -22,6 +22,8 @@ class NoticeEvent(models.TextChoices):
     PURCHASE_ORDER_RECEIVED = "purchase_order_received", "Purchase order received"
     REQUEST_REINSTATED = "request_reinstated", "Reinstated: welcome to your service contract"
     CONTRACT_RENEWAL_REMINDER = "contract_renewal_reminder", "Service contract ending: time to renew"
+    RENEWAL_QUOTE_ISSUED = "renewal_quote_issued", "Renewal quote issued"
+    RENEWAL_APPROVED = "renewal_approved", "Renewal approved: coverage extended"
 
 
 PARTS = ("subject.txt", "body.txt", "body.html")

@@ -241,7 +241,49 @@ def renewal_quote_issue(*, contract: Contract, user: User, today: dt.date | None
         line.quote, line.position = quote, position
     RenewalQuoteLine.objects.bulk_create(lines)
     transition_start(quote, actor=user, reason=_terms_text(quote))
+    _renewal_notice(quote, NoticeEvent.RENEWAL_QUOTE_ISSUED, "issued", user)
     return quote
+
+
+def _renewal_notice(quote: RenewalQuote, event: NoticeEvent, what: str, user: User) -> None:
+    """The owner's customer users and its partners' users are told, once per quote and event."""
+    contract = quote.contract
+    back_support = sum(
+        (line.amount for line in quote.lines.all() if line.kind == RenewalLineKind.BACK_SUPPORT),
+        Decimal("0.00"),
+    )
+    ordered_by = quote.ordered_by
+    notice_create(
+        event=event,
+        occurrence=f"renewal-quote:{quote.pk}:{what}",
+        target=quote,
+        recipients=contract_recipients(contract),
+        context={
+            "contract_number": contract.number,
+            "customer": contract.owner.name,
+            "site": contract.site_name,
+            "quote_number": quote.number,
+            "total": str(quote.total),
+            "currency": quote.currency,
+            "back_support": str(back_support),
+            "lapsed_days": quote.lapsed_days,
+            "old_ends_on": quote.old_ends_on.isoformat(),
+            "starts_on": quote.starts_on.isoformat(),
+            "ends_on": quote.ends_on.isoformat(),
+            "valid_until": quote.valid_until.isoformat(),
+            "po_number": quote.po_number,
+            "by_staff": bool(user.is_programme_staff),
+            "by_organization": _organization_name(user),
+            "ordered_by_partner": bool(ordered_by and ordered_by.role == Role.PARTNER),
+            "ordered_by_organization": _organization_name(ordered_by),
+        },
+        link=f"/contracts/{contract.number}/#renewal",
+    )
+
+
+def _organization_name(user: User | None) -> str:
+    organization = user.organization if user is not None else None
+    return organization.name if organization is not None else ""
 
 
 def _terms_text(quote: RenewalQuote) -> str:
@@ -344,6 +386,7 @@ def renewal_quote_approve(*, quote: RenewalQuote, user: User) -> RenewalQuote:
         note=f"Renewed with {quote.number} (purchase order {quote.po_number}): coverage ends "
         f"{quote.ends_on.isoformat()} instead of {quote.old_ends_on.isoformat()}{back}.",
     )
+    _renewal_notice(quote, NoticeEvent.RENEWAL_APPROVED, "approved", user)
     return quote
 
 

@@ -4,14 +4,12 @@ partner or staff), ordering it (the owner or its partner, after a confirmation) 
 (staff, after a confirmation). The services in contracts.services.renewals do the work; these
 views only ask, confirm and say what happened.
 
-The contract's page is rendered by contracts.views.contract_detail; `with_renewal` wraps it and
-hands the card to its template as `request.renewal`."""
+The card is built here (`renewal_card`) and shown by contracts.views' contract page, which a
+refused renewal order renders again with the card holding the form and its errors."""
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 
 from django import forms
@@ -26,10 +24,9 @@ from accounts.models import User
 from accounts.permissions import ACTIONS, action_allowed, action_require
 from common.errors import Conflict, InvalidInput, ServiceError
 from common.formats import day, money
-from contracts import views
+from contracts import views  # the contract's page, rendered again after a refused order
 from contracts.choices import RenewalLineKind, RenewalQuoteStatus
 from contracts.models import Contract, RenewalQuote
-from contracts.orders_api import contracts_visible
 from contracts.services import renewals
 from relicensing.views.access import installed_base_page
 from relicensing.views.confirm import confirm_page
@@ -200,21 +197,6 @@ def renewal_card(user: User, contract: Contract, order_form: RenewalOrderForm | 
     return card
 
 
-def with_renewal(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The contract's page with its renewal card (`request.renewal`, read by _renewal.html)."""
-
-    @installed_base_page
-    @wraps(view)
-    def wrapper(request: HttpRequest, number: str, **kwargs: Any) -> HttpResponse:
-        user: User = request.user  # type: ignore[assignment]
-        contract = contracts_visible(user).filter(number__iexact=number).first()
-        if contract is not None and not hasattr(request, "renewal"):
-            request.renewal = renewal_card(user, contract)  # type: ignore[attr-defined]
-        return view(request, number, **kwargs)
-
-    return wrapper
-
-
 def _back(contract: Contract) -> HttpResponse:
     return redirect(reverse("contract-detail", args=[contract.number]) + "#renewal")
 
@@ -305,8 +287,12 @@ def renewal_quote_order(request: HttpRequest, number: str) -> HttpResponse:
                 f"approve it next; coverage then runs to {day(quote.ends_on)}.",
             )
             return _back(contract)
-    request.renewal = renewal_card(user, contract, order_form=form)  # type: ignore[attr-defined]
-    return views.contract_detail(request, number)
+    return views._render_contract(
+        request,
+        contract,
+        views.SiteCorrectionForm(initial=views.contract_site(contract)),
+        renewal=renewal_card(user, contract, order_form=form),
+    )
 
 
 @installed_base_page

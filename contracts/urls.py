@@ -17,12 +17,10 @@ urlpatterns = [
     path("approvals/", views.approval_queue, name="approval-queue"),
     path("approvals/<int:pk>/approve/", views.approval_give, name="approval-give"),
     path("contracts/", views.contract_list, name="contract-list"),
-    re_path(
-        rf"^contracts/{NUMBER}/$", renewal_views.with_renewal(views.contract_detail), name="contract-detail"
-    ),
+    re_path(rf"^contracts/{NUMBER}/$", views.contract_detail, name="contract-detail"),
     re_path(
         rf"^contracts/{NUMBER}/site/$",
-        renewal_views.with_renewal(views.contract_site_edit),
+        views.contract_site_edit,
         name="contract-site",
     ),
     re_path(

@@ -8,6 +8,7 @@ the previewed add-ons, reference and note, so the quote issued is the one the pa
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -383,7 +384,13 @@ def contract_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _render_contract(request, contract, SiteCorrectionForm(initial=contract_site(contract)))
 
 
-def _render_contract(request: HttpRequest, contract: Contract, form: SiteCorrectionForm) -> HttpResponse:
+def _render_contract(
+    request: HttpRequest, contract: Contract, form: SiteCorrectionForm, *, renewal: Any = None
+) -> HttpResponse:
+    """The contract's page; `renewal` is its renewal card when a renewal form was refused (the card
+    then shows the form with its errors), else the card is built afresh."""
+    from contracts.renewal_views import renewal_card  # the renewal pages render through this one
+
     user: User = request.user  # type: ignore[assignment]
     lines = list(contract.lines.all())
     units = dict(
@@ -399,6 +406,7 @@ def _render_contract(request: HttpRequest, contract: Contract, form: SiteCorrect
         "can_correct": action_allowed(user, "contract_site_correct", contract),
         "site_form": form,
         "correcting": form.is_bound,
+        "renewal": renewal or renewal_card(user, contract),
     }
     return render(request, "contracts/contract_detail.html", context)
 

@@ -12,10 +12,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 View = Callable[..., HttpResponse]
 
 
-def post_only(holder: str) -> Callable[[View], View]:
+def post_only(holder: str, *, anchor: str = "") -> Callable[[View], View]:
     """An action's address: a POST performs it; opened any other way (the back button, a new
     tab, a bookmark) it leads to the page that holds the action, named `holder`, with the same
-    id (or to the page the form came from, if it said), instead of a bare 405."""
+    id (or to the page the form came from, if it said), at `anchor`, instead of a bare 405."""
 
     def decorator(view: View) -> View:
         @wraps(view)
@@ -26,20 +26,22 @@ def post_only(holder: str) -> Callable[[View], View]:
             back = request.GET.get("next", "")
             if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
                 return redirect(back)
-            return redirect(
-                holder, **{name: kwargs[name] for name in ("pk",) if name in kwargs and _takes_pk(holder)}
-            )
+            return redirect(_holder_url(holder, kwargs) + anchor)
 
         return wrapper
 
     return decorator
 
 
-def _takes_pk(url_name: str) -> bool:
+def _holder_url(url_name: str, kwargs: dict[str, Any]) -> str:
+    """The holder's address with the action's ids it takes: all of them, the object's own (`pk`
+    or `number`), or none."""
     from django.urls import NoReverseMatch, reverse
 
-    try:
-        reverse(url_name, kwargs={"pk": 1})
-    except NoReverseMatch:
-        return False
-    return True
+    own = {name: kwargs[name] for name in ("pk", "number") if name in kwargs}
+    for candidate in (kwargs, own, {}):
+        try:
+            return reverse(url_name, kwargs=candidate)
+        except NoReverseMatch:
+            continue
+    raise NoReverseMatch(url_name)

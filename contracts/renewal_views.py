@@ -24,6 +24,7 @@ from accounts.models import User
 from accounts.permissions import ACTIONS, action_allowed, action_require
 from common.errors import Conflict, InvalidInput, ServiceError
 from common.formats import day, money
+from common.pages import post_only
 from contracts import views  # the contract's page, rendered again after a refused order
 from contracts.choices import RenewalLineKind, RenewalQuoteStatus
 from contracts.models import Contract, RenewalQuote
@@ -213,17 +214,11 @@ def _posted_quote(request: HttpRequest, contract: Contract) -> RenewalQuote | No
     return quote
 
 
-def _get_is_not_an_action(request: HttpRequest, contract: Contract) -> HttpResponse:
-    messages.info(request, "That address performs an action; use the button on this page to do it.")
-    return _back(contract)
-
-
 @installed_base_page
+@post_only("contract-detail", anchor="#renewal")
 def renewal_quote_prepare(request: HttpRequest, number: str) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     contract = views._contract_get(user, number)
-    if request.method != "POST":
-        return _get_is_not_an_action(request, contract)
     action_require(user, "renewal_quote_issue", contract)
     try:
         quote = renewals.renewal_quote_issue(contract=contract, user=user)
@@ -239,11 +234,10 @@ def renewal_quote_prepare(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @installed_base_page
+@post_only("contract-detail", anchor="#renewal")
 def renewal_quote_order(request: HttpRequest, number: str) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     contract = views._contract_get(user, number)
-    if request.method != "POST":
-        return _get_is_not_an_action(request, contract)
     quote = _posted_quote(request, contract)
     if quote is None:
         return _back(contract)
@@ -296,11 +290,10 @@ def renewal_quote_order(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @installed_base_page
+@post_only("contract-detail", anchor="#renewal")
 def renewal_quote_approve(request: HttpRequest, number: str) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     contract = views._contract_get(user, number)
-    if request.method != "POST":
-        return _get_is_not_an_action(request, contract)
     quote = _posted_quote(request, contract)
     if quote is None:
         return _back(contract)

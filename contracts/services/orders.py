@@ -9,8 +9,9 @@ Locks, in the order of common.workflow: the request, then its order and approval
 """
 
 import logging
+import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -22,7 +23,7 @@ from common.errors import Conflict, DomainError, InvalidInput, NotPermitted
 from common.formats import money
 from common.workflow import transition_start
 from contracts.choices import ApprovalStatus, QuoteStatus, SkuKind
-from contracts.models import Approval, PurchaseOrder, Quote
+from contracts.models import Approval, ContractLine, PurchaseOrder, Quote
 from relicensing.choices import DocumentKind, ItemOutcome, RequestStatus
 from relicensing.models import Request
 from relicensing.services.lifecycle import request_lock, request_transition
@@ -31,6 +32,20 @@ from relicensing.services.requests import chassis_why_not, document_check, reque
 logger = logging.getLogger(__name__)
 
 PO_NUMBER_MAX = 64
+
+
+AMOUNT = re.compile(r"\d{1,12}(\.\d{1,2})?", re.ASCII)
+
+
+def order_amount(value: Any, *, example: str = "4437.00") -> Decimal:
+    """An order's amount as written: digits with at most two decimals ("4437.00"), nothing finer
+    (4437.004 is not the total), nothing but ASCII digits; else 400 on `amount`."""
+    text = str(value).strip()
+    if not AMOUNT.fullmatch(text):
+        raise InvalidInput(
+            {"amount": [f"Give the order's amount in digits with at most two decimals, such as {example}."]}
+        )
+    return Decimal(text).quantize(Decimal("0.01"))
 
 
 def final_quote(request: Request) -> Quote | None:
@@ -52,11 +67,9 @@ def purchase_order_receive(
     elif len(po_number) > PO_NUMBER_MAX or any(not ch.isprintable() for ch in po_number):
         errors["po_number"] = [f"A purchase order number is one line of at most {PO_NUMBER_MAX} characters."]
     try:
-        ordered = Decimal(str(amount)).quantize(Decimal("0.01"))
-        if not ordered.is_finite() or ordered < 0:
-            raise InvalidOperation
-    except (InvalidOperation, ValueError):
-        errors["amount"] = ["Give the order's amount as a decimal number, such as 4437.00."]
+        ordered = order_amount(amount)
+    except InvalidInput as exc:
+        errors.update(exc.fields)
     if errors:
         raise InvalidInput(errors)
     if document is not None:
@@ -136,6 +149,22 @@ def approval_conditions(*, request: Request) -> list[Condition]:
     licensed = _licence_position(request, quote, passed)
     conditions.append(
         Condition("licence_proven", not licensed, licensed or "The licence position is proven.")
+    )
+    covered = list(
+        ContractLine.objects.filter(
+            equipment__in=[i.equipment_id for i in passed], contract__ends_on__gte=timezone.localdate()
+        ).select_related("equipment", "contract")
+    )
+    conditions.append(
+        Condition(
+            "not_covered_elsewhere",
+            not covered,
+            "No chassis is on another contract."
+            if not covered
+            else "Already on a contract: "
+            + "; ".join(f"{c.equipment.serial_number} ({c.contract.number})" for c in covered)
+            + ".",
+        )
     )
     ineligible = request_chassis_ineligible(request=request, outcome=ItemOutcome.PASSED)
     conditions.append(

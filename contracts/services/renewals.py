@@ -20,7 +20,7 @@ Locks, in the order of common.workflow: the contract first, then its renewal quo
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
@@ -44,6 +44,7 @@ from contracts.models import (
     Sku,
 )
 from contracts.pricing import CENT
+from contracts.services.orders import order_amount
 from contracts.services.reinstatement import COVERAGE
 from notices.events import NoticeEvent
 from notices.models import Notice
@@ -294,15 +295,7 @@ def _terms_text(quote: RenewalQuote) -> str:
 
 
 def _amount(value: Any) -> Decimal:
-    try:
-        amount = Decimal(str(value)).quantize(CENT)
-        if not amount.is_finite() or amount < 0:
-            raise InvalidOperation
-    except (InvalidOperation, ValueError):
-        raise InvalidInput(
-            {"amount": ["Give the order's amount as a decimal number, such as 437.00."]}
-        ) from None
-    return amount
+    return order_amount(value, example="437.00")
 
 
 @transaction.atomic

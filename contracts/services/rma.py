@@ -22,7 +22,7 @@ from contracts.models import Contract, ContractEvent, ContractLine
 from relicensing.choices import AcquisitionChannel, EventKind, Reason, RegistrationStatus, Retirement
 from relicensing.eligibility import REASONS
 from relicensing.locks import products_share_lock, serials_lock
-from relicensing.models import Equipment, Registration
+from relicensing.models import Equipment, Registration, RequestItem
 from relicensing.serials import serial_clean, serial_normalise
 from relicensing.services.equipment import _event, registration_create, registrations_refresh, retired_refusal
 
@@ -112,6 +112,7 @@ def contract_rma_swap(
             acquired_on=today,
         )
     _replacement_sound(claim)
+    _not_requested(claim)
     replacement = Equipment.objects.select_related("vendor").get(pk=claim.equipment_id)
     if replacement.current_owner_id != contract.owner_id:
         Equipment.objects.filter(pk=replacement.pk).update(current_owner=contract.owner)
@@ -147,6 +148,22 @@ def _replacement_sound(claim: Registration) -> None:
             + ". Ask for another replacement, or settle this first.",
             code="ineligible_equipment",
             reasons=unsound,
+        )
+
+
+def _not_requested(claim: Registration) -> None:
+    """A unit in an open relicensing request is on its way to a contract of its own: it cannot
+    also join this one (409 `already_requested`)."""
+    item = (
+        RequestItem.objects.filter(equipment_id=claim.equipment_id, is_open=True)
+        .select_related("request")
+        .first()
+    )
+    if item is not None:
+        raise Conflict(
+            f"{claim.equipment.serial_number} is in open request {item.request.number}; it cannot also join "
+            "a contract as a replacement. Cancel that request first, or choose another replacement.",
+            code="already_requested",
         )
 
 

@@ -194,3 +194,48 @@ def test_reinstating_twice_issues_one_contract(
     assert again == Contract.objects.get()
     assert requests_reinstate_due(now=dt.datetime(2026, 12, 8, tzinfo=dt.UTC)) == 0
     assert Contract.objects.count() == 1
+
+
+@pytest.mark.parametrize("amount", ["4437.004", "4437.005", "٤٤٣٧", "4437.0.0", "-4437.00", " "])
+def test_an_amount_finer_than_a_cent_or_not_in_ascii_digits_is_refused(inspected_request, customer, amount):
+    from common.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as refused:
+        order(inspected_request, customer, amount=amount)
+    assert refused.value.fields["amount"] == [
+        "Give the order's amount in digits with at most two decimals, such as 4437.00."
+    ]
+    assert not PurchaseOrder.objects.exists()
+
+
+def test_an_amount_without_decimals_is_the_same_total(inspected_request, customer):
+    assert order(inspected_request, customer, amount="4437").amount == Decimal("4437.00")
+
+
+def test_a_chassis_already_on_a_contract_blocks_approval_and_a_requested_unit_is_no_rma_replacement(
+    ready, time_machine, customer, partner, staff, inspector, other_staff
+):
+    # Found by review: a unit in an open request was put on another contract by an RMA, then the
+    # request was approved, and the unit stood on two active contracts.
+    from contracts.services.rma import contract_rma_swap
+    from tests.contracts.test_coverage import contract_of
+
+    existing = contract_of(customer, "CT-2026-000050", ["JN11AC220003"])
+    request = inspected(time_machine, customer=customer, partner=partner, staff=staff, inspector=inspector)
+    with pytest.raises(Conflict) as requested:
+        contract_rma_swap(
+            contract=existing, user=staff, returned_serial="JN11AC220003", replacement_serial="JN11AC220001"
+        )
+    assert requested.value.code == "already_requested"
+    assert f"JN11AC220001 is in open request {request.number}" in requested.value.detail
+    # And should a chassis reach another contract by another way, approval says so.
+    from contracts.models import ContractLine
+
+    ContractLine.objects.create(
+        contract=existing, equipment=Equipment.objects.get(serial_number="JN11AC220001")
+    )
+    order(request, customer, amount="6874.00")
+    with pytest.raises(Conflict) as blocked:
+        request_approve(request=request, user=other_staff)
+    assert [m["condition"] for m in blocked.value.extra["missing"]] == ["not_covered_elsewhere"]
+    assert "Already on a contract: JN11AC220001 (CT-2026-000050)." in blocked.value.detail

@@ -19,10 +19,17 @@ from common.errors import Conflict, DomainError
 from common.formats import day
 from contracts.choices import ContractEventKind
 from contracts.models import Contract, ContractEvent, ContractLine
-from relicensing.choices import AcquisitionChannel, EventKind, Reason, RegistrationStatus, Retirement
+from relicensing.choices import (
+    AcquisitionChannel,
+    EventKind,
+    LicenceStatus,
+    Reason,
+    RegistrationStatus,
+    Retirement,
+)
 from relicensing.eligibility import REASONS
 from relicensing.locks import products_share_lock, serials_lock
-from relicensing.models import Equipment, Registration, RequestItem
+from relicensing.models import Equipment, Registration, RequestItem, SoftwareLicence
 from relicensing.serials import serial_clean, serial_normalise
 from relicensing.services.equipment import _event, registration_create, registrations_refresh, retired_refusal
 
@@ -151,6 +158,35 @@ def _replacement_sound(claim: Registration) -> None:
         )
 
 
+def _licences_move(returned: Equipment, replacement: Equipment, contract: Contract) -> None:
+    """The owner's licences on the returned unit (its embedded licence, add-ons, subscriptions)
+    end there and are issued on the replacement, as they were: the vendor replaces the unit, not
+    what the owner paid for."""
+    today = timezone.localdate()
+    held = list(
+        SoftwareLicence.objects.filter(
+            equipment=returned, licensee=contract.owner, status=LicenceStatus.ACTIVE
+        ).order_by("pk")
+    )
+    SoftwareLicence.objects.filter(pk__in=[licence.pk for licence in held]).update(
+        status=LicenceStatus.TERMINATED, terminated_on=today
+    )
+    SoftwareLicence.objects.bulk_create(
+        [
+            SoftwareLicence(
+                equipment=replacement,
+                kind=licence.kind,
+                description=f"{licence.description} (moved from {returned.serial_number} under an RMA)",
+                sku_code=licence.sku_code,
+                licensee=contract.owner,
+                starts_on=today,
+                ends_on=licence.ends_on,
+            )
+            for licence in held
+        ]
+    )
+
+
 def _not_requested(claim: Registration) -> None:
     """A unit in an open relicensing request is on its way to a contract of its own: it cannot
     also join this one (409 `already_requested`)."""
@@ -250,6 +286,7 @@ def _swap_record(contract: Contract, user: User, returned: Equipment, replacemen
         retired=Retirement.RETURNED_RMA, retired_at=timezone.now()
     )
     registrations_refresh(Registration.objects.filter(equipment=returned))  # it can enter no request now
+    _licences_move(returned, replacement, contract)
     owner, until = contract.owner, day(contract.ends_on)
     ContractEvent.objects.create(
         contract=contract,

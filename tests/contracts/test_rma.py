@@ -323,3 +323,29 @@ def test_a_held_or_flagged_replacement_never_joins_the_contract(
     )
     assert serials_on(acme_contract) == ["JN11AC220001", "JN11AC220002"]  # nothing changed
     assert not Registration.objects.filter(equipment__serial_number="JN11AC229999").exists()
+
+
+def test_the_owners_licences_move_to_the_replacement(api_as, staff, customer, acme_contract):
+    from relicensing.models import SoftwareLicence
+
+    returned = Equipment.objects.get(serial_number="JN11AC220001")
+    embedded = SoftwareLicence.objects.create(
+        equipment=returned,
+        kind="embedded",
+        description="Junos",
+        sku_code="SVC-JUNOS-REG-4",
+        licensee=customer.organization,
+        starts_on=dt.date(2026, 6, 1),
+    )
+    assert swap(api_as(staff), "JN11AC220001", "JN11AC229999").status_code == 200
+    embedded.refresh_from_db()
+    assert (embedded.status, embedded.terminated_on) == ("terminated", dt.date(2026, 11, 20))
+    moved = SoftwareLicence.objects.get(equipment__serial_number="JN11AC229999")
+    assert (moved.kind, moved.sku_code, moved.licensee, moved.status, moved.starts_on) == (
+        "embedded",
+        "SVC-JUNOS-REG-4",
+        customer.organization,
+        "active",
+        dt.date(2026, 11, 20),
+    )
+    assert moved.description == "Junos (moved from JN11AC220001 under an RMA)"

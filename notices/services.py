@@ -9,10 +9,13 @@ unreachable, a 4xx answer) is tried again after a growing delay, and given up af
 import base64
 import datetime as dt
 import logging
+import re
 import smtplib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
@@ -139,8 +142,22 @@ def notice_deliver(*, notice_id: int) -> bool:
         return True
 
 
+def notice_message_id(notice: Notice) -> str:
+    """The email's Message-ID, derived from the notice alone: a notice sent twice (a worker that
+    died between sending and marking it sent) arrives twice with one id, so a receiving server or
+    mail client can drop the repeat."""
+    domain = urlsplit(settings.SITE_URL).hostname or "relicensing"
+    occurrence = re.sub(r"[^A-Za-z0-9.-]", "-", notice.occurrence)[:60]
+    return f"<notice-{notice.pk}.{occurrence}@{domain}>"
+
+
 def _message(notice: Notice, subject: str, text: str, html: str) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(subject=" ".join(subject.split()), body=text, to=[notice.to_email])
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=text,
+        to=[notice.to_email],
+        headers={"Message-ID": notice_message_id(notice)},
+    )
     message.attach_alternative(html, "text/html")
     for attachment in notice.attachments:
         content = (

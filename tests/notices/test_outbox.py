@@ -253,3 +253,16 @@ def test_a_refused_sender_is_the_servers_problem_and_is_retried(customer, time_m
     notice = Notice.objects.get(pk=notice_id)
     assert "530" in notice.last_error
     assert notice.failed_at is None and notice.next_attempt_at == T0 + dt.timedelta(minutes=1)
+
+
+def test_each_email_carries_a_message_id_derived_from_its_notice(customer, mailbox, settings):
+    # A notice sent twice (its worker died between sending and marking it sent) arrives with the
+    # same Message-ID both times, so the receiving side can drop the repeat.
+    settings.SITE_URL = "https://portal.example"
+    with held_in_outbox():
+        (notice_id,) = write_notice(customer, occurrence="token:7")
+    assert services.notice_deliver(notice_id=notice_id)
+    Notice.objects.filter(pk=notice_id).update(sent_at=None)  # as if the mark was lost
+    assert services.notice_deliver(notice_id=notice_id)
+    first, again = mailbox
+    assert first["Message-ID"] == again["Message-ID"] == f"<notice-{notice_id}.token-7@portal.example>"

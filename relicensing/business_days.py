@@ -12,22 +12,19 @@ import holidays
 
 
 @lru_cache(maxsize=512)
-def _holidays(country: str, year: int) -> frozenset[dt.date]:
+def _holidays(country: str, year: int) -> dict[dt.date, str]:
+    """The public holidays of a country in a year, by date, with their names. The package raises
+    NotImplementedError for a country it has no calendar for: such a site counts weekends only."""
     try:
         calendar = holidays.country_holidays(country.upper(), years=year)
-    except NotImplementedError:  # a country the package does not know: weekends only
-        return frozenset()
-    return frozenset(calendar)
+    except NotImplementedError:
+        return {}
+    return {day: str(name) for day, name in calendar.items()}
 
 
 def holiday_name(day: dt.date, country: str) -> str:
     """The public holiday on `day` in `country`, or ""."""
-    if not country or day not in _holidays(country, day.year):
-        return ""
-    try:
-        return str(holidays.country_holidays(country.upper(), years=day.year).get(day) or "")
-    except NotImplementedError:
-        return ""
+    return _holidays(country, day.year).get(day, "") if country else ""
 
 
 def holidays_between(start: dt.date, end: dt.date, country: str) -> list[dt.date]:
@@ -35,7 +32,7 @@ def holidays_between(start: dt.date, end: dt.date, country: str) -> list[dt.date
     calendar that must not offer them)."""
     if not country:
         return []
-    found = set().union(*(_holidays(country, year) for year in range(start.year, end.year + 1)))
+    found = {day for year in range(start.year, end.year + 1) for day in _holidays(country, year)}
     return sorted(d for d in found if start <= d <= end and d.weekday() < 5)
 
 

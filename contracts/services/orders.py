@@ -21,6 +21,7 @@ from accounts.models import User
 from accounts.permissions import action_require
 from common.errors import Conflict, DomainError, InvalidInput, NotPermitted
 from common.formats import money
+from common.numbers import number_next
 from common.workflow import transition_start
 from contracts.choices import ApprovalStatus, QuoteStatus, SkuKind
 from contracts.models import Approval, ContractLine, PurchaseOrder, Quote
@@ -254,7 +255,7 @@ def request_approve(*, request: Request, user: User) -> ApprovalState:
             reason=f"First of {needed} approvals, by {user.display_name}; another member of staff gives the second.",
         )
         return ApprovalState(count, needed)
-    sales_order = _next_number("contracts_sales_order_seq", "SO")
+    sales_order = number_next(sequence="contracts_sales_order_seq", prefix="SO")
     PurchaseOrder.objects.filter(request=request).update(sales_order=sales_order)
     request_transition(
         request=request,
@@ -282,12 +283,3 @@ def _reinstate_later(request_id: int) -> None:
         request_reinstate.delay(request_id)
     except Exception:  # the broker is down: the sweep picks approved requests up
         logger.warning("Broker unreachable; request %s waits for the sweep", request_id)
-
-
-def _next_number(sequence: str, prefix: str) -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(%s)", [sequence])
-        (n,) = cursor.fetchone()
-    return f"{prefix}-{timezone.localdate():%Y}-{n:06d}"

@@ -14,10 +14,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from common.formats import day
+from common.numbers import number_next
 from contracts.choices import ContractEventKind, SkuKind
 from contracts.models import Contract, ContractEvent, ContractLine, PurchaseOrder
 from contracts.pdf import welcome_kit_pdf
-from contracts.services.orders import _next_number
 from notices.events import NoticeEvent
 from notices.services import notice_create
 from relicensing.choices import EventKind, ItemOutcome, LicenceKind, LicenceStatus, RequestStatus
@@ -49,7 +49,7 @@ def request_reinstate(*, request_id: int) -> Contract | None:
             _owner_of_record(item.equipment, request)
             _licences_reissue(item.equipment, request, order, today)
         contract = Contract.objects.create(
-            number=_next_number("contracts_contract_number_seq", "CT"),
+            number=number_next(sequence="contracts_contract_number_seq", prefix="CT"),
             owner=request.customer,
             request=request,
             site_name=request.site_name,
@@ -60,7 +60,7 @@ def request_reinstate(*, request_id: int) -> Contract | None:
             contact_phone=request.contact_phone,
             starts_on=today,
             ends_on=today + COVERAGE - dt.timedelta(days=1),
-            sales_order=order.sales_order or _next_number("contracts_sales_order_seq", "SO"),
+            sales_order=order.sales_order or number_next(sequence="contracts_sales_order_seq", prefix="SO"),
         )
         ContractLine.objects.bulk_create(
             [ContractLine(contract=contract, equipment=i.equipment) for i in items]

@@ -13,6 +13,7 @@ from accounts.models import Organization, User
 from accounts.permissions import action_require
 from common.errors import Conflict, DomainError, InvalidInput
 from common.formats import visit_day
+from common.numbers import number_next
 from common.workflow import transition_start
 from relicensing.business_days import earliest_inspection_date, holiday_name, is_business_day
 from relicensing.choices import DocumentKind, RequestStatus
@@ -51,7 +52,7 @@ def request_create(
         country=site.get("country", ""),
     )
     request = Request.objects.create(
-        number=_next_number(),
+        number=number_next(sequence="relicensing_request_number_seq", prefix="RQ"),
         customer=customer,
         vendor=vendor,
         preferred_inspection_date=preferred_inspection_date,
@@ -202,15 +203,6 @@ def _already_requested(registrations: list[Registration]) -> Conflict:
         code="already_requested",
         serial_numbers=[i.equipment.serial_number for i in taken],
     )
-
-
-def _next_number() -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval('relicensing_request_number_seq')")
-        (n,) = cursor.fetchone()
-    return f"RQ-{timezone.localdate():%Y}-{n:06d}"
 
 
 def request_cancel(*, request: Request, user: User, reason: str = "") -> Request:

@@ -96,3 +96,26 @@ def test_two_reminder_sweeps_at_once_remind_each_person_once(inspection, staff, 
     )
     assert all(o.ok for o in outcomes), [o.error for o in outcomes]
     assert Notice.objects.filter(event="inspection_reminder").count() == 3
+
+
+def test_two_checklist_publishes_at_once_make_two_versions(juniper, juniper_checklist, staff):
+    # Guard: the vendor row lock in checklist_publish, taken before the next version number is
+    # read. Two members of staff publish at once, each pausing after the lock: with it, the second
+    # waits and numbers its version 3; without it, both read 1, both write 2, and the unique
+    # (vendor, version) key fails the second with a database error.
+    from inspections.models import ChecklistVersion
+    from inspections.services import checklists
+
+    items = [{"text": "Powers on", "required": True}]
+    outcomes = race(
+        lambda: checklists.checklist_publish(vendor=juniper, user=staff, items=items),
+        lambda: checklists.checklist_publish(vendor=juniper, user=staff, items=items),
+        pause_at=[(checklists, "checklist_items_clean")],
+        before=False,
+    )
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+    assert sorted(ChecklistVersion.objects.filter(vendor=juniper).values_list("version", flat=True)) == [
+        1,
+        2,
+        3,
+    ]

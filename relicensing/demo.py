@@ -131,8 +131,10 @@ def _load_licences() -> None:
         ("JN11AC220001", previous, "Junos base licence (embedded)", dt.date(2019, 4, 2)),
     ]
     for serial, licensee, description, starts_on in licences:
+        # Keyed by licensee too: once the unit is reinstated it also holds its new owner's licence.
         SoftwareLicence.objects.get_or_create(
             equipment=Equipment.objects.get(serial_number=serial),
             kind="embedded",
-            defaults={"licensee": licensee, "description": description, "starts_on": starts_on},
+            licensee=licensee,
+            defaults={"description": description, "starts_on": starts_on},
         )

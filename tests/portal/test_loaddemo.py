@@ -87,3 +87,28 @@ def test_demo_equipment_shows_each_path(demo):
     assert {"inspection", "no_relicensing_needed", "none"} <= paths
     reasons = {r for rs in Registration.objects.values_list("reasons", flat=True) for r in rs}
     assert {"end_of_support", "damaged", "donated_equipment"} <= reasons
+
+
+def test_running_again_after_a_demo_unit_was_reinstated_changes_nothing(demo):
+    # Found trying it as a new user: after the gray-market ACX2200 went through the programme,
+    # `./scripts/run` failed on its next start (the unit held two embedded licences).
+    import datetime as dt
+
+    from relicensing.models import Equipment, SoftwareLicence
+
+    unit = Equipment.objects.get(serial_number="JN11AC220001")
+    SoftwareLicence.objects.filter(equipment=unit).update(
+        status="terminated", terminated_on=dt.date(2026, 12, 6)
+    )
+    SoftwareLicence.objects.create(
+        equipment=unit,
+        kind="embedded",
+        description="Junos, reinstated",
+        licensee=Organization.objects.get(name="Acme Networks"),
+        starts_on=dt.date(2026, 12, 6),
+    )
+    call_command("loaddemo")
+    assert sorted(SoftwareLicence.objects.filter(equipment=unit).values_list("status", flat=True)) == [
+        "active",
+        "terminated",
+    ]

@@ -1,4 +1,5 @@
-"""Postgres advisory locks, held until the transaction ends (commit or rollback).
+"""Postgres advisory locks, held until the transaction ends (commit or rollback), and their
+namespaces (`common.periodic` holds a session lock in its own namespace).
 
 Row locks (`select_for_update`) guard rows that exist. An advisory lock guards a name, so it
 also serialises work on something that has no row yet: a serial nobody has registered, an
@@ -13,6 +14,7 @@ from django.db import connection
 # Namespaces (the first integer).
 SERIAL = 1  # relicensing.locks: one unit, by vendor and serial bucket
 IDEMPOTENCY = 2  # common.idempotency: one caller's key
+PERIODIC = 3  # common.periodic: one periodic job (a session lock, released by hand)
 
 
 def lock(namespace: int, key: int) -> None:

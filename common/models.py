@@ -72,3 +72,32 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class PeriodicJobState(models.Model):
+    """The last run of one periodic job (`common.schedule.PERIODIC_JOBS`), for the guard and the
+    operator's page. Written only by `common.periodic.periodic_run`."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    job = models.CharField(max_length=64, primary_key=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.RUNNING)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result = models.BigIntegerField(null=True, blank=True, help_text="What the run counted (rows, notices).")
+    error = models.TextField(blank=True)
+    runs = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(
+        default=0, help_text="Runs not started because another was running or had just run."
+    )
+    last_skipped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job"]
+
+    def __str__(self) -> str:
+        return f"{self.job}: {self.outcome}"

@@ -24,6 +24,7 @@ class NoticeEvent(models.TextChoices):
     CONTRACT_RENEWAL_REMINDER = "contract_renewal_reminder", "Service contract ending: time to renew"
     RENEWAL_QUOTE_ISSUED = "renewal_quote_issued", "Renewal quote issued"
     RENEWAL_APPROVED = "renewal_approved", "Renewal approved: coverage extended"
+    REQUEST_WAITING_ON_VENDOR = "request_waiting_on_vendor", "A request waits on the vendor too long"
 
 
 PARTS = ("subject.txt", "body.txt", "body.html")

@@ -201,6 +201,13 @@ def _retry_later(notice: Notice, error: str) -> None:
     )
 
 
+def notices_resend_due() -> int:
+    """Sweep: hand the worker the notices that missed the broker or whose retry is due."""
+    due = notices_due()
+    notices_dispatch(due)
+    return len(due)
+
+
 def notices_due(*, limit: int = 500) -> list[int]:
     """Pending notices whose time to (re)try has come, oldest first."""
     return list(

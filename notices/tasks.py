@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from common.periodic import periodic_run
 from notices import services
 
 
@@ -11,8 +12,6 @@ def notice_send(notice_id: int) -> bool:
 
 
 @shared_task(name="notices.tasks.notices_resend_due")
-def notices_resend_due() -> int:
+def notices_resend_due() -> int | None:
     """Beat sweep: hand the worker the notices that missed the broker or whose retry is due."""
-    due = services.notices_due()
-    services.notices_dispatch(due)
-    return len(due)
+    return periodic_run(job="notices-resend-due", work=services.notices_resend_due)

@@ -1,9 +1,11 @@
-"""Celery tasks for the relicensing area: bulk imports (on their own queue, see
-CELERY_TASK_ROUTES), the import resume sweep and the eligibility sweep."""
+"""Celery tasks for the relicensing area: bulk imports (on their own queue) and the periodic
+sweeps (common.schedule): imports to resume, eligibility past end of support, abandoned
+uploads, requests waiting too long on the vendor."""
 
 from celery import shared_task
 
-from relicensing.services import equipment, imports, requests
+from common.periodic import periodic_run
+from relicensing.services import equipment, escalation, imports, requests
 
 
 @shared_task(name="relicensing.tasks.import_job_run")
@@ -12,15 +14,22 @@ def import_job_run(job_id: int) -> None:
 
 
 @shared_task(name="relicensing.tasks.import_jobs_resume")
-def import_jobs_resume() -> int:
-    return imports.import_jobs_resume()
+def import_jobs_resume() -> int | None:
+    return periodic_run(job="import-jobs-resume", work=imports.import_jobs_resume)
 
 
 @shared_task(name="relicensing.tasks.registrations_refresh_past_support")
-def registrations_refresh_past_support() -> int:
-    return equipment.registrations_refresh_past_support()
+def registrations_refresh_past_support() -> int | None:
+    return periodic_run(
+        job="registrations-refresh-past-support", work=equipment.registrations_refresh_past_support
+    )
 
 
 @shared_task(name="relicensing.tasks.staged_documents_sweep")
-def staged_documents_sweep() -> int:
-    return requests.staged_documents_sweep()
+def staged_documents_sweep() -> int | None:
+    return periodic_run(job="staged-documents-sweep", work=requests.staged_documents_sweep)
+
+
+@shared_task(name="relicensing.tasks.stale_requests_escalate")
+def stale_requests_escalate() -> int | None:
+    return periodic_run(job="stale-requests-escalate", work=escalation.stale_requests_escalate)

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import environ
 
+from common import schedule
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -40,6 +42,8 @@ INSTALLED_APPS = [
     "django_countries",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_prometheus",
+    "django_structlog",
     "common",
     "accounts",
     "relicensing",
@@ -55,6 +59,7 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -62,9 +67,13 @@ MIDDLEWARE = [
     "common.middleware.NulRefusedMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # One request id per request, with the user and organisation, on every log line (and carried
+    # into the tasks the request enqueues).
+    "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.middleware.ErrorPagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -147,12 +156,22 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery -------------------------------------------------------------------
+# At least once, effect once: a task is acknowledged after it ran (a worker killed mid-task leaves
+# it to be delivered again) and every task is safe to run twice (services lock and re-check).
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
-# A broker that accepts connections but does not answer (a frozen Redis) must not hang a web
-# request that publishes: give up after these seconds; the outbox sweep sends later.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A broker that accepts connections but does not answer (a frozen Redis) must not hang a web
+    # request that publishes: give up after these seconds; the outbox sweep sends later.
+    "socket_connect_timeout": 3,
+    "socket_timeout": 5,
+    # An unacknowledged task goes back to its queue after this long. It must outlast every task's
+    # time limit and every retry countdown, or a slow task would be handed to a second worker
+    # while the first still runs it (checked by common.checks). Nothing waits in the broker
+    # longer than RETRY_BACKOFF_MAX: long delays live in the database and beat picks them up.
+    "visibility_timeout": 60 * 60,
+}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -160,58 +179,23 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# With acks_late, a task running when the broker connection drops can no longer be acknowledged;
+# it will be delivered again, so stop it rather than finish it twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-# A 100,000-row import must never delay a notice: imports have their own queue and worker.
-CELERY_TASK_ROUTES = {"relicensing.tasks.import_job_run": {"queue": "imports"}}
-CELERY_BEAT_SCHEDULE = {
-    "notices-resend-due": {
-        "task": "notices.tasks.notices_resend_due",
-        "schedule": 60.0,
-    },
-    "idempotency-keys-forget": {
-        "task": "common.tasks.idempotency_keys_forget",
-        "schedule": 60 * 60.0,
-    },
-    "import-jobs-resume": {
-        "task": "relicensing.tasks.import_jobs_resume",
-        "schedule": 60.0,
-    },
-    "quotes-expire": {
-        "task": "contracts.tasks.quotes_expire",
-        "schedule": 15 * 60.0,
-    },
-    "requests-reinstate-due": {
-        "task": "contracts.tasks.requests_reinstate_due",
-        "schedule": 60.0,  # approved requests the worker never got (the broker was down)
-    },
-    "inspection-reminders-send": {
-        "task": "inspections.tasks.inspection_reminders_send",
-        "schedule": 60 * 60.0,  # hourly: each visit's reminder is keyed once, whatever the runs
-    },
-    "staged-documents-sweep": {
-        "task": "relicensing.tasks.staged_documents_sweep",
-        "schedule": 24 * 60 * 60.0,
-    },
-    "registrations-refresh-past-support": {
-        "task": "relicensing.tasks.registrations_refresh_past_support",
-        "schedule": 6 * 60 * 60.0,  # dates turn at midnight somewhere; a few runs a day is plenty
-    },
-    "renewal-reminders-send": {
-        "task": "contracts.tasks.renewal_reminders_send",
-        "schedule": 60 * 60.0,  # each tier is keyed once per contract and end date, whatever the runs
-    },
-    "renewal-quotes-expire": {
-        "task": "contracts.tasks.renewal_quotes_expire",
-        "schedule": 15 * 60.0,
-    },
-    "contracts-expire": {
-        "task": "contracts.tasks.contracts_expire",
-        "schedule": 60 * 60.0,  # one EXPIRED event per contract and end date, however often it runs
-    },
+# Separate queues and workers (Procfile, docker-compose.yml): a 100,000-row import or a long sweep
+# never delays a welcome notice. Anything not routed goes to the workflow queue.
+CELERY_TASK_DEFAULT_QUEUE = schedule.WORKFLOW
+CELERY_TASK_ROUTES = {
+    "notices.tasks.notice_send": {"queue": schedule.NOTICES},
+    "contracts.tasks.request_reinstate": {"queue": schedule.WORKFLOW},
+    "relicensing.tasks.import_job_run": {"queue": schedule.IMPORTS},
+    **{job.task: {"queue": schedule.SWEEPS} for job in schedule.PERIODIC_JOBS},
 }
+CELERY_BEAT_SCHEDULE = schedule.beat_schedule()
 
 # --- Logging ------------------------------------------------------------------
 LOGGING = {

@@ -60,6 +60,12 @@ class Vendor(models.Model):
         help_text="Lapsed longer than this, a contract cannot be renewed: the chassis goes through a new "
         "relicensing request (re-inspection).",
     )
+    escalate_after_business_days = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text="Programme staff are told about a request that waited this many business days on the "
+        "vendor's side (for a quote, an inspection date, a purchase order's approval, reinstatement).",
+    )
     serial_pattern = models.CharField(
         max_length=200,
         default=r"^[A-Z0-9]{6,20}$",

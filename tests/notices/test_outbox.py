@@ -95,11 +95,11 @@ def test_broker_down_keeps_change_and_notice_and_the_sweep_sends_later(customer,
     time_machine.move_to(
         T0 + dt.timedelta(seconds=10), tick=False
     )  # too soon: the hand-over may still be on its way
-    assert tasks.notices_resend_due() == 0
+    assert services.notices_resend_due() == 0
     time_machine.move_to(T0 + dt.timedelta(minutes=1), tick=False)  # Redis is back; beat runs the sweep
-    assert tasks.notices_resend_due() == 1
+    assert services.notices_resend_due() == 1
     assert len(mailbox) == 1
-    assert tasks.notices_resend_due() == 0
+    assert services.notices_resend_due() == 0
 
 
 def test_an_unreachable_server_is_retried_after_a_growing_delay(customer, mailbox, settings, time_machine):
@@ -116,9 +116,9 @@ def test_an_unreachable_server_is_retried_after_a_growing_delay(customer, mailbo
 
     settings.EMAIL_PORT = real_port
     time_machine.move_to(T0 + dt.timedelta(seconds=59), tick=False)
-    assert tasks.notices_resend_due() == 0  # not yet
+    assert services.notices_resend_due() == 0  # not yet
     time_machine.move_to(T0 + dt.timedelta(minutes=1), tick=False)
-    assert tasks.notices_resend_due() == 1
+    assert services.notices_resend_due() == 1
     notice.refresh_from_db()
     assert notice.sent_at is not None and notice.last_error == ""
     assert len(mailbox) == 1
@@ -143,7 +143,7 @@ def test_transient_failures_back_off_then_stop(customer, mailbox, settings, time
     assert notice.failed_at is not None and notice.next_attempt_at is None
     assert notice.last_error.startswith("Gave up after 8 attempts")
     time_machine.move_to(now + dt.timedelta(days=1), tick=False)
-    assert tasks.notices_resend_due() == 0
+    assert services.notices_resend_due() == 0
 
 
 def test_a_recipient_refused_for_good_is_never_retried(customer, mailbox, time_machine):
@@ -156,7 +156,7 @@ def test_a_recipient_refused_for_good_is_never_retried(customer, mailbox, time_m
     assert notice.failed_at is not None and notice.attempts == 1
     assert "550" in notice.last_error and notice.last_error.startswith("Refused by the mail server")
     time_machine.move_to(T0 + dt.timedelta(days=1), tick=False)
-    assert tasks.notices_resend_due() == 0
+    assert services.notices_resend_due() == 0
     assert tasks.notice_send(notice_id) is False
     assert mailbox == []
 
@@ -184,7 +184,7 @@ def test_a_notice_that_cannot_be_rendered_fails_once_and_no_page_fails(
     assert notice.failed_at is not None and notice.attempts == 0
     assert notice.last_error.startswith("Cannot be rendered: TemplateDoesNotExist")
     time_machine.move_to(T0 + dt.timedelta(days=1), tick=False)
-    assert tasks.notices_resend_due() == 0  # never retried
+    assert services.notices_resend_due() == 0  # never retried
 
     client.force_login(customer)
     for page in ("/", "/notices/", "/api/v1/notices/"):

@@ -3,14 +3,12 @@ whose worker was killed resumes where it stopped, a run given up for dead stops 
 and imports travel on their own queue."""
 
 import datetime as dt
-from pathlib import Path
 from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from kombu.exceptions import OperationalError
 
-from config.celery_app import app
 from relicensing import tasks
 from relicensing.choices import ImportStatus
 from relicensing.models import ImportJob, Registration
@@ -139,14 +137,6 @@ def test_a_job_handed_over_twice_runs_once(customer, acx2200, django_capture_on_
     assert imports.import_job_run(job_id=job.pk) is None  # a second delivery of the same task
     job.refresh_from_db()
     assert (job.status, job.runs, job.created_count) == (ImportStatus.DONE, 1, 2)
-
-
-def test_imports_have_their_own_queue_and_worker():
-    route = app.amqp.router.route({}, "relicensing.tasks.import_job_run")
-    assert route["queue"].name == "imports"
-    assert app.amqp.router.route({}, "notices.tasks.notice_send")["queue"].name == "celery"
-    procfile = (Path(__file__).parents[2] / "Procfile").read_text()
-    assert "--queues=imports" in procfile and "--queues=celery" in procfile
 
 
 @pytest.mark.parametrize("status", [ImportStatus.QUEUED, ImportStatus.RUNNING])

@@ -1,0 +1,94 @@
+"""Requests waiting on the vendor's side too long: programme staff are told, once per wait.
+
+A request waits on the vendor while it is submitted (a quote is due), quote_accepted (an
+inspection date is due), inspected (the final quote and purchase order follow the results),
+po_received (approval is due) or approved (reinstatement is due). Quoted requests wait on the
+customer and expire by themselves; a scheduled inspection waits for its date. The wait is counted
+in business days of the site's country from the request's last move; the vendor sets the limit.
+"""
+
+import datetime as dt
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from accounts.choices import Role
+from accounts.models import User
+from common.models import Transition
+from notices.events import NoticeEvent
+from notices.models import Notice
+from notices.services import notice_create
+from relicensing.business_days import add_business_days
+from relicensing.choices import RequestStatus
+from relicensing.models import Request
+
+WAITING_ON_VENDOR = (
+    RequestStatus.SUBMITTED,
+    RequestStatus.QUOTE_ACCEPTED,
+    RequestStatus.INSPECTED,
+    RequestStatus.PO_RECEIVED,
+    RequestStatus.APPROVED,
+)
+
+
+def stale_requests_escalate(*, now: dt.datetime | None = None) -> int:
+    """Sweep: one notice to programme staff per request and wait (the last move's timeline row is
+    the notice's occurrence key, so running twice or at once tells nobody twice). Returns how many
+    requests were newly escalated."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    last_move = Transition.objects.filter(
+        target_type=ContentType.objects.get_for_model(Request), target_id=OuterRef("pk")
+    ).order_by("-at", "-pk")
+    # Business days are never fewer than calendar days: the calendar cut narrows the candidates.
+    candidates = (
+        Request.objects.filter(status__in=WAITING_ON_VENDOR)
+        .annotate(moved_at=Subquery(last_move.values("at")[:1]), move_id=Subquery(last_move.values("pk")[:1]))
+        .filter(moved_at__lte=now - dt.timedelta(days=1))
+        .select_related("vendor", "customer")
+        .order_by("pk")
+    )
+    staff = list(User.objects.filter(is_active=True, role=Role.STAFF))
+    stale = [
+        request
+        for request in candidates
+        if today
+        > add_business_days(
+            timezone.localdate(request.moved_at),
+            request.vendor.escalate_after_business_days,
+            request.site_country,
+        )
+    ]
+    told = set(
+        Notice.objects.filter(occurrence__in=[_occurrence(r) for r in stale]).values_list(
+            "occurrence", flat=True
+        )
+    )
+    escalated = 0
+    for request in stale:
+        if _occurrence(request) in told:
+            continue
+        escalated += 1
+        with transaction.atomic():
+            notice_create(
+                event=NoticeEvent.REQUEST_WAITING_ON_VENDOR,
+                occurrence=_occurrence(request),
+                target=request,
+                recipients=staff,
+                context={
+                    "number": request.number,
+                    "customer": request.customer.name,
+                    "vendor": request.vendor.name,
+                    "status": request.get_status_display(),
+                    "since": request.moved_at.isoformat(),
+                    "limit": request.vendor.escalate_after_business_days,
+                },
+                link=f"/requests/{request.pk}/",
+            )
+    return escalated
+
+
+def _occurrence(request: Request) -> str:
+    return f"waiting:{request.move_id}"  # type: ignore[attr-defined]  # annotated above

@@ -209,3 +209,4 @@ LOGGING = {
 
 # Absolute address of the site, for links in emails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+METRICS_TOKEN = env("METRICS_TOKEN", default="")

@@ -1,10 +1,13 @@
-"""System checks: every record with a workflow has a status field that matches its table."""
+"""System checks: every record with a workflow has a status field that matches its table; the
+broker keeps a task longer than it can run or wait for a retry."""
 
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core import checks
 
+from common import schedule
 from common.workflow import WorkflowModel, WorkflowQuerySet
 
 
@@ -37,3 +40,21 @@ def workflows_consistent(app_configs: Any = None, **kwargs: Any) -> list[checks.
                 )
                 break
     return errors
+
+
+@checks.register()
+def broker_outlasts_tasks(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Redis hands an unacknowledged task to another worker after the visibility timeout: it must
+    outlast the longest a task may run and the longest a retry waits in the broker, or one task
+    would run twice at once."""
+    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+    longest = max(settings.CELERY_TASK_TIME_LIMIT, schedule.RETRY_BACKOFF_MAX)
+    if timeout <= longest:
+        return [
+            checks.Error(
+                f"The broker's visibility_timeout ({timeout} s) must exceed the longest task run or "
+                f"retry delay ({longest} s).",
+                id="common.E004",
+            )
+        ]
+    return []

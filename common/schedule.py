@@ -16,6 +16,10 @@ IMPORTS = "imports"
 SWEEPS = "sweeps"
 QUEUES = (NOTICES, WORKFLOW, IMPORTS, SWEEPS)
 
+# The longest a task waits in the broker before a retry (seconds; config.celery_app). Longer
+# delays live in the database and beat picks them up (a notice's next attempt, a quote's expiry).
+RETRY_BACKOFF_MAX = 5 * 60
+
 
 @dataclass(frozen=True)
 class PeriodicJob:

@@ -47,6 +47,7 @@ class VendorAdmin(admin.ModelAdmin):
         "two_approvals_above",
         "renewal_grace_days",
         "reinspection_after_days",
+        "escalate_after_business_days",
     ]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug"]

@@ -70,3 +70,13 @@ def test_delivery_is_at_least_once():
     # Longer than any task runs and any retry waits (5 min), so a running task is never handed
     # to a second worker.
     assert conf.broker_transport_options["visibility_timeout"] == 3600
+
+
+def test_a_visibility_timeout_shorter_than_a_task_is_refused(settings):
+    from common.checks import broker_outlasts_tasks
+
+    assert broker_outlasts_tasks() == []
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
+    [error] = broker_outlasts_tasks()
+    assert error.id == "common.E004"
+    assert "visibility_timeout (300 s) must exceed the longest task run or retry delay (300 s)" in error.msg

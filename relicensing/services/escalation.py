@@ -4,7 +4,8 @@ A request waits on the vendor while it is submitted (a quote is due), quote_acce
 inspection date is due), inspected (the final quote and purchase order follow the results),
 po_received (approval is due) or approved (reinstatement is due). Quoted requests wait on the
 customer and expire by themselves; a scheduled inspection waits for its date. The wait is counted
-in business days of the site's country from the request's last move; the vendor sets the limit.
+in business days of the site's country from the request's last move; the vendor sets the limit,
+and staff hear on the first business day past it.
 """
 
 import datetime as dt
@@ -51,16 +52,7 @@ def stale_requests_escalate(*, now: dt.datetime | None = None) -> int:
         .order_by("pk")
     )
     staff = list(User.objects.filter(is_active=True, role=Role.STAFF))
-    stale = [
-        request
-        for request in candidates
-        if today
-        > add_business_days(
-            timezone.localdate(request.moved_at),
-            request.vendor.escalate_after_business_days,
-            request.site_country,
-        )
-    ]
+    stale = [request for request in candidates if today >= _escalation_day(request)]
     told = set(
         Notice.objects.filter(occurrence__in=[_occurrence(r) for r in stale]).values_list(
             "occurrence", flat=True
@@ -88,6 +80,15 @@ def stale_requests_escalate(*, now: dt.datetime | None = None) -> int:
                 link=f"/requests/{request.pk}/",
             )
     return escalated
+
+
+def _escalation_day(request: Request) -> dt.date:
+    """The first business day after the vendor's limit of full business days (the day of the
+    move not counted): a wait that ends on a Friday is escalated on Monday, not on Saturday."""
+    waited_from = timezone.localdate(request.moved_at)  # type: ignore[attr-defined]  # annotated
+    return add_business_days(
+        waited_from, request.vendor.escalate_after_business_days + 1, request.site_country
+    )
 
 
 def _occurrence(request: Request) -> str:

@@ -1,18 +1,28 @@
 """Production: every secret and address must come from the environment, or the process stops."""
 
-from .base import *  # noqa: F403
-from .base import env
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+# Set but blank counts as missing: docker compose passes a variable left empty in .env (as
+# .env.example has them) as "", which would otherwise surface as an obscure error further on.
+for _name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "ALLOWED_HOSTS"):
+    if _name in os.environ and not os.environ[_name].strip():
+        raise ImproperlyConfigured(f"Set the {_name} environment variable")
+
+from .base import *  # noqa: E402, F403
+from .base import env  # noqa: E402
 
 DEBUG = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("Set the ALLOWED_HOSTS environment variable")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The health checks answer over plain HTTP: the container's own check (scripts/healthcheck) and a
+# load balancer call them on the app's port, behind the TLS proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

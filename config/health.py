@@ -1,7 +1,10 @@
-"""GET /healthz: is the database reachable, is the broker reachable. 200, or 503 naming which failed."""
+"""GET /healthz: the process answers (liveness; no database, no broker, so a slow dependency never
+gets a live web process restarted). GET /readyz: the database and the broker answer and no
+migration is unapplied (readiness: send it traffic). 200, or 503 naming what failed."""
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -10,7 +13,7 @@ from kombu import Connection
 
 def _database_ok() -> bool:
     try:
-        with connection.cursor() as cursor:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute("SELECT 1")
         return True
     except Exception:
@@ -27,11 +30,39 @@ def _broker_ok() -> bool:
         return False
 
 
+def unapplied_migrations() -> list[str]:
+    """Migrations on disk the database has not applied ("app.0012_name"), in the order they would run."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
+
+
+# Outside ATOMIC_REQUESTS' transaction: opening one would connect to the database, and readiness
+# must answer 503 (not a server error) when the database is away.
+@transaction.non_atomic_requests
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    checks = {"database": _database_ok(), "broker": _broker_ok()}
-    failed = [name for name, ok in checks.items() if not ok]
-    body = {name: "ok" if ok else "unavailable" for name, ok in checks.items()}
+    return JsonResponse({"status": "ok"})
+
+
+@transaction.non_atomic_requests
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    database = _database_ok()
+    body = {"database": "ok" if database else "unavailable"}
+    body["broker"] = "ok" if _broker_ok() else "unavailable"
+    if not database:
+        body["migrations"] = "unknown"  # read from the database
+    else:
+        try:
+            unapplied = unapplied_migrations()
+        except Exception:
+            body["migrations"] = "unknown"
+        else:
+            body["migrations"] = "ok" if not unapplied else "unapplied: " + ", ".join(unapplied)
+    failed = [name for name, answer in body.items() if answer != "ok"]
     body["status"] = "ok" if not failed else "failing: " + ", ".join(failed)
     return JsonResponse(body, status=503 if failed else 200)

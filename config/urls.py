@@ -1,9 +1,10 @@
-"""Root URLs: pages, the admin, the health check and the v1 API."""
+"""Root URLs: pages, the admin, liveness and readiness, metrics and the v1 API."""
 
 from django.contrib import admin
 from django.urls import include, path
 
-from config.health import healthz
+from config.health import healthz, readyz
+from portal.views.metrics import metrics
 
 urlpatterns = [
     path("", include("portal.urls")),
@@ -15,5 +16,7 @@ urlpatterns = [
     path("", include("inspections.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("api/v1/", include("config.api_urls")),
 ]

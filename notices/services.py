@@ -222,3 +222,34 @@ def notices_mark_read(*, user: "User", notice_ids: Iterable[int]) -> int:
     return Notice.objects.filter(recipient=user, pk__in=list(notice_ids), read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+def notices_resend(*, notice_id: int, actor: "User") -> bool:
+    """Staff send a failed notice again (its address corrected, the mail server mended): it becomes
+    pending with a fresh count of attempts and is handed to the worker after commit.
+
+    A compare-and-set on "failed and not sent": True when this call made it pending; False when it
+    was not failed any more (a second click, another member of staff first), which changes
+    nothing. A notice already sent is never sent again (Conflict). Raises Notice.DoesNotExist.
+    """
+    from common.errors import Conflict
+    from common.formats import moment
+
+    resent = (
+        Notice.objects.filter(pk=notice_id, failed_at__isnull=False, sent_at__isnull=True)
+        .exclude(to_email="")
+        .update(failed_at=None, attempts=0, next_attempt_at=timezone.now() + SWEEP_GRACE)
+    )
+    if resent:
+        logger.info("Notice %s re-sent by user %s", notice_id, actor.pk)
+        transaction.on_commit(lambda: notices_dispatch([notice_id]))
+        return True
+    notice = Notice.objects.get(pk=notice_id)
+    if notice.sent_at is not None:
+        raise Conflict(
+            f"This notice was sent on {moment(notice.sent_at)}; it is not sent twice.",
+            code="notice_already_sent",
+        )
+    if not notice.to_email:
+        raise Conflict("This notice has no email address to send to.", code="notice_without_address")
+    return False

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import catalog, checks, dashboard, equipment_detail, request_wizard, requests
+from portal.views import catalog, checks, dashboard, equipment_detail, operations, request_wizard, requests
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -14,4 +14,6 @@ urlpatterns = [
     path("requests/new/discard/", request_wizard.request_new_discard, name="request-new-discard"),
     path("requests/new/<slug:step>/", request_wizard.request_new, name="request-new-step"),
     path("requests/<int:pk>/", requests.request_detail, name="request-detail"),
+    path("operations/", operations.operations, name="operations"),
+    path("operations/notices/<int:pk>/resend/", operations.notice_resend, name="operations-notice-resend"),
 ]

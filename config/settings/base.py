@@ -1,10 +1,12 @@
 """Settings shared by every environment; everything that differs comes from the environment."""
 
+import logging
 from pathlib import Path
 
 import environ
 
 from common import schedule
+from config import logs
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -198,14 +200,38 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE = schedule.beat_schedule()
 
 # --- Logging ------------------------------------------------------------------
+# One line per event on stdout from every process (web, workers, beat), whether written through
+# structlog or a plain `logging.getLogger(__name__)`, each with the request id, task id, user and
+# organisation in effect (config.logs). JSON unless DEBUG is on (a workstation: scripts/run), where
+# it reads as text; LOG_FORMAT=json|console says otherwise.
+LOG_FORMAT = env("LOG_FORMAT", default=logs.CONSOLE if DEBUG else logs.JSON)
+logs.structlog_configure()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"structured": logs.formatter(LOG_FORMAT)},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "structured"}
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        # Django's and gunicorn's loggers come with their own plain handlers (a gunicorn worker
+        # loads Django after setting up its error and access logs): none, so each line reaches
+        # the root's once. Celery leaves the root to this (config/celery_app.py).
+        "django": {"handlers": [], "level": "NOTSET"},
+        "gunicorn": {"handlers": []},
+        "django.db.backends": {"level": "WARNING"},
+        # Celery's "Task ... succeeded in 0.01s" repeats django-structlog's task_succeeded.
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }
+
+# --- django-structlog ------------------------------------------------------------
+# The request's context (request id, user, organisation) travels in the headers of every task it
+# enqueues; the worker side is wired in config/celery_app.py.
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# One line per request, request_finished (method, path, status, user); request_started at DEBUG.
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG
 
 # Absolute address of the site, for links in emails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")

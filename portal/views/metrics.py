@@ -7,7 +7,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4
 
 from portal.metrics import metrics_exposition
 
@@ -35,4 +35,6 @@ def metrics(request: HttpRequest) -> HttpResponse:
         )
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    return HttpResponse(metrics_exposition(), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(
+        metrics_exposition(), content_type=CONTENT_TYPE_PLAIN_0_0_4
+    )  # classic text: every Prometheus reads it

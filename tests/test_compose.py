@@ -42,10 +42,10 @@ def command(service: str) -> list[str]:
 
 
 def celery_subcommand(service: str) -> str | None:
-    """worker or beat for `celery -A config.celery_app <subcommand> ...`, else None."""
+    """worker or beat for `celery -A config.celery_app --quiet <subcommand> ...`, else None."""
     argv = command(service) if "command" in SERVICES[service] else []
-    if argv[:3] == ["celery", "-A", "config.celery_app"]:
-        return argv[3]
+    if argv[:4] == ["celery", "-A", "config.celery_app", "--quiet"]:
+        return argv[4]
     return None
 
 
@@ -89,7 +89,8 @@ def test_the_services_issue_11_asks_for():
 
 
 def test_web_is_gunicorn_and_nothing_runs_under_honcho():
-    assert command("web")[:2] == ["gunicorn", "config.wsgi:application"]
+    # -c python:config.gunicorn: gunicorn's own lines are JSON like the rest (config.logs).
+    assert command("web")[:4] == ["gunicorn", "-c", "python:config.gunicorn", "config.wsgi:application"]
     for name, service in SERVICES.items():
         assert "honcho" not in service.get("command", []), name
 

@@ -17,9 +17,9 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 def real_worker():
     app.conf.task_always_eager = False
     with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(app.conf.task_default_queue)
+        connection.default_channel.queue_purge("notices")
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["notices"]):
             yield
     finally:
         app.conf.task_always_eager = True

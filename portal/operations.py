@@ -292,6 +292,10 @@ class Operations:
         return sum(depth.waiting for depth in self.queues or ())
 
     @property
+    def a_minute_ago(self) -> dt.datetime:
+        return self.now - dt.timedelta(minutes=1)
+
+    @property
     def overdue_before(self) -> dt.datetime:
         """A pending notice due before this is overdue."""
         return self.now - NOTICE_OVERDUE_AFTER

@@ -87,6 +87,9 @@ class PeriodicJobState(models.Model):
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.RUNNING)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    last_succeeded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last successful run finished (kept while a run goes)."
+    )
     result = models.BigIntegerField(null=True, blank=True, help_text="What the run counted (rows, notices).")
     error = models.TextField(blank=True)
     runs = models.PositiveIntegerField(default=0)

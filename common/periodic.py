@@ -53,8 +53,9 @@ def periodic_run(*, job: str, work: Callable[[], int | None]) -> int | None:
                 failures=F("failures") + 1,
             )
             raise
+        finished = timezone.now()
         PeriodicJobState.objects.filter(job=job).update(
-            outcome=Outcome.SUCCEEDED, finished_at=timezone.now(), result=result, error=""
+            outcome=Outcome.SUCCEEDED, finished_at=finished, last_succeeded_at=finished, result=result, error=""
         )
         return result
 

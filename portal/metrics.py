@@ -80,8 +80,7 @@ class OperationsCollector(Collector):
     def _periodic_jobs(self) -> Iterator[Metric]:
         success = GaugeMetricFamily(
             "relicensing_periodic_job_last_success_timestamp_seconds",
-            "When the job's last run finished, if that run succeeded (absent while a run is in "
-            "progress, after a failure, and before the first run).",
+            "When the job's last successful run finished (absent before its first success).",
             labels=["job"],
         )
         started = GaugeMetricFamily(
@@ -102,8 +101,8 @@ class OperationsCollector(Collector):
             if state is None:
                 continue
             started.add_metric([run.job.name], state.started_at.timestamp())
-            if state.outcome == PeriodicJobState.Outcome.SUCCEEDED and state.finished_at:
-                success.add_metric([run.job.name], state.finished_at.timestamp())
+            if state.last_succeeded_at:
+                success.add_metric([run.job.name], state.last_succeeded_at.timestamp())
         yield from (success, started, outcome)
 
 

@@ -13,7 +13,7 @@ from django.shortcuts import render
 
 logger = logging.getLogger("django.request")
 
-NOT_PAGES = ("/api/", "/admin/", "/static/", "/healthz")
+NOT_PAGES = ("/api/", "/admin/", "/static/", "/healthz", "/readyz", "/metrics")
 
 
 def _is_page(request: HttpRequest) -> bool:

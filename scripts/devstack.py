@@ -1,6 +1,6 @@
 """The developer commands: `run` (the whole application) and `test` (every CI check).
 
-`run` starts web, worker and beat (the Procfile, under honcho) with demo data, on services
+`run` starts web, the workers and beat (the Procfile, under honcho) with demo data, on services
 from devservices: embedded unless DATABASE_URL / REDIS_URL / EMAIL_URL say otherwise.
 `test` runs ruff, Django's checks and pytest on services from the environment, else
 localhost, else embedded ones. `services` only starts the services and prints their URLs.
@@ -71,7 +71,7 @@ def honcho_supervise(env: dict[str, str], on_started: Callable[[], None]) -> int
             say("still stopping...")
             return
         stopping.set()
-        say(f"{signal.Signals(signum).name} received: stopping web, worker and beat")
+        say(f"{signal.Signals(signum).name} received: stopping web, the workers and beat")
         honcho.send_signal(signal.SIGTERM)
 
     signal.signal(signal.SIGINT, stop)
@@ -103,19 +103,20 @@ def banner(*, web_url: str, mail_note: str) -> str:
 
 
 def health_watch(*, web_url: str, text: str, stopping: threading.Event) -> None:
-    """Prints the banner again once /healthz answers 200, so it is not lost in the logs."""
+    """Prints the banner again once /readyz answers 200 (database, broker and migrations ready),
+    so it is not lost in the logs."""
     deadline = time.monotonic() + HEALTH_TIMEOUT
     while not stopping.wait(1):
         try:
             # web_url is always http://host:port, built in command_run.
-            with urllib.request.urlopen(f"{web_url}/healthz", timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(f"{web_url}/readyz", timeout=5) as response:  # noqa: S310
                 if response.status == 200:
-                    print(f"{text}  Ready: {web_url}/healthz answers 200.\n", flush=True)
+                    print(f"{text}  Ready: {web_url}/readyz answers 200.\n", flush=True)
                     return
         except (urllib.error.URLError, OSError):
             pass
         if time.monotonic() > deadline:
-            say(f"{web_url}/healthz has not answered 200 after {HEALTH_TIMEOUT} s; see the logs")
+            say(f"{web_url}/readyz has not answered 200 after {HEALTH_TIMEOUT} s; see the logs")
             return
 
 
@@ -237,7 +238,7 @@ def command_services(args: argparse.Namespace) -> int:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        epilog="run: web, worker and beat with demo data; test [pytest args]: every check; "
+        epilog="run: web, the workers and beat with demo data; test [pytest args]: every check; "
         "services: the services only, their URLs printed",
     )
     parser.add_argument(

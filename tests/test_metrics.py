@@ -99,11 +99,18 @@ def test_the_operators_figures(client, staff, customer, time_machine):
         outcome="succeeded",
         started_at=dt.datetime(2026, 12, 1, 8, 58, 57, tzinfo=dt.UTC),
         finished_at=dt.datetime(2026, 12, 1, 8, 59, tzinfo=dt.UTC),
+        last_succeeded_at=dt.datetime(2026, 12, 1, 8, 59, tzinfo=dt.UTC),
         result=3,
         runs=1,
     )
-    PeriodicJobState.objects.create(
-        job="contracts-expire", outcome="failed", started_at=NOW, finished_at=NOW, error="boom", runs=1
+    PeriodicJobState.objects.create(  # failed now; its last success was at 08:00:00 = 1796112000
+        job="contracts-expire",
+        outcome="failed",
+        started_at=NOW,
+        finished_at=NOW,
+        last_succeeded_at=dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC),
+        error="boom",
+        runs=2,
     )
     client.force_login(staff)
 
@@ -122,7 +129,7 @@ def test_the_operators_figures(client, staff, customer, time_machine):
 
     success = "relicensing_periodic_job_last_success_timestamp_seconds"
     assert got[(success, (("job", "quotes-expire"),))] == 1796115540
-    assert (success, (("job", "contracts-expire"),)) not in got  # its last run failed
+    assert got[(success, (("job", "contracts-expire"),))] == 1796112000  # kept after a failure
     assert (success, (("job", "staged-documents-sweep"),)) not in got  # never run
 
     def outcome(job, state):
@@ -140,3 +147,73 @@ def test_a_broker_that_does_not_answer_reads_as_down_not_an_error(client, staff,
     got = samples(client.get("/metrics"))
     assert got[("relicensing_broker_up", ())] == 0
     assert not [name for name, _labels in got if name == "relicensing_queue_messages"]
+
+
+# --- several web processes ---------------------------------------------------------------------
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_request_counters_add_up_over_gunicorns_processes():
+    """Guard: config.gunicorn's multiprocess mode (PROMETHEUS_MULTIPROC_DIR set before
+    prometheus_client loads). Each worker serves one request and is replaced (--max-requests 1),
+    so without shared files every count dies with its process and the scrape sees at most one."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+    from pathlib import Path
+
+    from django.db import connection
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    db = connection.settings_dict
+    env = {
+        # No PROMETHEUS_MULTIPROC_DIR: config.gunicorn must choose one (var/prometheus).
+        **{k: v for k, v in os.environ.items() if k not in ("DEBUG", "PROMETHEUS_MULTIPROC_DIR")},
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "METRICS_TOKEN": TOKEN,
+    }
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    command = [gunicorn, "-c", "python:config.gunicorn", "config.wsgi:application"]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", "2", "--max-requests", "1"]
+    web = subprocess.Popen(
+        command,
+        cwd=Path(__file__).parents[1],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def get(path: str, **headers: str) -> bytes:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                request = urllib.request.Request(base + path, headers=headers)
+                with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - localhost
+                    return response.read()
+            except (urllib.error.URLError, ConnectionError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    try:
+        for _ in range(4):
+            get("/healthz")
+        exposition = get("/metrics", Authorization=f"Bearer {TOKEN}").decode()
+    finally:
+        web.terminate()
+        web.wait(timeout=30)
+
+    counted = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(exposition)
+        for sample in family.samples
+    }
+    healthz = ("method", "GET"), ("status", "200"), ("view", "healthz")
+    assert counted[("django_http_responses_total_by_status_view_method_total", healthz)] == 4

@@ -20,9 +20,10 @@ if not ALLOWED_HOSTS:
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-# The health checks answer over plain HTTP: the container's own check (scripts/healthcheck) and a
-# load balancer call them on the app's port, behind the TLS proxy.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# The health checks and the metrics answer over plain HTTP: the container's own check
+# (scripts/healthcheck), a load balancer and a Prometheus scraper call them on the app's port,
+# behind the TLS proxy (/metrics still wants the scrape token or a staff session).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

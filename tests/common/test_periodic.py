@@ -34,6 +34,7 @@ def test_a_run_records_its_outcome(time_machine):
     state = PeriodicJobState.objects.get(job="quotes-expire")
     assert (state.outcome, state.result, state.runs, state.skipped) == ("succeeded", 7, 1, 0)
     assert state.started_at == T0 and state.finished_at == T0 and state.error == ""
+    assert state.last_succeeded_at == T0
 
 
 def test_a_second_beat_cannot_double_a_run(time_machine):
@@ -64,11 +65,13 @@ def test_a_failed_run_is_recorded_and_raised(time_machine):
         periodic_run(job="contracts-expire", work=broken)
     state = PeriodicJobState.objects.get(job="contracts-expire")
     assert (state.outcome, state.failures, state.error) == ("failed", 1, "ValueError: no such vendor")
+    assert state.last_succeeded_at is None
     # The next run, an interval later, succeeds and clears the error.
     time_machine.move_to(T0 + dt.timedelta(hours=1), tick=False)
     assert periodic_run(job="contracts-expire", work=lambda: 0) == 0
     state.refresh_from_db()
     assert (state.outcome, state.failures, state.error, state.runs) == ("succeeded", 1, "", 2)
+    assert state.last_succeeded_at == T0 + dt.timedelta(hours=1)
 
 
 def test_a_run_whose_worker_died_does_not_block_the_next(time_machine):

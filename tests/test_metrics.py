@@ -194,7 +194,7 @@ def test_request_counters_add_up_over_gunicorns_processes():
         deadline = time.monotonic() + 60
         while True:
             try:
-                request = urllib.request.Request(base + path, headers=headers)
+                request = urllib.request.Request(base + path, headers=headers)  # noqa: S310 - localhost
                 with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - localhost
                     return response.read()
             except (urllib.error.URLError, ConnectionError):

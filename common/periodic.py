@@ -55,7 +55,11 @@ def periodic_run(*, job: str, work: Callable[[], int | None]) -> int | None:
             raise
         finished = timezone.now()
         PeriodicJobState.objects.filter(job=job).update(
-            outcome=Outcome.SUCCEEDED, finished_at=finished, last_succeeded_at=finished, result=result, error=""
+            outcome=Outcome.SUCCEEDED,
+            finished_at=finished,
+            last_succeeded_at=finished,
+            result=result,
+            error="",
         )
         return result
 

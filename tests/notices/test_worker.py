@@ -19,7 +19,9 @@ def real_worker():
     with app.connection_for_write() as connection:
         connection.default_channel.queue_purge("notices")
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["notices"]):
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["notices"]
+        ):
             yield
     finally:
         app.conf.task_always_eager = True

@@ -47,7 +47,7 @@ def request_identity(request: Any) -> dict[str, Any]:
         identity = {}
     else:
         identity = {"user_id": user.pk, "organization_id": getattr(user, "organization_id", None)}
-    if session_accessed is not None:
+    if session is not None and session_accessed is not None:
         session.accessed = session_accessed
     return identity
 

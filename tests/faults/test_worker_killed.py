@@ -1,13 +1,17 @@
 """A worker SIGKILLed in the middle of a task: after a restart the task runs again and its effect
 happens once.
 
-Where the second run comes from: the broker. With `acks_late` a task stays unacknowledged in
-Redis while it runs; the whole worker killed, nobody acknowledges or rejects it, and Redis hands
-it out again once its visibility timeout has passed (5 s for these workers, an hour in
+Where the second run comes from. The broker, first: with `acks_late` a task stays unacknowledged
+in Redis while it runs; the whole worker killed, nobody acknowledges or rejects it, and Redis
+hands it out again once its visibility timeout has passed (5 s for these workers, an hour in
 production; tests/faults/worker_settings.py). A pool process killed under a living worker is
 noticed at once: with `task_reject_on_worker_lost` the worker puts the task back. No beat runs
-here, so the database sweeps (`notices_resend_due`, `requests_reinstate_due`) play no part: each
-test shows the broker's redelivery alone.
+here, so the database sweeps play no part in those tests.
+
+The sweeps, when the kill lands during the COMMIT: Postgres finishes a COMMIT it has received
+whether or not the client is still there, so the work is done, but what the worker does after
+the commit (handing the new notices to the broker) is lost; the broker's redelivery finds the
+work done, and the outbox sweep (`notices_resend_due`) sends the notices.
 """
 
 import datetime as dt
@@ -21,7 +25,7 @@ from django.db.models import F
 from contracts.models import Contract
 from contracts.tasks import request_reinstate
 from notices.models import Notice
-from notices.services import notice_create
+from notices.services import notice_create, notices_dispatch
 from notices.tasks import notices_resend_due
 from relicensing.choices import RequestStatus
 from relicensing.models import Request
@@ -176,3 +180,23 @@ def test_a_worker_killed_while_a_reinstatement_commits_leaves_the_welcome_to_the
     )
     assert all(contract.number in m["Subject"] for m in sink.messages)
     assert Contract.objects.filter(request=ordered).count() == 1
+
+
+def test_a_notice_handed_to_two_pool_processes_at_once_is_sent_once(workers, broker, sink, customer):
+    # Guards the row lock in notices.services.notice_deliver (select_for_update, skip_locked):
+    # while one process is sending a notice, a second delivery of it (the resend sweep, or the
+    # broker handing the task out again) skips it. Without the lock both send.
+    workers.start(concurrency=2)
+    sink.stall_next("RCPT")
+    notice_id = notice_to(customer, "token:3")
+    assert sink.stalled.wait(PATIENCE), "the worker never reached the sink"
+    notices_dispatch([notice_id])  # the same notice again, while the first send is under way
+    eventually(
+        lambda: broker.client.hlen("unacked") == 1 and not broker.client.llen("notices"),
+        what="the second delivery to finish while the first waits",
+    )
+    sink.release()
+    eventually(lambda: Notice.objects.get(pk=notice_id).sent_at, what="the notice to be sent")
+    eventually(broker.idle, what="the worker to finish every task")
+
+    assert [m["To"] for m in sink.messages] == [customer.email]

@@ -21,7 +21,7 @@ from notices.models import Notice
 from notices.tasks import notices_resend_due
 from relicensing.choices import RequestStatus
 from relicensing.models import Request
-from tests.faults.conftest import FRIDAY, eager_and_delivered_locally, eventually
+from tests.faults.harness import FRIDAY, eager_and_delivered_locally, eventually
 from tests.relicensing.registering import register
 from tests.relicensing.requesting import SITE
 

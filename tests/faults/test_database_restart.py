@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from notices.models import Notice
 from notices.services import notice_create, notices_dispatch
 from tests.factories import UserFactory
-from tests.faults.conftest import eventually
+from tests.faults.harness import eventually
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

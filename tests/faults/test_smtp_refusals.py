@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from notices.models import Notice
 from notices.services import notice_create, notices_resend_due
-from tests.faults.conftest import eventually
+from tests.faults.harness import eventually
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

@@ -29,7 +29,7 @@ from notices.services import notice_create, notices_dispatch
 from notices.tasks import notices_resend_due
 from relicensing.choices import RequestStatus
 from relicensing.models import Request
-from tests.faults.conftest import PATIENCE, eventually, row_locked, sessions_waiting_on_a_lock
+from tests.faults.harness import PATIENCE, eventually, row_locked, sessions_waiting_on_a_lock
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

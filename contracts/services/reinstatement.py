@@ -21,7 +21,6 @@ from contracts.pdf import welcome_kit_pdf
 from notices.events import NoticeEvent
 from notices.services import notice_create
 from relicensing.choices import EventKind, ItemOutcome, LicenceKind, LicenceStatus, RequestStatus
-from relicensing.locks import units_lock
 from relicensing.models import Equipment, EquipmentEvent, Request, SoftwareLicence
 from relicensing.services.lifecycle import request_lock, request_recipients, request_transition
 
@@ -43,7 +42,7 @@ def request_reinstate(*, request_id: int) -> Contract | None:
             .select_related("equipment__vendor")
             .order_by("pk")
         )
-        units_lock(Equipment.objects.filter(pk__in=[i.equipment_id for i in items]))
+        units_hold([i.equipment_id for i in items])
         today = timezone.localdate()
         for item in items:
             _owner_of_record(item.equipment, request)
@@ -79,6 +78,15 @@ def request_reinstate(*, request_id: int) -> Contract | None:
         )
         _welcome(contract, request)
         return contract
+
+
+def units_hold(equipment_ids: list[int]) -> None:
+    """Lock the units' rows (ascending ids), not their serial locks: reinstatement changes no fact
+    eligibility reads (the approval judged those, under the serial locks), only the owner of
+    record, licences and history, which every other writer of them (RMA, take-back, settling a
+    dispute) changes holding the same rows. A bulk import, which holds its vendor's serial locks a
+    chunk at a time, therefore never holds up a reinstatement and its welcome notice."""
+    list(Equipment.objects.select_for_update().filter(pk__in=equipment_ids).order_by("pk").values_list("pk"))
 
 
 def _owner_of_record(equipment: Equipment, request: Request) -> None:

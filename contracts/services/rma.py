@@ -93,7 +93,8 @@ def contract_rma_swap(
     if returned.product_id is not None:
         products_share_lock([returned.product_id])
     serials_lock([(vendor.pk, returned.serial_number), (vendor.pk, replacement_serial)])
-    returned = _returned_unit(contract, returned.serial_number)  # still on it, now that it is locked
+    # Still on it, now that it is locked; its row held, as reinstatement holds the rows it changes.
+    returned = _returned_unit(contract, returned.serial_number, hold=True)
     replacement = (
         Equipment.objects.select_for_update(of=("self",))
         .select_related("product")
@@ -203,12 +204,13 @@ def _not_requested(claim: Registration) -> None:
         )
 
 
-def _returned_unit(contract: Contract, serial: str) -> Equipment:
-    line = (
-        ContractLine.objects.filter(contract=contract, equipment__serial_number=serial_normalise(serial))
-        .select_related("equipment__vendor", "equipment__product")
-        .first()
-    )
+def _returned_unit(contract: Contract, serial: str, *, hold: bool = False) -> Equipment:
+    lines = ContractLine.objects.filter(
+        contract=contract, equipment__serial_number=serial_normalise(serial)
+    ).select_related("equipment__vendor", "equipment__product")
+    if hold:
+        lines = lines.select_for_update(of=("equipment",))
+    line = lines.first()
     if line is None:
         raise DomainError(
             f"{serial_normalise(serial) or 'That serial'} is not on contract {contract.number}: only a "

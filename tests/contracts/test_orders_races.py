@@ -63,9 +63,50 @@ def test_the_reinstatement_running_twice_at_once_issues_one_contract(
     outcomes = race(
         lambda: reinstatement.request_reinstate(request_id=ordered.pk),
         lambda: reinstatement.request_reinstate(request_id=ordered.pk),
-        pause_at=[(reinstatement, "units_lock")],
+        pause_at=[(reinstatement, "units_hold")],
     )
     assert all(o.ok for o in outcomes), [o.error for o in outcomes]
     assert outcomes[0].value == outcomes[1].value == Contract.objects.get(request=ordered)
     # One embedded licence issued per chassis, not two.
     assert SoftwareLicence.objects.filter(licensee=ordered.customer).count() == 2
+
+
+def test_an_import_of_the_same_vendor_does_not_hold_up_a_reinstatement(ordered, staff):
+    # Guard (for latency, issue 11): reinstatement holds its units' rows (units_hold), not their
+    # serial locks. A bulk import holds the serial locks of a whole chunk (practically all of the
+    # vendor's 1,024 buckets) until the chunk commits; here a thread holds exactly the locks of the
+    # request's chassis, as such a chunk would, while the reinstatement runs. It must finish while
+    # they are held. With the serial locks back in reinstatement it waits for the "import" to let
+    # go (3 s), and the reinstatement ends after the release: red.
+    import threading
+
+    from django.db import connection, transaction
+
+    from relicensing.locks import serials_lock
+
+    with mock.patch.object(orders, "_reinstate_later"):
+        orders.request_approve(request=ordered, user=staff)
+    units = [
+        (i.equipment.vendor_id, i.equipment.serial_number) for i in ordered.items.select_related("equipment")
+    ]
+    held, reinstated = threading.Event(), threading.Event()
+    released_before_reinstated: list[bool] = []
+
+    def import_chunk() -> None:
+        try:
+            with transaction.atomic():
+                serials_lock(units)
+                held.set()
+                reinstated.wait(3)
+                released_before_reinstated.append(not reinstated.is_set())
+        finally:
+            connection.close()
+
+    chunk = threading.Thread(target=import_chunk)
+    chunk.start()
+    assert held.wait(10)
+    contract = reinstatement.request_reinstate(request_id=ordered.pk)
+    reinstated.set()
+    chunk.join(10)
+    assert released_before_reinstated == [False]
+    assert contract is not None and contract.lines.count() == 2

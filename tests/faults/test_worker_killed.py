@@ -147,12 +147,14 @@ def test_a_worker_killed_while_a_reinstatement_commits_leaves_the_welcome_to_the
     # the worker) died with it. The broker's redelivery finds the request reinstated and does
     # nothing; the notices wait in the outbox until the sweep sends them. Without the sweep they
     # are never sent.
-    unit = ordered.items.get().equipment_id
+    owner = ordered.customer_id
     worker = workers.start()
     waiting_before = sessions_waiting_on_a_lock()
-    # Another session holds the unit's row: the reinstatement's COMMIT, checking the foreign keys
-    # of the unit's new licences and contract line, waits for it. The worker is killed there.
-    with row_locked("SELECT id FROM relicensing_equipment WHERE id = %s FOR UPDATE", [unit]):
+    # Another session holds the customer's organisation row: the reinstatement's COMMIT, checking
+    # the (deferred) foreign keys of the new contract, licences and history to their owner, waits
+    # for it. The reinstatement locks no such row before (only the request and its units), so the
+    # worker is killed in its COMMIT.
+    with row_locked("SELECT id FROM accounts_organization WHERE id = %s FOR UPDATE", [owner]):
         assert api_as(staff).post(f"/api/v1/requests/{ordered.pk}/approve/").status_code == 202
         eventually(lambda: sessions_waiting_on_a_lock() - waiting_before, what="the commit to wait")
         worker.kill()

@@ -11,19 +11,17 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from kombu import Connection
 
-from common.models import PeriodicJobState, Transition
+from common.models import PeriodicJobState
 from common.schedule import IMPORTS, NOTICES, PERIODIC_JOBS, QUEUES, SWEEPS, WORKFLOW, PeriodicJob
 from contracts.services.reinstatement import SWEEP_AFTER as REINSTATE_SWEEP_AFTER
 from notices.models import Notice
-from relicensing.business_days import add_business_days
 from relicensing.choices import ImportStatus, RequestStatus
 from relicensing.models import ImportJob, Request
-from relicensing.services.escalation import WAITING_ON_VENDOR
+from relicensing.services.escalation import requests_waiting_too_long
 from relicensing.services.imports import STALE_AFTER as IMPORT_STALE_AFTER
 
 logger = logging.getLogger(__name__)
@@ -221,40 +219,6 @@ def requests_not_reinstated(*, now: dt.datetime | None = None) -> QuerySet[Reque
         .select_related("customer", "vendor")
         .order_by("updated_at", "pk")
     )
-
-
-@dataclass(frozen=True)
-class WaitingRequest:
-    request: Request
-    since: dt.datetime  # its last move
-    limit_ends: dt.date  # the last business day within the vendor's limit
-
-
-def requests_waiting_too_long(*, now: dt.datetime | None = None) -> list[WaitingRequest]:
-    """Requests waiting on the vendor's side longer than the vendor allows, counted as the
-    escalation sweep counts them (`relicensing.services.escalation`): business days of the site's
-    country from the request's last move. Two queries."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    last_move = Transition.objects.filter(
-        target_type=ContentType.objects.get_for_model(Request), target_id=OuterRef("pk")
-    ).order_by("-at", "-pk")
-    candidates = (
-        Request.objects.filter(status__in=WAITING_ON_VENDOR)
-        .annotate(moved_at=Subquery(last_move.values("at")[:1]))
-        .filter(moved_at__lte=now - dt.timedelta(days=1))  # business days are never fewer
-        .select_related("customer", "vendor")
-        .order_by("moved_at", "pk")
-    )
-    waiting = []
-    for request in candidates:
-        since = request.moved_at  # type: ignore[attr-defined]  # annotated above
-        limit = add_business_days(
-            timezone.localdate(since), request.vendor.escalate_after_business_days, request.site_country
-        )
-        if today > limit:
-            waiting.append(WaitingRequest(request=request, since=since, limit_ends=limit))
-    return waiting
 
 
 # --- the page at once -------------------------------------------------------------------

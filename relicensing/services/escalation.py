@@ -9,6 +9,7 @@ and staff hear on the first business day past it.
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -34,10 +35,22 @@ WAITING_ON_VENDOR = (
 )
 
 
-def stale_requests_escalate(*, now: dt.datetime | None = None) -> int:
-    """Sweep: one notice to programme staff per request and wait (the last move's timeline row is
-    the notice's occurrence key, so running twice or at once tells nobody twice). Returns how many
-    requests were newly escalated."""
+@dataclass(frozen=True)
+class Wait:
+    request: Request
+    since: dt.datetime  # the request's last move
+    move_id: int  # that move's timeline row
+    escalated_on: dt.date  # the first business day past the vendor's limit
+
+    @property
+    def occurrence(self) -> str:
+        """The escalation notice's key: one per wait."""
+        return f"waiting:{self.move_id}"
+
+
+def requests_waiting_too_long(*, now: dt.datetime | None = None) -> list[Wait]:
+    """Requests waiting on the vendor's side past the vendor's limit, longest first (the sweep
+    and the operator's page read this one list). Two queries."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     last_move = Transition.objects.filter(
@@ -49,24 +62,41 @@ def stale_requests_escalate(*, now: dt.datetime | None = None) -> int:
         .annotate(moved_at=Subquery(last_move.values("at")[:1]), move_id=Subquery(last_move.values("pk")[:1]))
         .filter(moved_at__lte=now - dt.timedelta(days=1))
         .select_related("vendor", "customer")
-        .order_by("pk")
+        .order_by("moved_at", "pk")
     )
+    waits = [
+        Wait(
+            request=request,
+            since=request.moved_at,  # type: ignore[attr-defined]  # annotated above
+            move_id=request.move_id,  # type: ignore[attr-defined]
+            escalated_on=_escalation_day(request),
+        )
+        for request in candidates
+    ]
+    return [wait for wait in waits if today >= wait.escalated_on]
+
+
+def stale_requests_escalate(*, now: dt.datetime | None = None) -> int:
+    """Sweep: one notice to programme staff per request and wait (the last move's timeline row is
+    the notice's occurrence key, so running twice or at once tells nobody twice). Returns how many
+    requests were newly escalated."""
     staff = list(User.objects.filter(is_active=True, role=Role.STAFF))
-    stale = [request for request in candidates if today >= _escalation_day(request)]
+    stale = requests_waiting_too_long(now=now)
     told = set(
-        Notice.objects.filter(occurrence__in=[_occurrence(r) for r in stale]).values_list(
+        Notice.objects.filter(occurrence__in=[wait.occurrence for wait in stale]).values_list(
             "occurrence", flat=True
         )
     )
     escalated = 0
-    for request in stale:
-        if _occurrence(request) in told:
+    for wait in stale:
+        request = wait.request
+        if wait.occurrence in told:
             continue
         escalated += 1
         with transaction.atomic():
             notice_create(
                 event=NoticeEvent.REQUEST_WAITING_ON_VENDOR,
-                occurrence=_occurrence(request),
+                occurrence=wait.occurrence,
                 target=request,
                 recipients=staff,
                 context={
@@ -74,7 +104,7 @@ def stale_requests_escalate(*, now: dt.datetime | None = None) -> int:
                     "customer": request.customer.name,
                     "vendor": request.vendor.name,
                     "status": request.get_status_display(),
-                    "since": request.moved_at.isoformat(),
+                    "since": wait.since.isoformat(),
                     "limit": request.vendor.escalate_after_business_days,
                 },
                 link=f"/requests/{request.pk}/",
@@ -89,7 +119,3 @@ def _escalation_day(request: Request) -> dt.date:
     return add_business_days(
         waited_from, request.vendor.escalate_after_business_days + 1, request.site_country
     )
-
-
-def _occurrence(request: Request) -> str:
-    return f"waiting:{request.move_id}"  # type: ignore[attr-defined]  # annotated above

@@ -305,8 +305,9 @@ def approved(frozen_friday, time_machine, juniper, acx2200, customer, partner, s
 
 def test_stuck_work_is_listed(client, staff, customer, acme, approved, time_machine):
     """A request opened Friday 20 November 2026 with Juniper's limit of 5 business days (Monday 23
-    to Friday 27 November) has waited too long from Saturday 28; an approval is stuck once five minutes pass unreinstated; an import
-    whose worker has been silent ten minutes is stuck."""
+    to Friday 27 November) is overdue from the next business day, Monday 30 (the escalation
+    sweep's rule); an approval is stuck once five minutes pass unreinstated; an import whose
+    worker has been silent ten minutes is stuck."""
     time_machine.move_to(dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC), tick=False)
     waiting = open_request(customer, register(customer, "AB12CD34EF58"))
     Notice.objects.update(sent_at=VISITED)  # the workflow's own notices: not what this test is about
@@ -331,7 +332,7 @@ def test_stuck_work_is_listed(client, staff, customer, acme, approved, time_mach
     ) in stuck
     assert (
         f"<code>{waiting.number}</code></a> · Acme Networks · submitted since 20 Nov 2026 · Juniper Networks "
-        "allows 5 business days, which ran out on 27 Nov 2026"
+        "allows 5 business days; overdue since 30 Nov 2026"
     ) in stuck
 
 

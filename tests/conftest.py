@@ -215,3 +215,24 @@ def mailbox(smtp_sink) -> list[Message]:
     """Messages delivered over SMTP during this test."""
     smtp_sink.messages.clear()
     return smtp_sink.messages
+
+
+# --- a real worker ------------------------------------------------------------------------
+@pytest.fixture
+def notice_worker() -> Iterator[None]:
+    """A Celery worker in this process (a thread, solo pool) consuming the notices queue from
+    Redis: the path a notice takes in production, not eager mode."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery_app import app
+
+    app.conf.task_always_eager = False
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge("notices")
+    try:
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["notices"]
+        ):
+            yield
+    finally:
+        app.conf.task_always_eager = True

@@ -5,28 +5,12 @@ import time
 from unittest import mock
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.db import InterfaceError, OperationalError
 
-from config.celery_app import app
 from contracts import tasks as contract_tasks
 from notices import tasks
 
 pytestmark = pytest.mark.worker
-
-
-@pytest.fixture
-def real_worker():
-    app.conf.task_always_eager = False
-    with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge("notices")
-    try:
-        with start_worker(
-            app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["notices"]
-        ):
-            yield
-    finally:
-        app.conf.task_always_eager = True
 
 
 def calls_after(deliver: mock.Mock, count: int, seconds: float = 20) -> int:
@@ -38,14 +22,14 @@ def calls_after(deliver: mock.Mock, count: int, seconds: float = 20) -> int:
 
 
 @pytest.mark.parametrize("lost", [OperationalError("server closed the connection"), InterfaceError("closed")])
-def test_a_lost_database_connection_is_retried(lost, real_worker):
+def test_a_lost_database_connection_is_retried(lost, notice_worker):
     with mock.patch("notices.services.notice_deliver", side_effect=[lost, True]) as deliver:
         tasks.notice_send.delay(41)
         assert calls_after(deliver, 2) == 2
     assert deliver.call_args_list == [mock.call(notice_id=41)] * 2
 
 
-def test_bad_data_is_not_retried(real_worker):
+def test_bad_data_is_not_retried(notice_worker):
     with mock.patch("notices.services.notice_deliver", side_effect=KeyError("context")) as deliver:
         tasks.notice_send.delay(41)
         assert calls_after(deliver, 2, seconds=4) == 1

@@ -148,6 +148,12 @@ SPECTACULAR_SETTINGS = {
     # Several models have a `kind`; name each choice set after its noun in the schema.
     "ENUM_NAME_OVERRIDES": {
         "OrganizationKindEnum": "accounts.choices.OrganizationKind",
+    # JSON with a depth limit first (400, not a RecursionError); forms and uploads as DRF's.
+    "DEFAULT_PARSER_CLASSES": [
+        "common.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
         "SkuKindEnum": "contracts.choices.SkuKind",
         "RequestStatusEnum": "relicensing.choices.RequestStatus",
         "DocumentKindEnum": "relicensing.choices.DocumentKind",

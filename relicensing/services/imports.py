@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import io
 import logging
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,13 @@ logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
+# The longest cell any column takes is 200 characters (acquired_from); past this a cell is not a
+# value but an attack or an accident, and the whole file is refused without echoing it.
+MAX_CELL_CHARS = 1_000
+# An XLSX is a zip: what its parts expand to is bounded, whatever the sheet declares.
+MAX_XLSX_EXPANDED_BYTES = 100 * 1024 * 1024
+MAX_COLUMNS = 16  # the import's 7 columns and room for a few the reader ignores
+ECHO_CHARS = 40  # how much of a refused value an answer repeats
 CHUNK_ROWS = 5_000
 COLUMNS = [
     "vendor",
@@ -95,26 +103,22 @@ def rows_read(*, content: bytes, filename: str = "") -> list[Row]:
     rows: list[Row] = []
     convert = _cell_text if is_xlsx else str.strip  # CSV cells are already text
     for number, cells in enumerate(table, start=2):
+        # Blank lines count too: a sheet whose rows jump to 1,048,576 is a million rows to walk.
+        if number - 1 > MAX_ROWS:
+            raise DomainError(
+                f"The file has more than {MAX_ROWS:,} rows; split it into smaller files.",
+                code="too_many_rows",
+            )
         if isinstance(cells, Unreadable):
             rows.append((number, {UNREADABLE: str(cells)}))
             continue
         if _blank(cells):
             continue
-        if len(rows) == MAX_ROWS:
-            raise DomainError(
-                f"The file has more than {MAX_ROWS:,} rows; split it into smaller files.",
-                code="too_many_rows",
-            )
-        rows.append(
-            (
-                number,
-                {
-                    name: convert(value)
-                    for name, value in zip(header, cells, strict=False)
-                    if value is not None
-                },
-            )
-        )
+        values = {
+            name: convert(value) for name, value in zip(header, cells, strict=False) if value is not None
+        }
+        _cells_check(number, values)
+        rows.append((number, values))
     if not rows:
         raise DomainError("The file has a header row but no data rows.", code="empty_file")
     return rows
@@ -125,6 +129,29 @@ class Unreadable(str):
 
 
 UNREADABLE = "__unreadable__"
+
+
+def _cells_check(number: int, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        if len(value) > MAX_CELL_CHARS:
+            raise cell_too_long(number, column=name, text=value)
+
+
+def cell_too_long(number: int, *, column: str, text: str) -> DomainError:
+    """The whole file is refused: a cell this long is no serial, product or name, and repeating
+    it would make the answer as large as the attack."""
+    where = f"Row {number}, column {echo(column)}" if column else f"Row {number}"
+    return DomainError(
+        f"{where}: a cell is longer than {MAX_CELL_CHARS:,} characters (it starts {echo(text)}). "
+        "Correct it and upload the file again.",
+        code="cell_too_long",
+        row=number,
+    )
+
+
+def echo(text: str) -> str:
+    """A refused value as an answer may repeat it: its first few characters, quoted."""
+    return repr(text[:ECHO_CHARS] + ("…" if len(text) > ECHO_CHARS else ""))
 
 
 def _blank(cells: list[Any]) -> bool:
@@ -149,13 +176,15 @@ def _csv_table(content: bytes) -> Iterator[list[str] | Unreadable]:
         records = None
     if records is not None and not any("\n" in cell or "\r" in cell for record in records for cell in record):
         return iter(records)
-    return (_csv_line(line) for line in text.splitlines())
+    return (_csv_line(number, line) for number, line in enumerate(text.splitlines(), start=1))
 
 
-def _csv_line(line: str) -> list[str] | Unreadable:
+def _csv_line(number: int, line: str) -> list[str] | Unreadable:
     try:
         cells = next(csv.reader([line]), [])
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise cell_too_long(number, column="", text=line) from exc
         return Unreadable(f"the line cannot be read as CSV ({exc})")
     if line.count('"') % 2:
         return Unreadable("a quotation mark is opened and never closed on this line")
@@ -163,22 +192,46 @@ def _csv_line(line: str) -> list[str] | Unreadable:
 
 
 def _xlsx_table(content: bytes) -> Iterator[list[Any]]:
+    """The first sheet's rows, read-only (its XML streamed through defusedxml, which openpyxl uses
+    when installed), by the cells actually present: the dimension a sheet declares is ignored,
+    since `A1:XFD1048576` would pad every row to 16,384 cells and add a million empty rows."""
     from openpyxl import load_workbook
 
+    _xlsx_size_check(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()
     except Exception as exc:
         raise DomainError(
             "The spreadsheet could not be opened; save it again as .xlsx.", code="unreadable_file"
         ) from exc
-    return _xlsx_rows(workbook)
+    return _xlsx_rows(sheet)
 
 
-def _xlsx_rows(workbook: Any) -> Iterator[list[Any]]:
-    """A read-only workbook parses its sheet while it is read: a damaged sheet is a clear 400
-    then, not a crash halfway."""
+def _xlsx_size_check(content: bytes) -> None:
+    """Refuse a zip whose parts expand past the cap before any of it is parsed (a zip member
+    is never read past the size it declares, so the declared sizes bound the work)."""
     try:
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            expanded = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise DomainError(
+            "The spreadsheet could not be opened; save it again as .xlsx.", code="unreadable_file"
+        ) from exc
+    if expanded > MAX_XLSX_EXPANDED_BYTES:
+        raise DomainError(
+            f"The spreadsheet expands to {expanded / 1_048_576:.0f} MB; the limit is "
+            f"{MAX_XLSX_EXPANDED_BYTES // 1_048_576} MB. Split it into smaller files.",
+            code="file_too_large",
+        )
+
+
+def _xlsx_rows(sheet: Any) -> Iterator[list[Any]]:
+    """A read-only workbook parses its sheet while it is read: a damaged sheet is a clear 400
+    then, not a crash halfway. Only the first MAX_COLUMNS columns are read."""
+    try:
+        for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
             yield list(row)
     except Exception as exc:
         raise DomainError(

@@ -21,6 +21,7 @@ from django.db import transaction
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from accounts.models import Organization
 from tests.access_world import PEOPLE, PNG, VISIT_DAY, World, world_build
 from tests.factories import PASSWORD
 from tests.inspections.visits import answers
@@ -234,197 +235,204 @@ def world(django_db_setup, django_db_blocker) -> Iterator[World]:
 Call = tuple[dict[str, Any], Any, str]  # path parameters, body, format
 
 
+def _acme(world: World) -> Organization:
+    return world.people["customer"].organization
+
+
+# Each operation's path parameters (Acme's object in the state the operation needs) and minimal
+# valid body; an operation not named here is a list, called with neither.
+JSON_CALLS: dict[tuple[str, str], Callable[[World], tuple[dict[str, Any], Any]]] = {
+    ("POST", "/api/v1/auth/token/"): lambda w: ({}, {"username": "customer", "password": PASSWORD}),
+    ("POST", "/api/v1/compliance-holds/"): lambda w: (
+        {},
+        {"vendor": "juniper", "serial_number": "JN11HD000002", "reason": "Leased fleet"},
+    ),
+    ("POST", "/api/v1/compliance-holds/{id}/release/"): lambda w: (
+        {"id": w.hold.pk},
+        {"note": "Cleared by legal"},
+    ),
+    ("POST", "/api/v1/equipment/{id}/flags/"): lambda w: (
+        {"id": w.registration.pk},
+        {"flag": "damaged", "note": "Dented"},
+    ),
+    ("POST", "/api/v1/equipment/{id}/settle-ownership/"): lambda w: (
+        {"id": w.disputed.pk},
+        {"organization": _acme(w).pk, "note": "Invoice seen"},
+    ),
+    ("POST", "/api/v1/products/"): lambda w: (
+        {},
+        {
+            "vendor": "juniper",
+            "model": "ACX9999",
+            "family": "ACX",
+            "category": "router",
+            "is_chassis": True,
+            "end_of_sale": None,
+            "end_of_support": "2033-12-31",
+            "list_price": "9100.00",
+        },
+    ),
+    ("GET", "/api/v1/products/{id}/"): lambda w: ({"id": w.registration.equipment.product_id}, None),
+    ("PATCH", "/api/v1/products/{id}/"): lambda w: (
+        {"id": w.registration.equipment.product_id},
+        {"end_of_support": "2031-06-30"},
+    ),
+    ("POST", "/api/v1/skus/"): lambda w: (
+        {},
+        {
+            "code": "ACX-MATRIX-1",
+            "kind": "addon_license",
+            "description": "An add-on licence",
+            "vendor": "juniper",
+            "price": "250.00",
+            "products": ["ACX2200"],
+        },
+    ),
+    ("GET", "/api/v1/serial-check/"): lambda w: (
+        {},
+        {"vendor": "juniper", "serial_number": "JN11ZZ000001"},
+    ),
+    ("POST", "/api/v1/coverage-check/"): lambda w: (
+        {},
+        {"vendor": "juniper", "serial_numbers": ["JN11ZZ000001"]},
+    ),
+    ("POST", "/api/v1/equipment/"): lambda w: (
+        {},
+        {
+            "customer": _acme(w).pk,
+            "vendor": "juniper",
+            "serial_number": "JN11NW000001",
+            "product": "ACX2200",
+            "acquisition_channel": "secondary_market",
+            "acquired_from": "Broker Ltd",
+        },
+    ),
+    ("GET", "/api/v1/equipment/{id}/"): lambda w: ({"id": w.registration.pk}, None),
+    ("POST", "/api/v1/equipment/{id}/take-back/"): lambda w: ({"id": w.donated.pk}, None),
+    ("POST", "/api/v1/requests/"): lambda w: (
+        {},
+        {
+            "customer": _acme(w).pk,
+            "site": SITE,
+            "equipment": [w.free.pk],
+            "preferred_inspection_date": "2027-01-11",
+        },
+    ),
+    ("GET", "/api/v1/requests/{id}/"): lambda w: ({"id": w.ready.pk}, None),
+    ("POST", "/api/v1/requests/{id}/cancel/"): lambda w: ({"id": w.quoted.pk}, {}),
+    ("POST", "/api/v1/requests/{id}/reject/"): lambda w: (
+        {"id": w.quoted.pk},
+        {"reason": "The serials belong to a leased fleet."},
+    ),
+    ("GET", "/api/v1/requests/{id}/documents/{document_id}/"): lambda w: (
+        {"id": w.quoted.pk, "document_id": w.document.pk},
+        None,
+    ),
+    ("POST", "/api/v1/requests/{id}/documents/{document_id}/verify/"): lambda w: (
+        {"id": w.quoted.pk, "document_id": w.document.pk},
+        {"verified": True},
+    ),
+    ("POST", "/api/v1/requests/{id}/quotes/"): lambda w: ({"id": w.quoted.pk}, {"addons": []}),
+    ("POST", "/api/v1/requests/{id}/purchase-order/"): lambda w: (
+        {"id": w.inspected.pk},
+        {"po_number": "PO-3003", "amount": str(w.inspected.quotes.latest("pk").total)},
+    ),
+    ("POST", "/api/v1/requests/{id}/approve/"): lambda w: ({"id": w.ready.pk}, None),
+    ("GET", "/api/v1/quotes/{id}/"): lambda w: ({"id": w.quote.pk}, None),
+    ("GET", "/api/v1/quotes/{id}/pdf/"): lambda w: ({"id": w.quote.pk}, None),
+    ("POST", "/api/v1/quotes/{id}/accept/"): lambda w: ({"id": w.quote.pk}, None),
+    ("GET", "/api/v1/inspections/{id}/"): lambda w: ({"id": w.completed.pk}, None),
+    ("GET", "/api/v1/inspections/{id}/available-dates/"): lambda w: ({"id": w.booked_later.pk}, None),
+    ("GET", "/api/v1/inspections/{id}/photos/{photo_id}/"): lambda w: (
+        {"id": w.booked_today.pk, "photo_id": w.photo.pk},
+        None,
+    ),
+    ("POST", "/api/v1/inspections/{id}/schedule/"): lambda w: (
+        {"id": w.unscheduled.pk},
+        {"date": "2026-12-21", "inspector": w.people["inspector"].pk},
+    ),
+    ("POST", "/api/v1/inspections/{id}/reschedule/"): lambda w: (
+        {"id": w.booked_later.pk},
+        {"date": "2026-12-23"},
+    ),
+    ("POST", "/api/v1/inspections/{id}/results/"): lambda w: (
+        {"id": w.booked_today.pk},
+        {"results": [{"serial_number": "JN11AC220003", "passed": True, "checklist": answers()}]},
+    ),
+    ("POST", "/api/v1/inspections/{id}/corrections/"): lambda w: (
+        {"id": w.inspected.inspection.pk},
+        {
+            "serial_number": "JN11AC220002",
+            "passed": False,
+            "checklist": answers(False),
+            "reason": "The label photo shows a different unit.",
+        },
+    ),
+    ("GET", "/api/v1/contracts/{number}/"): lambda w: ({"number": w.contract.number}, None),
+    ("PATCH", "/api/v1/contracts/{number}/"): lambda w: (
+        {"number": w.contract.number},
+        {
+            "site": {
+                "contact_name": "Robin Vale",
+                "contact_email": "robin@acme.example",
+                "contact_phone": "+44 113 496 0001",
+            },
+            "reason": "New site contact",
+        },
+    ),
+    ("POST", "/api/v1/contracts/{number}/rma/"): lambda w: (
+        {"number": w.contract.number},
+        {"returned_serial": "JN11AC230001", "replacement_serial": "JN11AC239999"},
+    ),
+    ("POST", "/api/v1/contracts/{number}/renewal-quote/"): lambda w: (
+        {"number": w.contract.number},
+        None,
+    ),
+    ("GET", "/api/v1/renewal-quotes/{id}/"): lambda w: ({"id": w.renewal.pk}, None),
+    ("POST", "/api/v1/renewal-quotes/{id}/order/"): lambda w: (
+        {"id": w.renewal.pk},
+        {"po_number": "PO-4004", "amount": str(w.renewal.total)},
+    ),
+    ("POST", "/api/v1/renewal-quotes/{id}/approve/"): lambda w: ({"id": w.ordered_renewal.pk}, None),
+}
+MULTIPART_CALLS: dict[tuple[str, str], Callable[[World], tuple[dict[str, Any], Any]]] = {
+    ("POST", "/api/v1/equipment/import/"): lambda w: (
+        {},
+        {
+            "customer": _acme(w).pk,
+            "file": SimpleUploadedFile(
+                "units.csv",
+                b"vendor,serial_number,product,acquisition_channel\n"
+                b"juniper,JN11NW000002,ACX2200,secondary_market\n",
+                content_type="text/csv",
+            ),
+        },
+    ),
+    ("POST", "/api/v1/requests/{id}/documents/"): lambda w: (
+        {"id": w.quoted.pk},
+        {
+            "kind": "proof_of_purchase",
+            "file": SimpleUploadedFile("invoice.pdf", PDF, content_type="application/pdf"),
+        },
+    ),
+    ("POST", "/api/v1/inspections/{id}/photos/"): lambda w: (
+        {"id": w.booked_today.pk},
+        {
+            "serial_number": "JN11AC220003",
+            "file": SimpleUploadedFile("label.png", PNG, content_type="image/png"),
+        },
+    ),
+}
+
+
 def _call(world: World, method: str, path: str) -> Call:
-    acme = world.people["customer"].organization
-    json_calls: dict[tuple[str, str], Callable[[], tuple[dict[str, Any], Any]]] = {
-        ("POST", "/api/v1/auth/token/"): lambda: ({}, {"username": "customer", "password": PASSWORD}),
-        ("POST", "/api/v1/compliance-holds/"): lambda: (
-            {},
-            {"vendor": "juniper", "serial_number": "JN11HD000002", "reason": "Leased fleet"},
-        ),
-        ("POST", "/api/v1/compliance-holds/{id}/release/"): lambda: (
-            {"id": world.hold.pk},
-            {"note": "Cleared by legal"},
-        ),
-        ("POST", "/api/v1/equipment/{id}/flags/"): lambda: (
-            {"id": world.registration.pk},
-            {"flag": "damaged", "note": "Dented"},
-        ),
-        ("POST", "/api/v1/equipment/{id}/settle-ownership/"): lambda: (
-            {"id": world.disputed.pk},
-            {"organization": acme.pk, "note": "Invoice seen"},
-        ),
-        ("POST", "/api/v1/products/"): lambda: (
-            {},
-            {
-                "vendor": "juniper",
-                "model": "ACX9999",
-                "family": "ACX",
-                "category": "router",
-                "is_chassis": True,
-                "end_of_sale": None,
-                "end_of_support": "2033-12-31",
-                "list_price": "9100.00",
-            },
-        ),
-        ("GET", "/api/v1/products/{id}/"): lambda: ({"id": world.registration.equipment.product_id}, None),
-        ("PATCH", "/api/v1/products/{id}/"): lambda: (
-            {"id": world.registration.equipment.product_id},
-            {"end_of_support": "2031-06-30"},
-        ),
-        ("POST", "/api/v1/skus/"): lambda: (
-            {},
-            {
-                "code": "ACX-MATRIX-1",
-                "kind": "addon_license",
-                "description": "An add-on licence",
-                "vendor": "juniper",
-                "price": "250.00",
-                "products": ["ACX2200"],
-            },
-        ),
-        ("GET", "/api/v1/serial-check/"): lambda: (
-            {},
-            {"vendor": "juniper", "serial_number": "JN11ZZ000001"},
-        ),
-        ("POST", "/api/v1/coverage-check/"): lambda: (
-            {},
-            {"vendor": "juniper", "serial_numbers": ["JN11ZZ000001"]},
-        ),
-        ("POST", "/api/v1/equipment/"): lambda: (
-            {},
-            {
-                "customer": acme.pk,
-                "vendor": "juniper",
-                "serial_number": "JN11NW000001",
-                "product": "ACX2200",
-                "acquisition_channel": "secondary_market",
-                "acquired_from": "Broker Ltd",
-            },
-        ),
-        ("GET", "/api/v1/equipment/{id}/"): lambda: ({"id": world.registration.pk}, None),
-        ("POST", "/api/v1/equipment/{id}/take-back/"): lambda: ({"id": world.donated.pk}, None),
-        ("POST", "/api/v1/requests/"): lambda: (
-            {},
-            {
-                "customer": acme.pk,
-                "site": SITE,
-                "equipment": [world.free.pk],
-                "preferred_inspection_date": "2027-01-11",
-            },
-        ),
-        ("GET", "/api/v1/requests/{id}/"): lambda: ({"id": world.ready.pk}, None),
-        ("POST", "/api/v1/requests/{id}/cancel/"): lambda: ({"id": world.quoted.pk}, {}),
-        ("POST", "/api/v1/requests/{id}/reject/"): lambda: (
-            {"id": world.quoted.pk},
-            {"reason": "The serials belong to a leased fleet."},
-        ),
-        ("GET", "/api/v1/requests/{id}/documents/{document_id}/"): lambda: (
-            {"id": world.quoted.pk, "document_id": world.document.pk},
-            None,
-        ),
-        ("POST", "/api/v1/requests/{id}/documents/{document_id}/verify/"): lambda: (
-            {"id": world.quoted.pk, "document_id": world.document.pk},
-            {"verified": True},
-        ),
-        ("POST", "/api/v1/requests/{id}/quotes/"): lambda: ({"id": world.quoted.pk}, {"addons": []}),
-        ("POST", "/api/v1/requests/{id}/purchase-order/"): lambda: (
-            {"id": world.inspected.pk},
-            {"po_number": "PO-3003", "amount": str(world.inspected.quotes.latest("pk").total)},
-        ),
-        ("POST", "/api/v1/requests/{id}/approve/"): lambda: ({"id": world.ready.pk}, None),
-        ("GET", "/api/v1/quotes/{id}/"): lambda: ({"id": world.quote.pk}, None),
-        ("GET", "/api/v1/quotes/{id}/pdf/"): lambda: ({"id": world.quote.pk}, None),
-        ("POST", "/api/v1/quotes/{id}/accept/"): lambda: ({"id": world.quote.pk}, None),
-        ("GET", "/api/v1/inspections/{id}/"): lambda: ({"id": world.completed.pk}, None),
-        ("GET", "/api/v1/inspections/{id}/available-dates/"): lambda: ({"id": world.booked_later.pk}, None),
-        ("GET", "/api/v1/inspections/{id}/photos/{photo_id}/"): lambda: (
-            {"id": world.booked_today.pk, "photo_id": world.photo.pk},
-            None,
-        ),
-        ("POST", "/api/v1/inspections/{id}/schedule/"): lambda: (
-            {"id": world.unscheduled.pk},
-            {"date": "2026-12-21", "inspector": world.people["inspector"].pk},
-        ),
-        ("POST", "/api/v1/inspections/{id}/reschedule/"): lambda: (
-            {"id": world.booked_later.pk},
-            {"date": "2026-12-23"},
-        ),
-        ("POST", "/api/v1/inspections/{id}/results/"): lambda: (
-            {"id": world.booked_today.pk},
-            {"results": [{"serial_number": "JN11AC220003", "passed": True, "checklist": answers()}]},
-        ),
-        ("POST", "/api/v1/inspections/{id}/corrections/"): lambda: (
-            {"id": world.inspected.inspection.pk},
-            {
-                "serial_number": "JN11AC220002",
-                "passed": False,
-                "checklist": answers(False),
-                "reason": "The label photo shows a different unit.",
-            },
-        ),
-        ("GET", "/api/v1/contracts/{number}/"): lambda: ({"number": world.contract.number}, None),
-        ("PATCH", "/api/v1/contracts/{number}/"): lambda: (
-            {"number": world.contract.number},
-            {
-                "site": {
-                    "contact_name": "Robin Vale",
-                    "contact_email": "robin@acme.example",
-                    "contact_phone": "+44 113 496 0001",
-                },
-                "reason": "New site contact",
-            },
-        ),
-        ("POST", "/api/v1/contracts/{number}/rma/"): lambda: (
-            {"number": world.contract.number},
-            {"returned_serial": "JN11AC230001", "replacement_serial": "JN11AC239999"},
-        ),
-        ("POST", "/api/v1/contracts/{number}/renewal-quote/"): lambda: (
-            {"number": world.contract.number},
-            None,
-        ),
-        ("GET", "/api/v1/renewal-quotes/{id}/"): lambda: ({"id": world.renewal.pk}, None),
-        ("POST", "/api/v1/renewal-quotes/{id}/order/"): lambda: (
-            {"id": world.renewal.pk},
-            {"po_number": "PO-4004", "amount": str(world.renewal.total)},
-        ),
-        ("POST", "/api/v1/renewal-quotes/{id}/approve/"): lambda: ({"id": world.ordered_renewal.pk}, None),
-    }
-    multipart_calls: dict[tuple[str, str], Callable[[], tuple[dict[str, Any], Any]]] = {
-        ("POST", "/api/v1/equipment/import/"): lambda: (
-            {},
-            {
-                "customer": acme.pk,
-                "file": SimpleUploadedFile(
-                    "units.csv",
-                    b"vendor,serial_number,product,acquisition_channel\n"
-                    b"juniper,JN11NW000002,ACX2200,secondary_market\n",
-                    content_type="text/csv",
-                ),
-            },
-        ),
-        ("POST", "/api/v1/requests/{id}/documents/"): lambda: (
-            {"id": world.quoted.pk},
-            {
-                "kind": "proof_of_purchase",
-                "file": SimpleUploadedFile("invoice.pdf", PDF, content_type="application/pdf"),
-            },
-        ),
-        ("POST", "/api/v1/inspections/{id}/photos/"): lambda: (
-            {"id": world.booked_today.pk},
-            {
-                "serial_number": "JN11AC220003",
-                "file": SimpleUploadedFile("label.png", PNG, content_type="image/png"),
-            },
-        ),
-    }
-    if (method, path) in multipart_calls:
-        parameters, body = multipart_calls[method, path]()
+    if (method, path) in MULTIPART_CALLS:
+        parameters, body = MULTIPART_CALLS[method, path](world)
         return parameters, body, "multipart"
-    if (method, path) in json_calls:
-        parameters, body = json_calls[method, path]()
+    if (method, path) in JSON_CALLS:
+        parameters, body = JSON_CALLS[method, path](world)
         return parameters, body, "json"
-    return {}, None, "json"  # a list: no parameters, no body
+    return {}, None, "json"
 
 
 def _send(client: APIClient, method: str, url: str, body: Any, fmt: str):

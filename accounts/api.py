@@ -1,6 +1,7 @@
 """API: obtaining a token, the organisations a caller can see, and the inspectors (staff)."""
 
 from django.contrib.auth import authenticate
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import AuthenticationFailed
@@ -12,6 +13,7 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.models import Organization, User
 from accounts.permissions import IsProgrammeStaff
+from accounts.signin import SigninLockedOut, signin_retry_after
 
 
 class TokenObtainApi(APIView):
@@ -21,19 +23,33 @@ class TokenObtainApi(APIView):
     def get_authenticate_header(self, request: Request) -> str:
         return "Token"  # so a failed sign-in is a 401 with its challenge, not a 403
 
+    def handle_exception(self, exc: Exception) -> Response:
+        # The error handler rolls back what the request wrote before failing. Here the only such
+        # write is django-axes' count of a wrong password, which must stay: the handler gets a
+        # savepoint of its own to mark instead of the request's transaction.
+        with transaction.atomic():
+            return super().handle_exception(exc)
+
     class TokenObtainInputSerializer(serializers.Serializer):
         username = serializers.CharField()
         password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
     @extend_schema(
         request=TokenObtainInputSerializer,
-        responses={200: inline_serializer("Token", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer("Token", {"token": serializers.CharField()}),
+            429: inline_serializer(
+                "TooManyAttempts", {"detail": serializers.CharField(), "code": serializers.CharField()}
+            ),
+        },
         auth=[],
     )
     def post(self, request: Request) -> Response:
         serializer = self.TokenObtainInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = authenticate(request=request, **serializer.validated_data)
+        if getattr(request, "axes_locked_out", False):  # set by django-axes' backend
+            raise SigninLockedOut(retry_after=signin_retry_after(request=request))
         if user is None:
             # Same answer for an unknown user and a wrong password: no hint which was wrong.
             raise AuthenticationFailed("Invalid username or password.")

@@ -1,5 +1,6 @@
 """Settings shared by every environment; everything that differs comes from the environment."""
 
+import datetime as dt
 import logging
 from pathlib import Path
 
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "django_countries",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "django_prometheus",
     "django_structlog",
     "common",
@@ -76,7 +78,29 @@ MIDDLEWARE = [
     "portal.middleware.ErrorPagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in on a page into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes first: every sign-in (the page, the admin, the API's token endpoint) is counted and
+# refused while its account or its address is locked out, before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five wrong passwords lock the account (from anywhere) and, separately, the address (for any
+# account) for 15 minutes; a correct sign-in clears the account's count. The counting is axes' own
+# (its database handler updates the attempt row in place).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# The page and the admin answer 429 with a page that says when to try again (and Retry-After).
+AXES_LOCKOUT_CALLABLE = "accounts.views.signin_locked_out"
+# Masked wherever axes logs or keeps a sign-in attempt; its log lines name only the username and
+# address (not verbose: no start-up banner on every process either).
+AXES_SENSITIVE_PARAMETERS = ["password", "otp"]
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -126,6 +150,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON with a depth limit first (400, not a RecursionError); forms and uploads as DRF's.
+    "DEFAULT_PARSER_CLASSES": [
+        "common.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "common.api.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -148,12 +178,6 @@ SPECTACULAR_SETTINGS = {
     # Several models have a `kind`; name each choice set after its noun in the schema.
     "ENUM_NAME_OVERRIDES": {
         "OrganizationKindEnum": "accounts.choices.OrganizationKind",
-    # JSON with a depth limit first (400, not a RecursionError); forms and uploads as DRF's.
-    "DEFAULT_PARSER_CLASSES": [
-        "common.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
         "SkuKindEnum": "contracts.choices.SkuKind",
         "RequestStatusEnum": "relicensing.choices.RequestStatus",
         "DocumentKindEnum": "relicensing.choices.DocumentKind",

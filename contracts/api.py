@@ -17,7 +17,7 @@ from contracts import selectors
 from contracts.choices import SkuKind
 from contracts.filters import SkuFilter
 from contracts.models import Quote, QuoteLine, Sku
-from contracts.pdf import quote_pdf
+from contracts.pdf import quote_pdf_stored
 from contracts.services import price_book as services
 from contracts.services import quotes
 from relicensing import selectors as request_selectors
@@ -210,6 +210,6 @@ class QuotePdfApi(APIView):
     @extend_schema(responses={(200, "application/pdf"): bytes})
     def get(self, request: Request, pk: int) -> HttpResponse:
         quote = selectors.quote_get(user=request.user, pk=pk)
-        response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
+        response = HttpResponse(quote_pdf_stored(quote), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{quote.number}.pdf"'
         return response

@@ -6,6 +6,7 @@ import uuid
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 
 from accounts.visibility import Scope, VisibleQuerySet
@@ -95,7 +96,7 @@ class Contract(models.Model):
         "relicensing.Request", on_delete=models.PROTECT, null=True, blank=True, related_name="contract"
     )
     site_name = models.CharField(max_length=200)
-    site_address = models.TextField()
+    site_address = models.TextField(max_length=500, validators=[MaxLengthValidator(500)])
     site_country = models.CharField(max_length=2)
     contact_name = models.CharField(max_length=200, blank=True)
     contact_email = models.EmailField(blank=True)
@@ -247,6 +248,10 @@ class ContractLine(models.Model):
         return f"{self.contract} / {self.equipment}"
 
 
+def quote_pdf_path(quote: "Quote", filename: str) -> str:
+    return f"quotes/{quote.request_id}/{quote.number}-{uuid.uuid4().hex[:8]}.pdf"
+
+
 class QuoteQuerySet(WorkflowQuerySet, VisibleQuerySet):  # type: ignore[override]  # django-stubs: as_manager of two bases
     scope = Scope(organization="request__customer")
 
@@ -285,6 +290,19 @@ class Quote(WorkflowModel):
         default=False,
         help_text="Issued after inspection: the accepted quote less every fee but inspection on the "
         "chassis that failed. What the purchase order must cover.",
+    )
+    pdf = models.FileField(
+        upload_to=quote_pdf_path,
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text="The quote as a PDF, drawn once on its first download and served from here after.",
+    )
+    pdf_status = models.CharField(
+        max_length=16,
+        blank=True,
+        editable=False,
+        help_text="The status the stored PDF shows; it is drawn again only when the status moves on.",
     )
 
     objects = QuoteQuerySet.as_manager()

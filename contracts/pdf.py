@@ -1,9 +1,10 @@
 """Quote PDFs: the quote's HTML template drawn by WeasyPrint."""
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 
-from contracts.models import Contract, Quote
+from contracts.models import Contract, Quote, quote_pdf_path
 from contracts.selectors import country_name, issuer_of
 
 
@@ -28,6 +29,26 @@ def quote_pdf(quote: Quote) -> bytes:
     from weasyprint import HTML  # imported late: it loads Pango, which only PDF views need
 
     return HTML(string=quote_pdf_html(quote), base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def quote_pdf_stored(quote: Quote) -> bytes:
+    """The quote's PDF, drawn once per revision (each revision is its own quote) and kept: a
+    download reads the stored file instead of drawing it again. Only the status line can change
+    on a quote, so it is drawn again when the status has moved on since (at most three times).
+    Two first downloads at once may both draw it; the first to record its file wins and the
+    other's copy is removed."""
+    if quote.pdf and quote.pdf_status == quote.status:
+        with quote.pdf.open("rb") as stored:
+            return stored.read()
+    content = quote_pdf(quote)
+    storage, previous = quote.pdf.storage, quote.pdf.name
+    name = storage.save(quote_pdf_path(quote, f"{quote.number}.pdf"), ContentFile(content))
+    recorded = Quote.objects.filter(pk=quote.pk, pdf=previous or "").update(pdf=name, pdf_status=quote.status)
+    stale = previous if recorded else name
+    if stale:
+        storage.delete(stale)
+    quote.refresh_from_db(fields=["pdf", "pdf_status"])
+    return content
 
 
 def welcome_kit_pdf(contract: Contract) -> bytes:

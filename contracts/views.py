@@ -30,7 +30,7 @@ from contracts.choices import ApprovalStatus, QuoteStatus
 from contracts.forms import AddonForm, QuoteRemarksForm, addons_signature, remarks_signature
 from contracts.models import Approval, Contract, PurchaseOrder, Quote
 from contracts.orders_api import contracts_visible
-from contracts.pdf import quote_pdf, welcome_kit_pdf
+from contracts.pdf import quote_pdf_stored, welcome_kit_pdf
 from contracts.selectors import quote_may_be_accepted
 from contracts.services import orders
 from contracts.services import quotes as services
@@ -165,7 +165,7 @@ def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @installed_base_page
 def quote_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_get(user=request.user, pk=pk)  # type: ignore[arg-type]
-    response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
+    response = HttpResponse(quote_pdf_stored(quote), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{quote.number}.pdf"'
     return response
 

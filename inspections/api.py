@@ -323,7 +323,9 @@ class InspectionResultsApi(APIView):
 
 class InspectionCorrectionApi(APIView):
     class InspectionCorrectionInputSerializer(ChassisResultInputSerializer):
-        reason = serializers.CharField(help_text="Why the result is corrected; kept on record.")
+        reason = serializers.CharField(
+            max_length=2000, help_text="Why the result is corrected; kept on record."
+        )
 
     @extend_schema(
         request=InspectionCorrectionInputSerializer,

@@ -272,6 +272,9 @@ class ResultsForm:
                     item.errors.append("Required: answer Yes or No.")
 
 
+REASON_MAX_CHARS = 2000  # InspectionResult.reason
+
+
 class CorrectionForm(ResultsForm):
     """Staff replace one chassis' result, saying why; starts from the result in force."""
 
@@ -280,6 +283,10 @@ class CorrectionForm(ResultsForm):
         data = kwargs.get("data")
         self.reason = (data.get("reason", "") if data is not None else "").strip()
         self.reason_errors: list[str] = []
+        if len(self.reason) > REASON_MAX_CHARS:
+            self.reason_errors.append(
+                f"At most {REASON_MAX_CHARS:,} characters; this has {len(self.reason):,}."
+            )
 
     @property
     def has_errors(self) -> bool:

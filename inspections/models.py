@@ -8,6 +8,7 @@ from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django_countries.fields import CountryField
@@ -170,11 +171,16 @@ class InspectionResult(models.Model):
     line = models.ForeignKey(InspectionLine, on_delete=models.CASCADE, related_name="results")
     passed = models.BooleanField()
     answers = models.JSONField(default=dict, help_text="Checklist item key -> true (yes) / false (no).")
-    notes = models.TextField(blank=True, max_length=4000)
+    notes = models.TextField(blank=True, max_length=4000, validators=[MaxLengthValidator(4000)])
     corrects = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="correction"
     )
-    reason = models.TextField(blank=True, help_text="Why a correction was made.")
+    reason = models.TextField(
+        blank=True,
+        max_length=2000,
+        validators=[MaxLengthValidator(2000)],
+        help_text="Why a correction was made.",
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 

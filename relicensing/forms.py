@@ -175,7 +175,9 @@ class HoldForm(forms.Form):
     vendor = vendor_field()
     serial_number = forms.CharField(max_length=64, help_text="It need not be registered yet.")
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), help_text="Export control, fraud, dispute..."
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Export control, fraud, dispute...",
     )
 
 

@@ -69,6 +69,7 @@ class SiteForm(forms.Form):
     name = forms.CharField(label="Site name", max_length=200, help_text="For example Leeds data centre.")
     address = forms.CharField(
         label="Street address",
+        max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Where the inspector goes: building, street, town, postcode.",
     )

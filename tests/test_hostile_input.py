@@ -6,12 +6,15 @@ import datetime as dt
 import io
 import json
 import zipfile
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
+from contracts.models import Quote, Sku
 from relicensing.models import Registration
+from tests.relicensing.test_requests_api import SITE
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +163,155 @@ def test_brackets_inside_strings_are_not_nesting(api_as, customer, acx2200):
     response = api_as(customer).post("/api/v1/equipment/", body, content_type="application/json")
     assert response.status_code == 400
     assert "json_too_deep" not in response.content.decode()
+
+
+# --- money ------------------------------------------------------------------------
+def register(client, serial, product):
+    body = {
+        "vendor": "juniper",
+        "serial_number": serial,
+        "product": product,
+        "acquisition_channel": "secondary_market",
+    }
+    response = client.post("/api/v1/equipment/", body, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()["id"]
+
+
+def request_open(client, *products, address=SITE["address"]):
+    ids = [register(client, f"AB12CD34E{n:03d}", product) for n, product in enumerate(products)]
+    body = {"site": {**SITE, "address": address}, "equipment": ids, "preferred_inspection_date": "2026-12-07"}
+    return client.post("/api/v1/requests/", body, format="json")
+
+
+def test_a_quote_past_the_money_column_is_a_400(api_as, customer, partner, qfx5100, today):
+    Sku.objects.filter(code="QFX5K-C1-AFL").update(price=Decimal("9999999999.99"))
+    request = request_open(api_as(customer), "QFX5100").json()
+    addon = {"equipment": request["items"][0]["equipment"], "sku": "QFX5K-C1-AFL", "quantity": 10_000}
+    response = api_as(partner).post(
+        f"/api/v1/requests/{request['id']}/quotes/", {"addons": [addon]}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "amount_out_of_range"
+    assert not Quote.objects.exists()
+
+
+def test_a_quote_just_inside_the_money_column_is_issued(api_as, customer, partner, qfx5100, today):
+    Sku.objects.filter(code="QFX5K-C1-AFL").update(price=Decimal("99999999.99"))
+    request = request_open(api_as(customer), "QFX5100").json()
+    addon = {"equipment": request["items"][0]["equipment"], "sku": "QFX5K-C1-AFL", "quantity": 100}
+    response = api_as(partner).post(
+        f"/api/v1/requests/{request['id']}/quotes/", {"addons": [addon]}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    assert Decimal(response.json()["total"]) == Decimal("9999999999.00") + Decimal("3437.00")
+
+
+# --- free text ----------------------------------------------------------------------
+def test_a_100000_character_site_address_is_refused_by_the_api(api_as, customer, acx2200, today):
+    response = request_open(api_as(customer), "ACX2200", address="1 Network Way " * 7_200)
+    assert response.status_code == 400
+    assert "address" in response.json()["site"]
+    assert len(response.content) < 1_000
+
+
+def test_a_500_character_site_address_is_taken(api_as, customer, acx2200, today):
+    response = request_open(api_as(customer), "ACX2200", address="x" * 500)
+    assert response.status_code == 201, response.json()
+
+
+def test_the_site_form_refuses_a_100000_character_address():
+    from relicensing.request_forms import SiteForm
+
+    data = {**SITE, "address": "a" * 100_000, "country": "GB"}
+    form = SiteForm(data=data)
+    assert not form.is_valid()
+    assert "address" in form.errors
+
+
+def test_the_models_refuse_endless_free_text(acme, juniper):
+    from django.core.exceptions import ValidationError
+
+    from relicensing.models import Request
+
+    unsaved = Request(number="RQ-1", customer=acme, vendor=juniper, site_address="a" * 501)
+    with pytest.raises(ValidationError) as refused:
+        unsaved.full_clean(
+            exclude=[
+                "site_name",
+                "site_country",
+                "contact_name",
+                "contact_email",
+                "contact_phone",
+                "preferred_inspection_date",
+                "created_by",
+            ]
+        )
+    assert set(refused.value.message_dict) == {"site_address"}
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (
+            "/api/v1/compliance-holds/",
+            {"vendor": "juniper", "serial_number": "AB12CD34EF56", "reason": "r" * 2_001},
+        ),
+    ],
+)
+def test_staff_free_text_is_bounded(api_as, staff, acx2200, path, body):
+    response = api_as(staff).post(path, body, format="json")
+    assert response.status_code == 400
+    assert "reason" in response.json()
+
+
+# --- quote PDFs -----------------------------------------------------------------------
+def test_a_quote_pdf_is_drawn_once_and_served_from_storage(
+    api_as, customer, partner, acx2200, today, monkeypatch
+):
+    from contracts import pdf
+
+    request = request_open(api_as(customer), "ACX2200").json()
+    quote = api_as(partner).post(f"/api/v1/requests/{request['id']}/quotes/", {}, format="json").json()
+    drawn = []
+    real = pdf.quote_pdf
+    monkeypatch.setattr(pdf, "quote_pdf", lambda q: drawn.append(q.pk) or real(q))
+    first = api_as(customer).get(f"/api/v1/quotes/{quote['id']}/pdf/")
+    second = api_as(partner).get(f"/api/v1/quotes/{quote['id']}/pdf/")
+    assert first.status_code == second.status_code == 200
+    assert first.content.startswith(b"%PDF") and second.content == first.content
+    assert drawn == [quote["id"]]
+    stored = Quote.objects.get(pk=quote["id"])
+    assert stored.pdf.name.startswith(f"quotes/{request['id']}/{quote['number']}-")
+    with stored.pdf.open("rb") as handle:
+        assert handle.read() == first.content
+
+
+def test_the_quote_page_download_serves_the_stored_pdf(
+    client, api_as, customer, partner, acx2200, today, monkeypatch
+):
+    from contracts import pdf
+
+    request = request_open(api_as(customer), "ACX2200").json()
+    quote = api_as(partner).post(f"/api/v1/requests/{request['id']}/quotes/", {}, format="json").json()
+    api_as(customer).get(f"/api/v1/quotes/{quote['id']}/pdf/")
+    monkeypatch.setattr(pdf, "quote_pdf", lambda q: pytest.fail("drawn again"))
+    client.force_login(customer)
+    response = client.get(f"/quotes/{quote['id']}/pdf/")
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+
+
+def test_a_new_status_draws_the_pdf_again(api_as, customer, partner, acx2200, today, monkeypatch):
+    from contracts import pdf
+
+    request = request_open(api_as(customer), "ACX2200").json()
+    quote = api_as(partner).post(f"/api/v1/requests/{request['id']}/quotes/", {}, format="json").json()
+    drawn = []
+    real = pdf.quote_pdf
+    monkeypatch.setattr(pdf, "quote_pdf", lambda q: drawn.append(q.status) or real(q))
+    api_as(customer).get(f"/api/v1/quotes/{quote['id']}/pdf/")
+    assert api_as(customer).post(f"/api/v1/quotes/{quote['id']}/accept/").status_code == 200
+    api_as(customer).get(f"/api/v1/quotes/{quote['id']}/pdf/")
+    api_as(customer).get(f"/api/v1/quotes/{quote['id']}/pdf/")
+    assert drawn == ["issued", "accepted"]

@@ -25,6 +25,7 @@ from contracts.choices import QuoteStatus, SkuKind
 from contracts.models import Quote, QuoteLine
 from contracts.pricing import PriceLine, lines_total, request_lines
 from contracts.selectors import quote_issuer
+from contracts.services.money import money_in_range
 from notices.events import NoticeEvent
 from notices.services import notice_create
 from relicensing.choices import ItemOutcome, RequestStatus
@@ -104,6 +105,7 @@ def quote_issue(
     )
     priced = request_lines(items, addons)
     lines = [line for _, line in priced]
+    money_in_range([*(line.amount for line in lines), lines_total(lines)], what="quote")
     revision = (request.quotes.aggregate(n=Max("revision"))["n"] or 0) + 1
     number = f"Q-{request.number.removeprefix('RQ-')}-{revision}"
     for old in previous:

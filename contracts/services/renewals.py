@@ -44,6 +44,7 @@ from contracts.models import (
     Sku,
 )
 from contracts.pricing import CENT
+from contracts.services.money import money_in_range
 from contracts.services.orders import order_amount
 from contracts.services.reinstatement import COVERAGE
 from notices.events import NoticeEvent
@@ -224,12 +225,14 @@ def renewal_quote_issue(*, contract: Contract, user: User, today: dt.date | None
         transition(previous, to=RenewalQuoteStatus.SUPERSEDED, actor=user, reason="A new renewal quote.")
     revision = (contract.renewal_quotes.aggregate(n=Max("revision"))["n"] or 0) + 1
     currency = Sku.objects.filter(code=lines[0].sku).values_list("currency", flat=True).get()
+    total = sum((line.amount for line in lines), Decimal("0.00"))
+    money_in_range([*(line.amount for line in lines), total], what="renewal quote")
     quote = RenewalQuote.objects.create(
         contract=contract,
         number=f"{contract.number}-R{revision}",
         revision=revision,
         currency=currency,
-        total=sum((line.amount for line in lines), Decimal("0.00")),
+        total=total,
         renewal_date=terms.renewal_date,
         old_ends_on=terms.old_ends_on,
         starts_on=terms.starts_on,

@@ -23,7 +23,7 @@ from relicensing.services import requests as services
 
 class SiteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    address = serializers.CharField()
+    address = serializers.CharField(max_length=500)
     country = serializers.RegexField(r"^[A-Za-z]{2}$", help_text="ISO 3166 alpha-2, e.g. GB.")
     contact_name = serializers.CharField(max_length=200)
     contact_email = serializers.EmailField()
@@ -219,7 +219,7 @@ class RequestDetailApi(APIView):
 
 class RequestCancelApi(APIView):
     class RequestCancelInputSerializer(serializers.Serializer):
-        reason = serializers.CharField(required=False, allow_blank=True, default="")
+        reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
     @extend_schema(request=RequestCancelInputSerializer, responses={200: RequestDetailSerializer})
     @idempotent
@@ -237,7 +237,7 @@ class RequestRejectApi(APIView):
     permission_classes = [IsProgrammeStaff]
 
     class RequestRejectInputSerializer(serializers.Serializer):
-        reason = serializers.CharField()
+        reason = serializers.CharField(max_length=2000)
 
     @extend_schema(request=RequestRejectInputSerializer, responses={200: RequestDetailSerializer})
     @idempotent

@@ -155,7 +155,7 @@ class HoldListCreateApi(generics.ListCreateAPIView):
     class HoldInputSerializer(serializers.Serializer):
         vendor = serializers.SlugRelatedField(slug_field="slug", queryset=Vendor.objects.all())
         serial_number = serializers.CharField(max_length=64)
-        reason = serializers.CharField()
+        reason = serializers.CharField(max_length=2000)
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.hold_list(active_only=self.request.query_params.get("active") != "false")
@@ -173,7 +173,7 @@ class HoldReleaseApi(APIView):
     permission_classes = [IsProgrammeStaff]
 
     class HoldReleaseInputSerializer(serializers.Serializer):
-        note = serializers.CharField()
+        note = serializers.CharField(max_length=2000)
 
     @extend_schema(request=HoldReleaseInputSerializer, responses={200: HoldOutputSerializer})
     @idempotent
@@ -190,7 +190,7 @@ class FlagApi(APIView):
 
     class FlagInputSerializer(serializers.Serializer):
         flag = serializers.ChoiceField(choices=Flag.choices)
-        note = serializers.CharField(required=False, allow_blank=True, default="")
+        note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
         action = serializers.ChoiceField(choices=["set", "clear"], required=False, default="set")
 
     @extend_schema(request=FlagInputSerializer, responses={200: RegistrationOutputSerializer})
@@ -216,7 +216,7 @@ class OwnershipSettleApi(APIView):
 
     class OwnershipSettleInputSerializer(serializers.Serializer):
         organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
-        note = serializers.CharField()
+        note = serializers.CharField(max_length=2000)
 
     @extend_schema(request=OwnershipSettleInputSerializer, responses={200: RegistrationOutputSerializer})
     @idempotent

@@ -3,6 +3,7 @@ compliance holds, the audited history of both, and the software licences on a ch
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
@@ -166,14 +167,14 @@ class ComplianceHold(models.Model):
 
     vendor = models.ForeignKey("relicensing.Vendor", on_delete=models.PROTECT, related_name="+")
     serial_number = models.CharField(max_length=64)
-    reason = models.TextField()
+    reason = models.TextField(max_length=2000, validators=[MaxLengthValidator(2000)])
     placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     placed_at = models.DateTimeField(auto_now_add=True)
     released_at = models.DateTimeField(null=True, blank=True)
     released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    release_note = models.TextField(blank=True)
+    release_note = models.TextField(blank=True, max_length=2000, validators=[MaxLengthValidator(2000)])
 
     objects = ComplianceHoldQuerySet.as_manager()
 

@@ -5,6 +5,7 @@ import uuid
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
@@ -30,13 +31,13 @@ class Request(WorkflowModel):
         max_length=32, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED, editable=False
     )
     site_name = models.CharField(max_length=200)
-    site_address = models.TextField()
+    site_address = models.TextField(max_length=500, validators=[MaxLengthValidator(500)])
     site_country = models.CharField(max_length=2, help_text="ISO 3166 alpha-2 code.")
     contact_name = models.CharField(max_length=200)
     contact_email = models.EmailField()
     contact_phone = models.CharField(max_length=40)
     preferred_inspection_date = models.DateField()
-    rejection_reason = models.TextField(blank=True)
+    rejection_reason = models.TextField(blank=True, max_length=2000, validators=[MaxLengthValidator(2000)])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -11,10 +11,15 @@ middleware has looked at the user: the user and organisation are read from the r
 line is written and when a task is enqueued, so both carry the caller. And the organisation is
 not django-structlog's: it is added beside the user everywhere the user is.
 
+A refusal is not an incident: Django writes every 403 and 404 as a warning, with a traceback when
+a view raised it, and django-structlog's request_finished line as another warning;
+`ClientRefusalQuiet` turns both into info lines without the traceback.
+
 Imported by the settings: nothing here may import models at import time.
 """
 
 import contextvars
+import logging
 import sys
 from typing import Any
 
@@ -106,6 +111,31 @@ def structlog_configure() -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
+
+
+class ClientRefusalQuiet(logging.Filter):
+    """A 403 or 404 is the site refusing or not finding what a caller asked for, a normal answer.
+
+    On `django.request` (Django's "Forbidden: /path", with the traceback of the PermissionDenied or
+    Http404 behind it) and on `django_structlog.middlewares.request` (the request_finished line,
+    a warning for every 4xx): the record of a 403 or 404 becomes an info line without a traceback,
+    and is dropped where the logger does not log info. Other statuses pass unchanged."""
+
+    STATUSES = frozenset({403, 404})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        event = record.msg if isinstance(record.msg, dict) else None  # a structlog line
+        status = event.get("code") if event is not None else getattr(record, "status_code", None)
+        if status not in self.STATUSES:
+            return True
+        if not logging.getLogger(record.name).isEnabledFor(logging.INFO):
+            return False
+        record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+        if event is not None:
+            event["level"] = "info"
+            event.pop("exc_info", None)
+        record.exc_info = record.exc_text = record.stack_info = None
+        return True
 
 
 # --- the request's identity, into its lines and its tasks ---------------------------------

@@ -2,6 +2,7 @@
 
 import os
 
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 # Set but blank counts as missing: docker compose passes a variable left empty in .env (as
@@ -31,3 +32,56 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- Browser policy headers ---------------------------------------------------------
+# Inserted right after SecurityMiddleware, so every answer gets them, including one that a later
+# middleware writes itself (the 400 for a NUL in the address, an error page).
+_SECURITY = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")  # noqa: F405
+MIDDLEWARE = [
+    *MIDDLEWARE[: _SECURITY + 1],  # noqa: F405
+    "csp.middleware.CSPMiddleware",
+    "common.middleware.PermissionsPolicyMiddleware",
+    *MIDDLEWARE[_SECURITY + 1 :],  # noqa: F405
+]
+
+# Every script and style comes from the app's own static files: no inline <script>, no on*=
+# handler, no style="" attribute in the pages (a script may still set element.style). NONCE is
+# a slot, not a grant: django-csp writes a nonce into the header only on an answer whose
+# template asked for one, which only the API docs page does, for the few lines that start
+# Swagger UI with this site's schema (templates/drf_spectacular/swagger_ui.html); every other
+# page gets plain `script-src 'self'`. Images may be data: URIs (Swagger UI's icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Powerful browser features the portal never uses, refused to the site and to anything it embeds.
+# common.middleware.PermissionsPolicyMiddleware writes them as `feature=()`.
+PERMISSIONS_POLICY = (
+    "accelerometer",
+    "autoplay",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "publickey-credentials-get",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+)

@@ -8,6 +8,9 @@
   const text = box.querySelector("[data-progress-text]");
   const title = box.querySelector("[data-progress-title]");
   const queuedNote = box.querySelector("[data-queued-note]");
+  // The bar's starting width, where the page's style="" was refused (the production CSP allows
+  // no inline style); a script may still set a style.
+  if (!bar.style.width) bar.style.width = meter.getAttribute("aria-valuenow") + "%";
   const poll = async () => {
     try {
       const response = await fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" } });

@@ -1,7 +1,9 @@
 // Layout behaviour shared by every page, loaded in <head> so the page never flashes:
 // - the navigation folds into a menu on narrow screens (without JS it simply stays open);
 // - each table cell learns its column's name, so on a phone a row can stack into a card
-//   whose cells say what they are (see .table in app.css).
+//   whose cells say what they are (see .table in app.css);
+// - a <select data-submit-on-change> submits its form when a choice is made (the site's CSP
+//   refuses inline on*= handlers; without JS the form keeps its own submit button).
 document.documentElement.classList.add("js");
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -13,6 +15,10 @@ document.addEventListener("DOMContentLoaded", () => {
       toggle.setAttribute("aria-expanded", String(open));
     });
   }
+
+  document.querySelectorAll("select[data-submit-on-change]").forEach((select) => {
+    select.addEventListener("change", () => select.form.submit());
+  });
 
   document.querySelectorAll("table.table").forEach((table) => {
     const names = [];

@@ -20,7 +20,9 @@ from relicensing.models import Vendor
 
 
 class CoverageOutputSerializer(serializers.Serializer):
-    serial_number = serializers.CharField(help_text="Normalised: trimmed, upper-cased.")
+    serial_number = serializers.CharField(
+        help_text="Normalised: Unicode NFKC, spaces and invisible characters removed, upper-cased."
+    )
     covered = serializers.BooleanField(help_text="A contract in your reach covers it today.")
     contract = serializers.CharField(
         allow_null=True, help_text="That contract's number; null when not covered."

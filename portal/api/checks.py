@@ -21,7 +21,9 @@ class SerialCheckApi(APIView):
 
     class SerialCheckOutputSerializer(serializers.Serializer):
         vendor = serializers.CharField()
-        serial_number = serializers.CharField(help_text="Normalised: trimmed, upper-cased.")
+        serial_number = serializers.CharField(
+            help_text="Normalised: Unicode NFKC, spaces and invisible characters removed, upper-cased."
+        )
         format_valid = serializers.BooleanField(
             help_text="False: the serial cannot be a real one of this vendor, and `eligible` is false."
         )

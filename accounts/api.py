@@ -1,8 +1,11 @@
-"""API: obtaining a token, the organisations a caller can see, and the inspectors (staff)."""
+"""API: obtaining and revoking a token, the organisations a caller can see, and the inspectors
+(staff)."""
 
 from django.contrib.auth import authenticate
 from django.db import transaction
 from drf_spectacular.utils import extend_schema, inline_serializer
+from knox.auth import TokenAuthentication
+from knox.models import AuthToken
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
@@ -13,7 +16,9 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.models import Organization, User
 from accounts.permissions import IsProgrammeStaff
+from accounts.second_factor import OTP_INVALID, OTP_REQUIRED, second_factor_match, second_factor_required
 from accounts.signin import SigninLockedOut, signin_retry_after
+from common.errors import DomainError
 
 
 class TokenObtainApi(APIView):
@@ -33,11 +38,19 @@ class TokenObtainApi(APIView):
     class TokenObtainInputSerializer(serializers.Serializer):
         username = serializers.CharField()
         password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+        otp = serializers.CharField(
+            required=False,
+            max_length=32,
+            help_text="Programme staff, where a second factor is required: the 6-digit code from "
+            "their authenticator app, or one of their recovery codes.",
+        )
 
     @extend_schema(
         request=TokenObtainInputSerializer,
         responses={
-            200: inline_serializer("Token", {"token": serializers.CharField()}),
+            200: inline_serializer(
+                "Token", {"token": serializers.CharField(), "expires": serializers.DateTimeField()}
+            ),
             429: inline_serializer(
                 "TooManyAttempts", {"detail": serializers.CharField(), "code": serializers.CharField()}
             ),
@@ -47,14 +60,44 @@ class TokenObtainApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = self.TokenObtainInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(request=request, **serializer.validated_data)
+        credentials = dict(serializer.validated_data)
+        code = credentials.pop("otp", "")
+        user = authenticate(request=request, **credentials)
         if getattr(request, "axes_locked_out", False):  # set by django-axes' backend
             raise SigninLockedOut(retry_after=signin_retry_after(request=request))
         if user is None:
             # Same answer for an unknown user and a wrong password: no hint which was wrong.
             raise AuthenticationFailed("Invalid username or password.")
-        token = services.api_token_issue(user=user)
-        return Response({"token": token.key}, status=status.HTTP_200_OK)
+        if second_factor_required(user=user):
+            if not code:
+                raise AuthenticationFailed(OTP_REQUIRED, code="otp_required")
+            if second_factor_match(user=user, code=code) is None:
+                raise AuthenticationFailed(OTP_INVALID, code="otp_invalid")
+        token, key = services.api_token_issue(user=user)
+        return Response({"token": key, "expires": token.expiry}, status=status.HTTP_200_OK)
+
+
+class TokenRevokeApi(APIView):
+    """Ends the key this call presents (`Authorization: Token <key>`); the owner's other keys stay."""
+
+    authentication_classes = [TokenAuthentication]
+
+    @extend_schema(
+        request=None,
+        responses={
+            204: None,
+            400: inline_serializer(
+                "NoApiKey", {"detail": serializers.CharField(), "code": serializers.CharField()}
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        if not isinstance(request.auth, AuthToken):  # signed in some other way (a test client's)
+            raise DomainError(
+                "This call ends the API key it is made with; it was made without one.", code="no_api_key"
+            )
+        services.api_token_revoke(user=request.user, token_key=request.auth.token_key)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class OrganizationOutputSerializer(serializers.ModelSerializer):

@@ -1,6 +1,9 @@
 """Demo organisations and people (API.md, "Demo data"): idempotent."""
 
+from base64 import b32encode
+
 from django.contrib.auth.models import Group, Permission
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.choices import OrganizationKind, Role
 from accounts.models import Organization, Partnership, User
@@ -30,7 +33,8 @@ USERS = [
     ("staff", "Sam", "Okafor", "Programme Operations", Role.STAFF),
 ]
 STAFF_GROUP = "Programme staff"
-STAFF_APPS = ["accounts", "relicensing", "inspections", "contracts", "notices", "authtoken"]
+DEMO_AUTHENTICATOR = "Demo authenticator"
+STAFF_APPS = ["accounts", "relicensing", "inspections", "contracts", "notices", "knox"]
 
 
 def load() -> None:
@@ -62,3 +66,11 @@ def load() -> None:
         user.save(update_fields=["password"])
         if role == Role.STAFF:
             user.groups.add(staff_group)
+            # So the second factor can be tried (STAFF_REQUIRE_2FA=true): loaddemo prints its secret.
+            TOTPDevice.objects.get_or_create(user=user, name=DEMO_AUTHENTICATOR, defaults={"confirmed": True})
+
+
+def staff_totp_secret() -> str:
+    """The demo staff user's authenticator secret, base32 as authenticator apps take it."""
+    device = TOTPDevice.objects.get(user__username="staff", name=DEMO_AUTHENTICATOR)
+    return b32encode(device.bin_key).decode()

@@ -84,6 +84,14 @@ class User(AbstractUser):
             )
         ]
 
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        # A new password (set_password, from any path: the admin, a reset, a service) ends every
+        # API key the old one obtained; sessions end by Django's own session hash.
+        password_changed = self._password is not None and self.pk is not None  # type: ignore[attr-defined]
+        super().save(*args, **kwargs)
+        if password_changed:
+            self.auth_token_set.all().delete()  # type: ignore[attr-defined]  # knox's reverse relation
+
     @property
     def is_programme_staff(self) -> bool:
         return self.role == Role.STAFF or self.is_superuser

@@ -1,6 +1,8 @@
 """Reads about organisations and users, always narrowed to what the caller may see."""
 
 from django.db.models import QuerySet
+from django.utils import timezone
+from knox.models import AuthToken
 
 from accounts.choices import Role
 from accounts.models import Organization, User
@@ -19,3 +21,8 @@ def served_customers(*, user: User) -> QuerySet[Organization]:
 
 def inspector_list() -> QuerySet[User]:
     return User.objects.filter(role=Role.INSPECTOR, is_active=True).order_by("username")
+
+
+def api_token_list(*, user: User) -> QuerySet[AuthToken]:
+    """The user's own API keys still in force, newest first (expired ones no longer sign in)."""
+    return AuthToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by("-created")

@@ -1,7 +1,7 @@
-"""Creating organisations and users, linking partners to customers, issuing API tokens."""
+"""Creating organisations and users, linking partners to customers, issuing and revoking API keys."""
 
 from django.db import transaction
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from accounts.choices import ROLE_ORGANIZATION_KIND, OrganizationKind, Role
 from accounts.models import Organization, Partnership, User
@@ -57,16 +57,27 @@ def user_create(
 
 
 @transaction.atomic
-def api_token_issue(*, user: User) -> Token:
-    """The user's API key; a new key is announced by email, so a stolen password shows."""
-    token, created = Token.objects.get_or_create(user=user)
-    if created:
-        notice_create(
-            event=NoticeEvent.API_TOKEN_ISSUED,
-            occurrence=f"api_token_issued:{user.pk}:{token.created.isoformat()}",
-            target=user,
-            recipients=[user],
-            context={"username": user.username},
-            link="/notices/",
-        )
-    return token
+def api_token_issue(*, user: User) -> tuple[AuthToken, str]:
+    """A new API key for the user (stored hashed: the key itself is returned once, here), each one
+    announced by email, so a stolen password used for a key shows."""
+    token, key = AuthToken.objects.create(user=user)
+    notice_create(
+        event=NoticeEvent.API_TOKEN_ISSUED,
+        occurrence=f"api_token_issued:{user.pk}:{token.token_key}",
+        target=user,
+        recipients=[user],
+        context={"username": user.username},
+        link="/account/api-keys/",
+    )
+    return token, key
+
+
+def api_token_revoke(*, user: User, token_key: str) -> int:
+    """End one of the user's own API keys, named by its public prefix; how many ended (0 or 1)."""
+    deleted, _ = AuthToken.objects.filter(user=user, token_key=token_key).delete()
+    return deleted
+
+
+def api_tokens_revoke_all(*, user: User) -> int:
+    deleted, _ = AuthToken.objects.filter(user=user).delete()
+    return deleted

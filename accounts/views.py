@@ -1,16 +1,29 @@
-"""Pages: signing in, and the page shown while sign-in is locked out. (Each role's dashboard is
-portal.views.dashboard.)"""
+"""Pages: signing in, the page shown while sign-in is locked out, and one's own API keys. (Each
+role's dashboard is portal.views.dashboard.)"""
 
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 
+from accounts import selectors, services
+from accounts.forms import SignInForm
 from accounts.signin import signin_failure_limit, signin_retry_after
+from common.pages import post_only
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
+    form_class = SignInForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "staff_second_factor": settings.STAFF_REQUIRE_2FA}
 
 
 def signin_locked_out(
@@ -26,3 +39,27 @@ def signin_locked_out(
     )
     response["Retry-After"] = str(retry_after)
     return response
+
+
+@login_required
+def api_key_list(request: HttpRequest) -> HttpResponse:
+    """The caller's own API keys in force: when each was issued and ends, each with a revoke button."""
+    return render(request, "accounts/api_keys.html", {"tokens": selectors.api_token_list(user=request.user)})
+
+
+@login_required
+@post_only("api-keys")
+def api_key_revoke(request: HttpRequest, token_key: str) -> HttpResponse:
+    if services.api_token_revoke(user=request.user, token_key=token_key):
+        messages.success(request, f"The API key starting {token_key[:8]} no longer signs in.")
+    else:
+        messages.info(request, "That key had already ended.")
+    return redirect("api-keys")
+
+
+@login_required
+@post_only("api-keys")
+def api_keys_revoke_all(request: HttpRequest) -> HttpResponse:
+    ended = services.api_tokens_revoke_all(user=request.user)
+    messages.success(request, f"{ended} API key{pluralize(ended)} ended.")
+    return redirect("api-keys")

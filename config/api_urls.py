@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts.api import InspectorListApi, OrganizationListApi, TokenObtainApi
+from accounts.api import InspectorListApi, OrganizationListApi, TokenObtainApi, TokenRevokeApi
 from contracts.api import QuoteAcceptApi, QuoteDetailApi, QuoteIssueApi, QuotePdfApi, SkuListCreateApi
 from contracts.orders_api import ApproveApi, ContractDetailApi, ContractListApi, PurchaseOrderApi
 from inspections.api import (
@@ -34,6 +34,7 @@ from relicensing.api.equipment import (
 
 urlpatterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="api-token"),
+    path("auth/token/revoke/", TokenRevokeApi.as_view(), name="api-token-revoke"),
     path("organizations/", OrganizationListApi.as_view(), name="api-organizations"),
     path("inspectors/", InspectorListApi.as_view(), name="api-inspectors"),
     path("vendors/", VendorListApi.as_view(), name="api-vendors"),

@@ -44,12 +44,12 @@ def keep_test_connection():
 @pytest.fixture
 def staff_token(db, settings, keep_test_connection):
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     settings.DEBUG = True
     call_command("loaddemo")
     settings.DEBUG = False
-    return Token.objects.get_or_create(user=User.objects.get(username="staff"))[0].key
+    return AuthToken.objects.create(user=User.objects.get(username="staff"))[1]
 
 
 @pytest.mark.django_db

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 from structlog.stdlib import ProcessorFormatter
 
@@ -143,7 +143,7 @@ def test_a_request_and_the_tasks_it_enqueues_log_the_same_request_user_and_organ
     client = APIClient()
     # By token, as a partner's system calls: the user is known only inside the view, after the
     # request's log context was opened by the middleware.
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=customer).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=customer)[1]}")
     equipment = client.post(
         "/api/v1/equipment/",
         {

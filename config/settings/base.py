@@ -40,7 +40,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "django_countries",
     "drf_spectacular",
@@ -71,6 +74,8 @@ MIDDLEWARE = [
     "common.middleware.NulRefusedMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session signed in with a second factor.
+    "django_otp.middleware.OTPMiddleware",
     # One request id per request, with the user and organisation, on every log line (and carried
     # into the tasks the request enqueues).
     "django_structlog.middlewares.RequestMiddleware",
@@ -101,6 +106,15 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.signin_locked_out"
 # address (not verbose: no start-up banner on every process either).
 AXES_SENSITIVE_PARAMETERS = ["password", "otp"]
 AXES_VERBOSE = False
+# The address counted is the connection's own unless a deployment names the header its proxy sets
+# (e.g. HTTP_X_FORWARDED_FOR, with AXES_IPWARE_PROXY_COUNT): a header a client sends itself must
+# not let it pose as a new address at each guess.
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("AXES_CLIENT_ADDRESS_HEADERS", default=["REMOTE_ADDR"])
+# Programme staff (who approve reinstatements) sign in with a second factor as well, on the page,
+# in the admin and at the token endpoint (django-otp: an authenticator app, or a recovery code).
+# On in production; off by default so the README's demo sign-ins work as documented.
+STAFF_REQUIRE_2FA = env.bool("STAFF_REQUIRE_2FA", default=False)
+OTP_TOTP_ISSUER = "Relicensing programme"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -145,8 +159,9 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 # --- REST API -----------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first, so an anonymous call gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        # Token first, so an anonymous call gets 401 with a WWW-Authenticate header. django-rest-knox:
+        # keys stored hashed, each with its expiry, listed and revoked by their owner.
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -163,6 +178,13 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
     "DATE_FORMAT": "iso-8601",
+}
+# API keys (`Authorization: Token <key>`, as before) last 30 days, and end sooner when their
+# owner revokes them or changes password (accounts.models.User.save).
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Relicensing programme API",

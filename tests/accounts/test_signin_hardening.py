@@ -1,7 +1,13 @@
-"""Sign-in hardening: wrong-password lockout on every sign-in path (django-axes)."""
+"""Sign-in hardening: wrong-password lockout on every sign-in path (django-axes); API keys that
+expire, are kept hashed, are listed and revoked by their owner and end on a password change
+(django-rest-knox); a second factor for staff where STAFF_REQUIRE_2FA is on (django-otp)."""
+
+from base64 import b32encode
 
 import pytest
+from knox.models import AuthToken
 
+from accounts.second_factor import recovery_codes_issue, totp_device_create
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +82,183 @@ def test_a_lockout_on_the_page_also_closes_the_api(client, api, customer):
         TOKEN, {"username": "customer", "password": PASSWORD}, format="json", REMOTE_ADDR="198.51.100.1"
     )
     assert answer.status_code == 429
+
+
+# --- API keys ------------------------------------------------------------------
+def token_for(api, username="customer"):
+    answer = api.post(TOKEN, {"username": username, "password": PASSWORD}, format="json")
+    assert answer.status_code == 200, answer.json()
+    return answer.json()
+
+
+def test_a_key_expires_thirty_days_after_it_is_issued(api, customer, time_machine):
+    time_machine.move_to("2026-11-20 09:00Z", tick=False)
+    body = token_for(api)
+    assert body["expires"] == "2026-12-20T09:00:00Z"
+    api.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
+    time_machine.move_to("2026-12-20 08:59Z", tick=False)
+    assert api.get("/api/v1/organizations/").status_code == 200
+    time_machine.move_to("2026-12-20 09:01Z", tick=False)
+    assert api.get("/api/v1/organizations/").status_code == 401
+
+
+def test_a_key_is_stored_hashed(api, customer):
+    key = token_for(api)["token"]
+    [row] = AuthToken.objects.filter(user=customer)
+    assert key not in row.digest
+    assert len(row.digest) == 128  # a SHA-512 digest, not the key
+
+
+def test_revoke_ends_the_key_presented_and_only_that_one(api, customer):
+    first = token_for(api)["token"]
+    second = token_for(api)["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    assert api.post("/api/v1/auth/token/revoke/").status_code == 204
+    assert api.get("/api/v1/organizations/").status_code == 401
+    api.credentials(HTTP_AUTHORIZATION=f"Token {second}")
+    assert api.get("/api/v1/organizations/").status_code == 200
+
+
+def test_revoke_without_a_key_is_a_401(api, client, customer):
+    assert api.post("/api/v1/auth/token/revoke/").status_code == 401
+    client.force_login(customer)  # a browser session presents no key to revoke
+    assert client.post("/api/v1/auth/token/revoke/").status_code == 401
+
+
+def test_a_password_change_ends_every_key(api, customer):
+    keys = [token_for(api)["token"] for _ in range(2)]
+    customer.set_password("a-new-password-2026")
+    customer.save()
+    for key in keys:
+        api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        assert api.get("/api/v1/organizations/").status_code == 401
+
+
+def test_the_owner_lists_and_revokes_keys_on_a_page(api, client, customer, other_customer):
+    key = token_for(api)["token"]
+    token_for(api, "customer2")
+    client.force_login(customer)
+    page = client.get("/account/api-keys/")
+    assert page.status_code == 200
+    assert f"{key[:8]}…" in page.text
+    mine = AuthToken.objects.get(user=customer)
+    theirs = AuthToken.objects.get(user=other_customer)
+    # Another person's key, named on this user's revoke address: nothing ends.
+    client.post(f"/account/api-keys/{theirs.token_key}/revoke/")
+    assert AuthToken.objects.filter(pk=theirs.pk).exists()
+    answer = client.post(f"/account/api-keys/{mine.token_key}/revoke/", follow=True)
+    assert f"The API key starting {key[:8]} no longer signs in." in answer.text
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/v1/organizations/").status_code == 401
+
+
+def test_revoke_is_in_the_schema(client):
+    paths = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+    assert "post" in paths["/api/v1/auth/token/revoke/"]
+    assert "204" in paths["/api/v1/auth/token/revoke/"]["post"]["responses"]
+
+
+# --- staff second factor ---------------------------------------------------------
+def current_code(device):
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+@pytest.fixture
+def staff_app(staff):
+    return totp_device_create(user=staff)
+
+
+@pytest.fixture
+def two_factor_on(settings):
+    settings.STAFF_REQUIRE_2FA = True
+
+
+def test_staff_token_needs_a_code_when_required(api, staff, staff_app, two_factor_on):
+    missing = api.post(TOKEN, {"username": "staff", "password": PASSWORD}, format="json")
+    assert missing.status_code == 401
+    assert missing.json()["code"] == "otp_required"
+    wrong = api.post(TOKEN, {"username": "staff", "password": PASSWORD, "otp": "000000"}, format="json")
+    assert wrong.status_code == 401
+    assert wrong.json()["code"] == "otp_invalid"
+    staff_app.refresh_from_db()
+    staff_app.throttle_reset()  # django-otp slows down a device after a wrong code
+    right = api.post(
+        TOKEN, {"username": "staff", "password": PASSWORD, "otp": current_code(staff_app)}, format="json"
+    )
+    assert right.status_code == 200
+    assert set(right.json()) == {"token", "expires"}
+
+
+def test_a_recovery_code_works_once(api, staff, staff_app, two_factor_on):
+    code = recovery_codes_issue(user=staff)[0]
+    first = api.post(TOKEN, {"username": "staff", "password": PASSWORD, "otp": code}, format="json")
+    assert first.status_code == 200
+    again = api.post(TOKEN, {"username": "staff", "password": PASSWORD, "otp": code}, format="json")
+    assert again.status_code == 401
+    assert again.json()["code"] == "otp_invalid"
+
+
+def test_customers_and_staff_without_the_setting_need_no_code(api, customer, staff, staff_app, settings):
+    settings.STAFF_REQUIRE_2FA = True
+    assert api.post(TOKEN, {"username": "customer", "password": PASSWORD}, format="json").status_code == 200
+    settings.STAFF_REQUIRE_2FA = False
+    assert api.post(TOKEN, {"username": "staff", "password": PASSWORD}, format="json").status_code == 200
+
+
+def test_the_sign_in_page_asks_staff_for_the_code(client, staff, staff_app, two_factor_on):
+    refused = client.post("/login/", {"username": "staff", "password": PASSWORD})
+    assert refused.status_code == 200
+    assert "Enter the 6-digit code from your authenticator app" in refused.text
+    assert "_auth_user_id" not in client.session
+    signed_in = client.post(
+        "/login/", {"username": "staff", "password": PASSWORD, "otp": current_code(staff_app)}
+    )
+    assert signed_in.status_code == 302
+    assert client.get("/admin/").status_code == 200  # the session is verified: the admin opens
+
+
+def test_the_admin_asks_staff_for_the_code(client, staff, staff_app, two_factor_on):
+    refused = client.post("/admin/login/?next=/admin/", {"username": "staff", "password": PASSWORD})
+    assert refused.status_code == 200
+    assert "Enter the 6-digit code from your authenticator app" in refused.text
+    # A session signed in some other way, without a code, does not open the admin either.
+    client.force_login(staff)
+    assert client.get("/admin/").status_code == 302
+    client.logout()
+    signed_in = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "staff", "password": PASSWORD, "otp": current_code(staff_app)},
+    )
+    assert signed_in.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_loaddemo_prints_the_demo_staff_authenticator_secret(settings, capsys):
+    from django.core.management import call_command
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.DEBUG = True
+    call_command("loaddemo")
+    device = TOTPDevice.objects.get(user__username="staff")
+    secret = b32encode(device.bin_key).decode()
+    assert f"Staff authenticator secret (for STAFF_REQUIRE_2FA=true; add it to any TOTP app): {secret}" in (
+        capsys.readouterr().out
+    )
+    call_command("loaddemo")  # a second run keeps the same device, so the app already set up still works
+    assert TOTPDevice.objects.filter(user__username="staff").count() == 1
+
+
+def test_a_forwarded_for_header_does_not_make_a_new_address(api, customer, partner):
+    answers = [
+        api.post(
+            TOKEN,
+            {"username": name, "password": "wrong"},
+            format="json",
+            REMOTE_ADDR="203.0.113.7",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}",
+        ).status_code
+        for n, name in enumerate("abcde")
+    ]
+    assert answers == [401, 401, 401, 401, 429]

@@ -137,7 +137,8 @@ def test_a_duplicate_sent_while_the_first_still_runs_is_a_409(customer, chassis)
 
 def test_every_post_of_the_api_honours_the_key():
     """Every creating or state-changing POST under /api/v1/ is wrapped; signing in is the one
-    exception (no caller yet to bind a key to)."""
+    exception (no caller yet to bind a key to), and revoking the key presented (a repeat is a 401:
+    the key is gone)."""
     unwrapped = []
 
     def walk(patterns, prefix=""):
@@ -153,4 +154,4 @@ def test_every_post_of_the_api_honours_the_key():
         post_method = getattr(getattr(callback, "view_class", None), "post", None)
         if post_method and not getattr(post_method, "idempotent", False):
             unwrapped.append(path.removeprefix("api/v1/"))
-    assert unwrapped == ["auth/token/"]
+    assert unwrapped == ["auth/token/", "auth/token/revoke/"]

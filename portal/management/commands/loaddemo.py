@@ -38,3 +38,7 @@ class Command(BaseCommand):
             for load in DEMO_LOADERS:
                 load()
         self.stdout.write(self.style.SUCCESS("Demo data loaded (password for every demo user: see README)."))
+        self.stdout.write(
+            f"Staff authenticator secret (for STAFF_REQUIRE_2FA=true; add it to any TOTP app): "
+            f"{accounts_demo.staff_totp_secret()}"
+        )

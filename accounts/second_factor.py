@@ -1,0 +1,43 @@
+"""The second factor staff sign in with (django-otp): a TOTP authenticator app, or one of their
+recovery codes (a static device), asked for wherever STAFF_REQUIRE_2FA is on."""
+
+from django.conf import settings
+from django.db import transaction
+from django_otp import match_token
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import User
+
+RECOVERY_CODE_COUNT = 10
+RECOVERY_DEVICE_NAME = "Recovery codes"
+OTP_REQUIRED = "Enter the 6-digit code from your authenticator app, or one of your recovery codes."
+OTP_INVALID = "That code is not valid (or was used already). Enter the current code from your app."
+
+
+def second_factor_required(*, user: User) -> bool:
+    return bool(settings.STAFF_REQUIRE_2FA) and (user.is_programme_staff or user.is_staff)
+
+
+def second_factor_match(*, user: User, code: str) -> Device | None:
+    """The user's device the code belongs to (a recovery code is used up), or None. django-otp
+    slows repeated wrong codes down per device."""
+    return match_token(user, code.strip().replace(" ", "")) if code.strip() else None
+
+
+@transaction.atomic
+def totp_device_create(*, user: User, name: str = "Authenticator app") -> TOTPDevice:
+    return TOTPDevice.objects.create(user=user, name=name, confirmed=True)
+
+
+@transaction.atomic
+def recovery_codes_issue(*, user: User) -> list[str]:
+    """A fresh set of single-use recovery codes; the previous set stops working."""
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes

@@ -105,7 +105,7 @@ def timed_copy_into_tables(content: bytes) -> float:
             for unit_id, line in zip(ids, lines, strict=True):
                 _, serial, _, channel, seller, acquired_on, condition = line.split(",")
                 units.write(
-                    f"{unit_id},{vendor.pk},{serial},{product.pk},,f,f,f,f,{organization.pk},{organization.pk},{now}\n"
+                    f"{unit_id},{vendor.pk},{serial},{product.pk},,f,f,f,f,{organization.pk},{organization.pk},{now},\n"
                 )
                 claims.write(
                     f"{unit_id},{organization.pk},{channel},{seller},{acquired_on},{condition},active,{now},t,inspection,{{}}\n"
@@ -114,8 +114,8 @@ def timed_copy_into_tables(content: bytes) -> float:
             claims.seek(0)
             cursor.copy_expert(
                 "COPY relicensing_equipment (id, vendor_id, serial_number, product_id, reported_model, lost_or_stolen, "
-                "counterfeit, permanently_damaged, damaged, original_owner_id, current_owner_id, created_at) "
-                "FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (reported_model))",
+                "counterfeit, permanently_damaged, damaged, original_owner_id, current_owner_id, created_at, retired) "
+                "FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (reported_model, retired))",
                 units,
             )
             cursor.copy_expert(

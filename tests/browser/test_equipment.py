@@ -129,7 +129,7 @@ def test_job_page_polls_until_the_worker_finishes(page: Page, demo, screenshot):
     transition(job, to="running")  # a worker has claimed it
     sign_in(page, "customer")
     page.goto(f"/equipment/import/{job.pk}/")
-    expect(page.locator(".progress-bar")).to_have_attribute("style", "width: 25%")
+    expect(page.locator(".progress-bar")).to_have_attribute("style", "width: 25%;")  # set by import_job.js
     ImportJob.objects.filter(pk=job.pk).update(processed_rows=15_000, created_count=14_000)
     expect(page.locator("[data-progress-text]")).to_contain_text("15,000 of 20,000 rows (75 %)")
     screenshot("import-progress")

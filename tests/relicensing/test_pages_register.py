@@ -174,7 +174,7 @@ def test_a_running_job_shows_a_progress_bar_that_polls(client, customer):
     )
     page = text(client.get(f"/equipment/import/{job.pk}/"))
     assert f'data-status-url="/equipment/import/{job.pk}/status.json"' in page
-    assert 'style="width: 25%"' in page and "js/import_job.js" in page
+    assert 'aria-valuenow="25"' in page and "js/import_job.js" in page
 
 
 def test_partner_imports_for_a_customer_it_serves(

@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     # Signing out is a POST (the button in the navigation); a GET there leads to the dashboard.
     path("logout/", post_only("dashboard")(auth_views.LogoutView.as_view()), name="logout"),
+    path("account/recovery-codes/", views.recovery_codes, name="recovery-codes"),
     path("account/api-keys/", views.api_key_list, name="api-keys"),
     path("account/api-keys/revoke-all/", views.api_keys_revoke_all, name="api-keys-revoke-all"),
     path("account/api-keys/<str:token_key>/revoke/", views.api_key_revoke, name="api-key-revoke"),

@@ -7,11 +7,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 
-from accounts import selectors, services
+from accounts import second_factor, selectors, services
 from accounts.forms import SignInForm
 from accounts.signin import signin_failure_limit, signin_retry_after
 from common.pages import post_only
@@ -63,3 +64,13 @@ def api_keys_revoke_all(request: HttpRequest) -> HttpResponse:
     ended = services.api_tokens_revoke_all(user=request.user)
     messages.success(request, f"{ended} API key{pluralize(ended)} ended.")
     return redirect("api-keys")
+
+
+@login_required
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """Programme staff's single-use recovery codes: a POST issues a fresh set (the old set ends),
+    shown once, for when the authenticator app is out of reach."""
+    if not request.user.is_programme_staff:  # type: ignore[union-attr]
+        raise PermissionDenied
+    codes = second_factor.recovery_codes_issue(user=request.user) if request.method == "POST" else []
+    return render(request, "accounts/recovery_codes.html", {"codes": codes})

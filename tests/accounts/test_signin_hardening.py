@@ -262,3 +262,26 @@ def test_a_forwarded_for_header_does_not_make_a_new_address(api, customer, partn
         for n, name in enumerate("abcde")
     ]
     assert answers == [401, 401, 401, 401, 429]
+
+
+def test_staff_issue_recovery_codes_on_a_page_and_the_old_set_ends(
+    client, api, staff, customer, two_factor_on
+):
+    client.force_login(customer)
+    assert client.post("/account/recovery-codes/").status_code == 403
+    client.force_login(staff)
+    old = recovery_codes_issue(user=staff)[0]
+    page = client.post("/account/recovery-codes/")
+    assert page.status_code == 200
+    assert "they are not shown again" in page.text
+    assert f"<code>{old}</code>" not in page.text
+    refused = api.post(TOKEN, {"username": "staff", "password": PASSWORD, "otp": old}, format="json")
+    assert refused.json()["code"] == "otp_invalid"
+    new = page.context["codes"][0]
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    StaticDevice.objects.get(user=staff).throttle_reset()  # the wrong code above slowed the device down
+    assert (
+        api.post(TOKEN, {"username": "staff", "password": PASSWORD, "otp": new}, format="json").status_code
+        == 200
+    )

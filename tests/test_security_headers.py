@@ -217,3 +217,14 @@ def test_other_client_errors_stay_warnings(refusals_quiet, caplog, client):
     with caplog.at_level(logging.INFO):
         assert client.get("/api/v1/vendors/").status_code == 401
     assert sorted(request_records(caplog)) == [("django", "WARNING", 401), ("structlog", "WARNING", 401)]
+
+
+def test_the_settings_log_a_404_at_info_without_a_traceback(client, customer, caplog):
+    """The wiring in config/settings/base.py LOGGING (the filter itself is tested above)."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="django.request")
+    client.force_login(customer)
+    assert client.get("/no-such-page/").status_code == 404
+    refusals = [r for r in caplog.records if r.name == "django.request"]
+    assert refusals and all(r.levelno == logging.INFO and r.exc_info is None for r in refusals)

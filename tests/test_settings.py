@@ -40,3 +40,25 @@ def test_production_refuses_to_start_without(missing):
     result = start_production({k: v for k, v in COMPLETE.items() if k != missing})
     assert result.returncode != 0
     assert f"Set the {missing} environment variable" in result.stderr
+
+
+def test_production_asks_staff_for_a_second_factor_and_counts_clients_behind_the_proxy():
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.STAFF_REQUIRE_2FA, s.AXES_IPWARE_META_PRECEDENCE_ORDER, s.AXES_IPWARE_PROXY_COUNT, "
+        "s.AXES_IPWARE_PROXY_ORDER)"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in COMPLETE and k != "DEBUG"}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**clean, **COMPLETE, "DJANGO_SETTINGS_MODULE": "config.settings.production"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        "True ['HTTP_X_FORWARDED_FOR', 'REMOTE_ADDR'] 1 right-most"
+    )

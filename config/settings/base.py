@@ -262,6 +262,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"structured": logs.formatter(LOG_FORMAT)},
+    # A 403 or 404 is an answer, not an incident: info, without a traceback.
+    "filters": {"client_refusal_quiet": {"()": "config.logs.ClientRefusalQuiet"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "structured"}
     },
@@ -273,6 +275,8 @@ LOGGING = {
         "django": {"handlers": [], "level": "NOTSET"},
         "gunicorn": {"handlers": []},
         "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["client_refusal_quiet"]},
+        "django_structlog.middlewares.request": {"filters": ["client_refusal_quiet"]},
         # Celery's "Task ... succeeded in 0.01s" repeats django-structlog's task_succeeded.
         "celery.app.trace": {"level": "WARNING"},
     },

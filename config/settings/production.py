@@ -85,3 +85,15 @@ PERMISSIONS_POLICY = (
     "usb",
     "xr-spatial-tracking",
 )
+
+# Staff approve reinstatements: a password alone does not sign them in (django-otp; see accounts).
+STAFF_REQUIRE_2FA = env.bool("STAFF_REQUIRE_2FA", default=True)
+
+# Behind the TLS proxy every connection comes from the proxy: count failed sign-ins by the client
+# address it appends to X-Forwarded-For (the right-most entry, which a client cannot forge), or
+# one person's wrong passwords would lock everyone out.
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list(
+    "AXES_CLIENT_ADDRESS_HEADERS", default=["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+)
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=1)
+AXES_IPWARE_PROXY_ORDER = "right-most"

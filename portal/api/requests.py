@@ -11,7 +11,7 @@ from rest_framework.request import Request as HttpRequest
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsProgrammeStaff, action_require
+from accounts.permissions import action_require
 from common.idempotency import idempotent
 from contracts.models import Quote
 from portal import selectors as portal_selectors
@@ -234,7 +234,7 @@ class RequestCancelApi(APIView):
 
 
 class RequestRejectApi(APIView):
-    permission_classes = [IsProgrammeStaff]
+    """Staff only; someone who cannot see the request gets a 404 first (API.md Conventions)."""
 
     class RequestRejectInputSerializer(serializers.Serializer):
         reason = serializers.CharField(max_length=2000)
@@ -243,6 +243,7 @@ class RequestRejectApi(APIView):
     @idempotent
     def post(self, request: HttpRequest, pk: int) -> Response:
         target = selectors.request_get(user=request.user, pk=pk)
+        action_require(request.user, "request_reject", target)
         serializer = self.RequestRejectInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.request_reject(request=target, user=request.user, reason=serializer.validated_data["reason"])

@@ -10,7 +10,7 @@ from rest_framework.request import Request as HttpRequest
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsProgrammeStaff
+from accounts.permissions import action_require
 from common.idempotency import idempotent
 from relicensing import selectors
 from relicensing.choices import DocumentKind
@@ -58,7 +58,7 @@ class DocumentDownloadApi(APIView):
 
 
 class DocumentVerifyApi(APIView):
-    permission_classes = [IsProgrammeStaff]
+    """Staff only; someone who cannot see the request gets a 404 first (API.md Conventions)."""
 
     class DocumentVerifyInputSerializer(serializers.Serializer):
         verified = serializers.BooleanField()
@@ -67,6 +67,7 @@ class DocumentVerifyApi(APIView):
     @idempotent
     def post(self, request: HttpRequest, pk: int, document_id: int) -> Response:
         target = selectors.request_get(user=request.user, pk=pk)
+        action_require(request.user, "document_verify", target)
         document = generics.get_object_or_404(target.documents.all(), pk=document_id)
         serializer = self.DocumentVerifyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Organization
-from accounts.permissions import IsProgrammeStaff
+from accounts.permissions import IsProgrammeStaff, action_require
 from common.idempotency import idempotent
 from relicensing import selectors
 from relicensing.choices import AcquisitionChannel, Condition, Flag
@@ -85,6 +85,7 @@ class RegistrationListCreateApi(generics.ListCreateAPIView):
     @extend_schema(request=RegistrationInputSerializer, responses={201: RegistrationOutputSerializer})
     @idempotent
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
+        action_require(request.user, "registration_create")  # the role first: a 403, not a 404
         serializer = RegistrationInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -118,6 +119,7 @@ class RegistrationImportApi(APIView):
     @extend_schema(request=ImportInputSerializer, responses={200: ImportResultSerializer})
     @idempotent
     def post(self, request: Request) -> Response:
+        action_require(request.user, "registration_create")  # the role first: a 403, not a 404
         serializer = self.ImportInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         organization = selectors.customer_for(

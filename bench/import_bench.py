@@ -154,10 +154,12 @@ def main() -> None:
     print(f"ratio to COPY into the same tables: {ratio:.1f}x (target: within 5x)")
     print(f"ratio to COPY into a bare table:    {best_import / best_copy:.1f}x")
     if args.write_results:
-        write_results(args.rows, best_import, best_tables, best_copy)
+        write_results(args.rows, best_import, best_tables, best_copy, repeat=args.repeat)
 
 
-def write_results(rows: int, best_import: float, best_tables: float, best_copy: float) -> None:
+def write_results(
+    rows: int, best_import: float, best_tables: float, best_copy: float, *, repeat: int
+) -> None:
     path = ROOT / "bench" / "RESULTS.md"
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
@@ -165,8 +167,8 @@ def write_results(rows: int, best_import: float, best_tables: float, best_copy: 
     section = (
         f"\n## Import of {rows:,} serials vs raw COPY ({dt.date.today():%Y-%m-%d})\n\n"
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"PostgreSQL {server}. Command: `.venv/bin/python bench/import_bench.py --write-results`.\n\n"
-        "| path | seconds (best of 3) | ratio |\n| --- | --- | --- |\n"
+        f"PostgreSQL {server}. Command: `.venv/bin/python bench/import_bench.py --repeat {repeat} --write-results`.\n\n"
+        f"| path | seconds (best of {repeat}) | ratio |\n| --- | --- | --- |\n"
         f"| import: `rows_read` + `registrations_import` (parse, validate, existing-serial check, "
         f"eligibility, equipment + registrations + history) | {best_import:.2f} | 1.0 |\n"
         f"| raw `COPY` of the same rows into the equipment and registration tables | {best_tables:.2f} | "

@@ -32,6 +32,23 @@ def totp_device_create(*, user: User, name: str = "Authenticator app") -> TOTPDe
 
 
 @transaction.atomic
+def authenticator_issue(*, user: User, replace: bool = False) -> tuple[TOTPDevice, list[str]]:
+    """A staff member's authenticator and a fresh set of recovery codes: how a new member of staff
+    (or the first one, before anybody can sign in to the admin) gets a second factor. With
+    `replace`, the previous authenticator stops working; without, one already set up is refused."""
+    if not (user.is_programme_staff or user.is_staff):
+        raise ValueError(f"{user.username} is not staff: only staff sign in with a second factor.")
+    existing = TOTPDevice.objects.filter(user=user)
+    if existing.exists() and not replace:
+        raise ValueError(
+            f"{user.username} already has an authenticator; --replace issues a new one "
+            "(the old one stops working)."
+        )
+    existing.delete()
+    return totp_device_create(user=user), recovery_codes_issue(user=user)
+
+
+@transaction.atomic
 def recovery_codes_issue(*, user: User) -> list[str]:
     """A fresh set of single-use recovery codes; the previous set stops working."""
     device, _ = StaticDevice.objects.get_or_create(

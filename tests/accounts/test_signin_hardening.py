@@ -2,9 +2,14 @@
 expire, are kept hashed, are listed and revoked by their owner and end on a password change
 (django-rest-knox); a second factor for staff where STAFF_REQUIRE_2FA is on (django-otp)."""
 
+import re
 from base64 import b32encode
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
 from accounts.second_factor import recovery_codes_issue, totp_device_create
@@ -285,3 +290,31 @@ def test_staff_issue_recovery_codes_on_a_page_and_the_old_set_ends(
         api.post(TOKEN, {"username": "staff", "password": PASSWORD, "otp": new}, format="json").status_code
         == 200
     )
+
+
+# --- the first authenticator, from the command line ---------------------------------------------
+def test_a_staff_member_gets_an_authenticator_from_the_command_line_and_signs_in_with_it(
+    api, staff, settings
+):
+    settings.STAFF_REQUIRE_2FA = True
+    out = StringIO()
+    call_command("authenticator_issue", "staff", stdout=out)
+    printed = out.getvalue()
+    secret = re.search(r"enter the secret by hand: ([A-Z2-7]+)", printed).group(1)
+    device = TOTPDevice.objects.get(user=staff)
+    assert secret == b32encode(device.bin_key).decode()
+    assert len(re.search(r"Recovery codes .*\n  (.+)", printed).group(1).split()) == 10
+    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    answer = api.post(TOKEN, {"username": "staff", "password": PASSWORD, "otp": code}, format="json")
+    assert answer.status_code == 200, answer.json()
+
+
+def test_the_command_refuses_non_staff_and_an_authenticator_already_set_up(customer, staff):
+    with pytest.raises(CommandError, match="customer is not staff"):
+        call_command("authenticator_issue", "customer")
+    call_command("authenticator_issue", "staff", stdout=StringIO())
+    with pytest.raises(CommandError, match="already has an authenticator; --replace"):
+        call_command("authenticator_issue", "staff")
+    call_command("authenticator_issue", "staff", "--replace", stdout=StringIO())
+    with pytest.raises(CommandError, match="No user 'nobody'"):
+        call_command("authenticator_issue", "nobody")

@@ -163,7 +163,14 @@ def test_partner_wizard_starts_with_the_customer_and_staff_reject(page: Page, de
     page.get_by_role("button", name="Continue").click()
     earliest = earliest_inspection_date(today=dt.date.today(), lead_business_days=10, country="GB")
     saturday = earliest + dt.timedelta(days=(5 - earliest.weekday()) % 7)
-    page.get_by_label("Preferred inspection date", exact=True).fill(saturday.isoformat())
+    # The date page has loaded and its calendar is in place (the script moves the field into its
+    # row) before typing, and the typed date is in the field before Continue.
+    expect(
+        page.get_by_role("button", name="Choose the preferred inspection date from a calendar")
+    ).to_be_visible()
+    date_field = page.get_by_label("Preferred inspection date", exact=True)
+    date_field.fill(saturday.isoformat())
+    expect(date_field).to_have_value(saturday.isoformat())
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("alert")).to_contain_text(
         "is not a business day; choose a weekday that is not a holiday at the site."

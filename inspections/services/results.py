@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import action_require
+from common.echo import value_echo
 from common.errors import Conflict, DomainError, InvalidInput
 from common.formats import visit_day
 from common.workflow import transition
@@ -167,7 +168,8 @@ def results_parse(
             continue
         serial = serial_normalise(str(entry.get("serial_number", "")))
         if serial not in lines:
-            errors.append(f"Result {position}: {serial or 'no serial'} is not a chassis of this visit.")
+            shown = value_echo(serial) if serial else "no serial"
+            errors.append(f"Result {position}: {shown} is not a chassis of this visit.")
             continue
         if serial in parsed:
             errors.append(f"{serial} has more than one result.")
@@ -181,7 +183,8 @@ def results_parse(
             continue
         unknown = sorted(set(answers) - set(items))
         if unknown:
-            errors.append(f"{serial}: no checklist item {', '.join(unknown)} in version {checklist.version}.")
+            named = value_echo(", ".join(unknown))
+            errors.append(f"{serial}: no checklist item {named} in version {checklist.version}.")
         answered = {key: value for key, value in answers.items() if key in items and isinstance(value, bool)}
         if passed is True:
             errors += [

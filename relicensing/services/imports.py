@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, User
 from accounts.permissions import action_require
+from common.echo import value_echo
 from common.errors import DomainError, ServiceError
 from common.workflow import transition, transition_start
 from relicensing.choices import AcquisitionChannel, Condition, EventKind, ImportStatus, RegistrationStatus
@@ -42,7 +43,6 @@ MAX_CELL_CHARS = 1_000
 # An XLSX is a zip: what its parts expand to is bounded, whatever the sheet declares.
 MAX_XLSX_EXPANDED_BYTES = 100 * 1024 * 1024
 MAX_COLUMNS = 16  # the import's 7 columns and room for a few the reader ignores
-ECHO_CHARS = 40  # how much of a refused value an answer repeats
 CHUNK_ROWS = 5_000
 COLUMNS = [
     "vendor",
@@ -151,7 +151,7 @@ def cell_too_long(number: int, *, column: str, text: str) -> DomainError:
 
 def echo(text: str) -> str:
     """A refused value as an answer may repeat it: its first few characters, quoted."""
-    return repr(text[:ECHO_CHARS] + ("…" if len(text) > ECHO_CHARS else ""))
+    return repr(value_echo(text))
 
 
 def _blank(cells: list[Any]) -> bool:
@@ -287,7 +287,7 @@ def _row_validate(number: int, cells: dict[str, str], catalog: _Catalog) -> _Val
     vendor = catalog.vendors.get(cells.get("vendor", "").strip().lower())
     if vendor is None:
         errors.append(
-            f"vendor: unknown vendor {cells.get('vendor', '')!r} (use {', '.join(sorted(catalog.vendors))})"
+            f"vendor: unknown vendor {echo(cells.get('vendor', ''))} (use {', '.join(sorted(catalog.vendors))})"
         )
     if not serial:
         errors.append("serial_number: missing")
@@ -312,7 +312,8 @@ def _row_validate(number: int, cells: dict[str, str], catalog: _Catalog) -> _Val
     if len(acquired_from) > 200:
         errors.append("acquired_from: longer than 200 characters")
     if errors or vendor is None:
-        return {"row": number, "serial_number": serial or raw_serial, "errors": errors}
+        # A cell may hold up to MAX_CELL_CHARS; the answer, the job page and the report show its start.
+        return {"row": number, "serial_number": value_echo(serial or raw_serial), "errors": errors}
     product = catalog.products.get((vendor.pk, model.upper()))
     return _Valid(
         number,

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from common.admin import HistoryAdmin
 from contracts.models import Contract, ContractLine, Sku, SkuProduct
 
 
@@ -12,7 +13,8 @@ class SkuProductInline(admin.TabularInline):
 
 
 @admin.register(Sku)
-class SkuAdmin(admin.ModelAdmin):
+class SkuAdmin(HistoryAdmin):
+    history_including_references = True  # the products it applies to
     list_display = ["code", "kind", "vendor", "price", "currency", "non_refundable"]
     list_filter = ["vendor", "kind"]
     list_select_related = ["vendor"]

@@ -98,6 +98,7 @@ class QuoteLineSerializer(serializers.ModelSerializer):
             "unit_price",
             "amount",
             "non_refundable",
+            "sku_revision",
         ]
 
 

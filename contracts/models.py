@@ -5,11 +5,14 @@ import datetime as dt
 import uuid
 from pathlib import PurePath
 
+import pghistory
+from django.apps import apps
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
 
 from accounts.visibility import Scope, VisibleQuerySet
+from common.history import price_book_trackers
 from common.workflow import WorkflowModel, WorkflowQuerySet
 from contracts.choices import (
     APPROVAL_WORKFLOW,
@@ -27,6 +30,24 @@ from contracts.choices import (
 )
 
 
+class SkuQuerySet(models.QuerySet):
+    def with_revision(self) -> "SkuQuerySet":
+        """Each SKU with `revision`: its latest history row (SkuEvent), read in the same statement as
+        its price, so a quote line names exactly the price-book state it was priced from."""
+        events = apps.get_model("contracts", "SkuEvent").objects
+        return self.annotate(
+            revision=models.Subquery(
+                events.filter(pgh_obj=models.OuterRef("pk")).order_by("-pgh_id").values("pgh_id")[:1]
+            )
+        )
+
+
+@pghistory.track(
+    *price_book_trackers(),
+    model_name="SkuEvent",
+    obj_field=pghistory.ObjForeignKey(related_name="history"),
+    append_only=True,
+)
 class Sku(models.Model):
     code = models.CharField(max_length=64, unique=True)
     kind = models.CharField(max_length=16, choices=SkuKind.choices)
@@ -38,6 +59,8 @@ class Sku(models.Model):
         "relicensing.Product", through="SkuProduct", related_name="skus", blank=True
     )
     non_refundable = models.BooleanField(default=True)
+
+    objects = SkuQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -51,6 +74,12 @@ class Sku(models.Model):
         return self.code
 
 
+@pghistory.track(
+    *price_book_trackers(),
+    model_name="SkuProductEvent",
+    obj_field=pghistory.ObjForeignKey(related_name="history"),
+    append_only=True,
+)
 class SkuProduct(models.Model):
     """A SKU applies to a product. `kind` repeats the SKU's so the database itself can hold
     a chassis to exactly one inspection, support-year and OS-licence SKU."""
@@ -61,6 +90,7 @@ class SkuProduct(models.Model):
 
     class Meta:
         verbose_name = "product the SKU applies to"
+        verbose_name_plural = "products the SKU applies to"
         constraints = [
             models.UniqueConstraint(fields=["sku", "product"], name="sku_product_unique"),
             models.UniqueConstraint(
@@ -256,6 +286,18 @@ class QuoteQuerySet(WorkflowQuerySet, VisibleQuerySet):  # type: ignore[override
     scope = Scope(organization="request__customer")
 
 
+def sku_revision_field() -> models.ForeignKey:
+    return models.ForeignKey(
+        "contracts.SkuEvent",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The SKU as it stood in the price book when this line was priced (empty on lines priced "
+        "before the price book kept its history).",
+    )
+
+
 class Quote(WorkflowModel):
     """A priced offer for a request, from the price book only; a new one supersedes the last."""
 
@@ -340,6 +382,7 @@ class QuoteLine(models.Model):
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     non_refundable = models.BooleanField(default=True)
+    sku_revision = sku_revision_field()
 
     class Meta:
         ordering = ["position"]
@@ -433,6 +476,7 @@ class RenewalQuoteLine(models.Model):
     days = models.PositiveIntegerField(help_text="Days of support this line pays for.")
     unit_price = models.DecimalField(max_digits=12, decimal_places=2, help_text="The SKU's one-year price.")
     amount = models.DecimalField(max_digits=14, decimal_places=2)
+    sku_revision = sku_revision_field()
 
     class Meta:
         ordering = ["position"]

@@ -33,6 +33,8 @@ class PriceLine:
     unit_price: Decimal
     currency: str
     non_refundable: bool
+    # The SKU's history row it was priced from (SkuQuerySet.with_revision), when the SKU was read with it.
+    sku_revision: int | None = None
 
     @property
     def amount(self) -> Decimal:
@@ -48,6 +50,7 @@ def line_from_sku(sku: Sku, *, quantity: int = 1) -> PriceLine:
         unit_price=sku.price,
         currency=sku.currency,
         non_refundable=sku.non_refundable,
+        sku_revision=getattr(sku, "revision", None),
     )
 
 
@@ -97,7 +100,7 @@ def _addon_lines(
     SKU applies to. Errors name the field and the problem, row by row."""
     by_registration = {item.registration_id: item for item in items}
     codes = {str(a.get("sku", "")).upper() for a in addons}
-    skus = {s.code: s for s in Sku.objects.filter(code__in=codes).prefetch_related("products")}
+    skus = {s.code: s for s in Sku.objects.with_revision().filter(code__in=codes).prefetch_related("products")}
     lines: list[tuple[RequestItem, PriceLine]] = []
     errors: list[str] = []
     for number, addon in enumerate(addons, start=1):

@@ -3,6 +3,7 @@ the installed base. Writes that change eligibility go through the services."""
 
 from django.contrib import admin
 
+from common.admin import HistoryAdmin
 from relicensing.models import (
     ComplianceHold,
     Equipment,
@@ -35,7 +36,7 @@ FLAG_FIELDS = ["lost_or_stolen", "counterfeit", "permanently_damaged", "damaged"
 
 
 @admin.register(Vendor)
-class VendorAdmin(admin.ModelAdmin):
+class VendorAdmin(HistoryAdmin):
     list_display = [
         "name",
         "slug",
@@ -54,7 +55,8 @@ class VendorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(HistoryAdmin):
+    history_including_references = True  # which SKUs price it
     list_display = [
         "model",
         "vendor",

@@ -31,6 +31,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Relicensing programme <n
 EMAIL_TIMEOUT = 10
 
 INSTALLED_APPS = [
+    # pghistory's admin templates (an "Events" button on every tracked record) before the admin's.
+    "pghistory.admin",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -51,6 +53,8 @@ INSTALLED_APPS = [
     "axes",
     "django_prometheus",
     "django_structlog",
+    "pgtrigger",
+    "pghistory",
     "common",
     "accounts",
     "relicensing",
@@ -76,6 +80,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): whether this session signed in with a second factor.
     "django_otp.middleware.OTPMiddleware",
+    # Who changed the programme's rules: the signed-in user (set again when the API authenticates
+    # a token) and the URL, on every history row a write in this request leaves (common/history.py).
+    "pghistory.middleware.HistoryMiddleware",
     # One request id per request, with the user and organisation, on every log line (and carried
     # into the tasks the request enqueues).
     "django_structlog.middlewares.RequestMiddleware",

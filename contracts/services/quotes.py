@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Prefetch
 from django.utils import timezone
 
 from accounts.models import User
@@ -22,7 +22,7 @@ from common.errors import Conflict, InvalidInput
 from common.formats import day
 from common.workflow import transition, transition_start
 from contracts.choices import QuoteStatus, SkuKind
-from contracts.models import Quote, QuoteLine
+from contracts.models import Quote, QuoteLine, Sku
 from contracts.pricing import PriceLine, lines_total, request_lines
 from contracts.selectors import quote_issuer
 from contracts.services.money import money_in_range
@@ -101,7 +101,9 @@ def quote_issue(
     previous = list(request.quotes.filter(status=QuoteStatus.ISSUED).select_for_update().order_by("pk"))
     request_chassis_check(request=request, decision="Issuing a quote")
     items = list(
-        request.items.select_related("equipment__product").prefetch_related("equipment__product__skus")
+        request.items.select_related("equipment__product").prefetch_related(
+            Prefetch("equipment__product__skus", queryset=Sku.objects.with_revision())
+        )
     )
     priced = request_lines(items, addons)
     lines = [line for _, line in priced]
@@ -151,6 +153,7 @@ def _quote_lines_create(quote: Quote, priced: list[tuple[RequestItem, PriceLine]
                 unit_price=line.unit_price,
                 amount=line.amount,
                 non_refundable=line.non_refundable,
+                sku_revision_id=line.sku_revision,
             )
             for position, (item, line) in enumerate(priced, start=1)
         ]
@@ -314,4 +317,5 @@ _LINE_COPIED = (
     "unit_price",
     "amount",
     "non_refundable",
+    "sku_revision_id",  # the final quote keeps the accepted quote's prices, so their price-book state
 )

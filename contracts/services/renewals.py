@@ -144,7 +144,7 @@ def _support_year_skus(lines: list[ContractLine]) -> dict[int, Sku]:
     skus = Sku.objects.filter(kind=SkuKind.SUPPORT_YEAR, applies_to__product__in=products).values_list(
         "applies_to__product", "pk"
     )
-    by_pk = {s.pk: s for s in Sku.objects.filter(pk__in=[pk for _, pk in skus])}
+    by_pk = {s.pk: s for s in Sku.objects.with_revision().filter(pk__in=[pk for _, pk in skus])}
     found = {product: by_pk[pk] for product, pk in skus}
     missing = sorted(str(line.equipment.product) for line in lines if line.equipment.product_id not in found)
     if missing:
@@ -168,7 +168,12 @@ def renewal_lines(contract: Contract, terms: RenewalTerms) -> list[RenewalQuoteL
     for line in lines:
         unit = line.equipment
         sku = skus[unit.product_id or 0]  # _support_year_skus refused units of no known product
-        common = {"sku": sku.code, "equipment": unit, "serial_number": unit.serial_number}
+        common = {
+            "sku": sku.code,
+            "sku_revision_id": sku.revision,  # type: ignore[attr-defined]  # with_revision()
+            "equipment": unit,
+            "serial_number": unit.serial_number,
+        }
         priced.append(
             RenewalQuoteLine(
                 kind=RenewalLineKind.SUPPORT_YEAR,

@@ -3,12 +3,14 @@
 import re
 from decimal import Decimal
 
+import pghistory
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from common.history import price_book_trackers
 from relicensing.choices import ProductCategory
 
 
@@ -23,8 +25,17 @@ def default_reminder_days() -> list[int]:
     return [90, 30, 7]
 
 
+@pghistory.track(
+    *price_book_trackers(),
+    model_name="VendorEvent",
+    obj_field=pghistory.ObjForeignKey(related_name="history"),
+    append_only=True,
+)
 class Vendor(models.Model):
-    """A vendor running a programme; its policy fields are the programme's rules."""
+    """A vendor running a programme; its policy fields are the programme's rules.
+
+    Every change is kept (VendorEvent, written by a database trigger, so the admin, the API and a
+    shell all leave one): who, when, before and after, shown on its admin page."""
 
     slug = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=200)
@@ -93,6 +104,12 @@ class Vendor(models.Model):
         return self.name
 
 
+@pghistory.track(
+    *price_book_trackers(),
+    model_name="ProductEvent",
+    obj_field=pghistory.ObjForeignKey(related_name="history"),
+    append_only=True,
+)
 class Product(models.Model):
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="products")
     model = models.CharField(max_length=100)

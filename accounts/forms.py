@@ -40,3 +40,34 @@ class SignInForm(SecondFactorMixin, AuthenticationForm):
 
 class AdminSignInForm(SecondFactorMixin, AdminAuthenticationForm):
     pass
+
+
+class AuthenticatorConfirmForm(forms.Form):
+    """The first code the new authenticator app shows: proof it was set up before it counts."""
+
+    code = forms.CharField(
+        label="Code from the new app",
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class SecondFactorVerifyForm(forms.Form):
+    """A signed-in session that has not given a second factor yet gives one here."""
+
+    otp = SecondFactorMixin.base_fields["otp"]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.device: Any = None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        code = cleaned.get("otp") or ""
+        if not code:
+            raise forms.ValidationError(OTP_REQUIRED, code="otp_required")
+        self.device = second_factor_match(user=self.user, code=code)
+        if self.device is None:
+            raise forms.ValidationError(OTP_INVALID, code="otp_invalid")
+        return cleaned

@@ -58,3 +58,49 @@ def recovery_codes_issue(*, user: User) -> list[str]:
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     return codes
+
+
+# --- a new authenticator, set up by its owner (/account/authenticator/) ------------------------
+AUTHENTICATOR_NAME = "Authenticator app"
+
+
+def second_factor_manageable(*, user: User) -> bool:
+    """Who keeps a second factor: the people STAFF_REQUIRE_2FA asks one of."""
+    return bool(user.is_programme_staff or user.is_staff)
+
+
+def authenticator_pending(*, user: User) -> TOTPDevice | None:
+    """The new authenticator waiting for its first code, if one was started."""
+    return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+
+
+def authenticator_current(*, user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-pk").first()
+
+
+@transaction.atomic
+def authenticator_start(*, user: User) -> TOTPDevice:
+    """A new secret for the person's app. Unconfirmed, it signs nobody in (django-otp matches
+    confirmed devices only) and the current authenticator keeps working; an earlier one started
+    and never confirmed is dropped."""
+    if not second_factor_manageable(user=user):
+        raise ValueError(f"{user.username} is not staff: only staff sign in with a second factor.")
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=False)
+
+
+@transaction.atomic
+def authenticator_confirm(*, user: User, code: str) -> TOTPDevice | None:
+    """Put the new authenticator in force when `code` is its current code, deleting the previous one
+    in the same transaction: the person has shown the new app works before the old one stops. A
+    wrong code (or none started) changes nothing and answers None; django-otp slows repeated wrong
+    codes down on the new device."""
+    pending = (
+        TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("-pk").first()
+    )
+    if pending is None or not pending.verify_token(code.strip().replace(" ", "")):
+        return None
+    TOTPDevice.objects.filter(user=user).exclude(pk=pending.pk).delete()
+    pending.confirmed = True
+    pending.save(update_fields=["confirmed"])
+    return pending

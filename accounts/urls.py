@@ -8,6 +8,8 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     # Signing out is a POST (the button in the navigation); a GET there leads to the dashboard.
     path("logout/", post_only("dashboard")(auth_views.LogoutView.as_view()), name="logout"),
+    path("account/verify/", views.second_factor_verify, name="second-factor-verify"),
+    path("account/authenticator/", views.authenticator, name="authenticator"),
     path("account/recovery-codes/", views.recovery_codes, name="recovery-codes"),
     path("account/api-keys/", views.api_key_list, name="api-keys"),
     path("account/api-keys/revoke-all/", views.api_keys_revoke_all, name="api-keys-revoke-all"),

@@ -9,19 +9,91 @@ from rest_framework import exceptions, pagination
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from common.echo import ECHO_CHARS, value_echo
 from common.errors import ServiceError
+from common.paging import EXACT_COUNT_UP_TO, BoundedCountPaginator, Cursor, KeysetPage, keyset_page
 
 ECHOES_CHECKED = 100  # the longest values of a request whose echoes are capped; a body has few
 
 
 class Pagination(pagination.PageNumberPagination):
+    """`?page=` and `?page_size=`; `count` is exact up to 10,000 rows and the database's estimate
+    beyond (common.paging.count_bounded), so a list costs the same at any size."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+    django_paginator_class = BoundedCountPaginator
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        answer = super().get_paginated_response_schema(schema)
+        answer["properties"]["count"]["description"] = COUNT_DESCRIPTION
+        return answer
+
+
+COUNT_DESCRIPTION = (
+    f"How many rows the list holds: exact up to {EXACT_COUNT_UP_TO:,}; above that, the database's "
+    "estimate (within a few percent), so a long list costs no more to page through than a short one."
+)
+
+
+class NewestFirstPagination(Pagination):
+    """For the long lists kept newest first (equipment, requests): `next` and `previous` are keyset
+    cursors (`?cursor=`), so the ten-thousandth page costs what the first does; `?page=` still
+    answers, for a first page or a jump, and its `next` link continues by cursor."""
+
+    cursor_query_param = "cursor"
+
+    def paginate_queryset(self, queryset, request, view=None):  # type: ignore[no-untyped-def]
+        self.request = request
+        self.keyset: KeysetPage | None = None
+        text = request.query_params.get(self.cursor_query_param)
+        if text is None and request.query_params.get(self.page_query_param) not in (None, "", "1"):
+            return super().paginate_queryset(queryset, request, view)
+        cursor = Cursor.decode(text) if text is not None else None
+        self.keyset = keyset_page(queryset, cursor=cursor, size=self.get_page_size(request) or self.page_size)
+        return list(self.keyset.rows)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        if self.keyset is None:
+            return super().get_paginated_response(data)
+        return Response(
+            {
+                "count": self.keyset.count.n,
+                "next": self._cursor_link(self.keyset.older),
+                "previous": self._cursor_link(self.keyset.newer),
+                "results": data,
+            }
+        )
+
+    def get_next_link(self) -> str | None:
+        # A page-number page continues by cursor from its last row.
+        if self.keyset is not None or not self.page.has_next():
+            return super().get_next_link() if self.keyset is None else None
+        last = self.page.object_list[len(self.page.object_list) - 1]
+        return self._cursor_link(Cursor(created_at=last.created_at, pk=last.pk, older=True))
+
+    def _cursor_link(self, cursor: Cursor | None) -> str | None:
+        if cursor is None:
+            return None
+        url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
+        return replace_query_param(url, self.cursor_query_param, cursor.encode())
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "A position in the list, as given in `next` and `previous`: follow those links.",
+                "schema": {"type": "string"},
+            },
+        ]
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

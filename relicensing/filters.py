@@ -17,9 +17,14 @@ class ProductFilter(django_filters.FilterSet):
 
 
 class RegistrationFilter(django_filters.FilterSet):
-    """Filters for the installed base: `?serial_number=` matches normalised, `?eligible=`."""
+    """Filters for the installed base: `?serial_number=` by the serial's start, `?eligible=`."""
 
-    serial_number = django_filters.CharFilter(method="filter_serial")
+    serial_number = django_filters.CharFilter(
+        method="filter_serial",
+        help_text="Serials that start with this value, normalised as registration normalises it (case, "
+        "spaces and look-alike characters do not matter): the whole serial finds that unit, a "
+        "beginning finds every unit whose serial starts so. Not a substring search.",
+    )
     vendor = django_filters.CharFilter(field_name="equipment__vendor__slug")
     product = django_filters.CharFilter(field_name="equipment__product__model", lookup_expr="iexact")
     eligible = django_filters.BooleanFilter()
@@ -30,4 +35,4 @@ class RegistrationFilter(django_filters.FilterSet):
         fields = ["serial_number", "vendor", "product", "eligible", "status"]
 
     def filter_serial(self, queryset, name, value):  # type: ignore[no-untyped-def]
-        return queryset.filter(equipment__serial_number__contains=serial_normalise(value))
+        return queryset.filter(equipment__serial_number__startswith=serial_normalise(value))

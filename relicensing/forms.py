@@ -92,7 +92,7 @@ class ImportForm(OnBehalfForm):
 class EquipmentFilterForm(forms.Form):
     """The list page's filters; every field is optional and a bad value is simply ignored."""
 
-    q = forms.CharField(label="Serial", required=False)
+    q = forms.CharField(label="Serial", required=False, help_text="The whole serial, or how it starts.")
     vendor = forms.ChoiceField(required=False)
     product = forms.ChoiceField(required=False)
     eligible = forms.ChoiceField(
@@ -116,7 +116,7 @@ class EquipmentFilterForm(forms.Form):
             return registrations
         data = self.cleaned_data
         lookups = {
-            "equipment__serial_number__contains": serial_normalise(data["q"]),
+            "equipment__serial_number__startswith": serial_normalise(data["q"]),
             "equipment__vendor__slug": data["vendor"],
             "equipment__product__model": data["product"],
             "eligible": {"yes": True, "no": False}.get(data["eligible"]),

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.choices import OrganizationKind, Role
@@ -90,10 +90,12 @@ def dispute_list() -> QuerySet[Equipment]:
 # --- relicensing requests ---------------------------------------------------------
 def request_list(*, user: User) -> QuerySet[Request]:
     """Requests in the user's reach, with what a list row shows, in a fixed number of queries."""
+    # The count is a subquery per row shown, not a GROUP BY over every request in reach.
+    chassis = RequestItem.objects.filter(request=OuterRef("pk")).order_by().values("request")
     return (
         Request.objects.visible_to(user)
         .select_related("customer", "vendor")
-        .annotate(chassis_count=Count("items"))
+        .annotate(chassis_count=Subquery(chassis.annotate(n=Count("pk")).values("n")))
         .order_by("-created_at", "-id")
     )
 

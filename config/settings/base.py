@@ -94,6 +94,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Who changed the programme's rules (common/history.py) is read on writes only: reading the user on
+# a GET would read the session, and every page would answer "Vary: Cookie" (uncacheable).
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
 # django-axes first: every sign-in (the page, the admin, the API's token endpoint) is counted and
 # refused while its account or its address is locked out, before any password is checked.
 AUTHENTICATION_BACKENDS = [

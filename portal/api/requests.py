@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import action_require
+from common.api import NewestFirstPagination
 from common.idempotency import idempotent
 from contracts.models import Quote
 from portal import selectors as portal_selectors
@@ -178,6 +179,7 @@ class RequestListCreateApi(generics.ListAPIView):
     serializer_class = RequestOutputSerializer
     queryset = Request.objects.none()
     filterset_fields = ["status"]
+    pagination_class = NewestFirstPagination
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return (

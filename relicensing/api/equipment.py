@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Organization
 from accounts.permissions import IsProgrammeStaff, action_require
+from common.api import NewestFirstPagination
 from common.idempotency import idempotent
 from relicensing import selectors
 from relicensing.choices import AcquisitionChannel, Condition, Flag
@@ -77,6 +78,7 @@ class RegistrationInputSerializer(serializers.Serializer):
 class RegistrationListCreateApi(generics.ListCreateAPIView):
     serializer_class = RegistrationOutputSerializer
     filterset_class = RegistrationFilter
+    pagination_class = NewestFirstPagination
     queryset = Registration.objects.none()  # the schema's; callers get what they may see
 
     def get_queryset(self):  # type: ignore[no-untyped-def]

@@ -64,6 +64,13 @@ class Equipment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["vendor", "serial_number"], name="equipment_serial_unique"),
         ]
+        indexes = [
+            # `?serial_number=` and the equipment page's search match a normalised serial by its
+            # start (the whole serial is the exact match): a pattern index answers LIKE 'ABC%'.
+            models.Index(
+                fields=["serial_number"], name="equipment_serial_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.serial_number
@@ -141,7 +148,16 @@ class Registration(WorkflowModel):
                 fields=["equipment", "organization"], name="registration_once_per_organization"
             ),
         ]
-        indexes = [models.Index(fields=["organization", "eligible"], name="registration_by_org")]
+        # Each list reads its page straight off an index in the list's own order (newest first):
+        # an organisation's equipment, filtered by eligibility or not, and everyone's (staff, and
+        # partners whose customers own most of the base).
+        indexes = [
+            models.Index(fields=["organization", "-created_at", "-id"], name="registration_list"),
+            models.Index(
+                fields=["organization", "eligible", "-created_at", "-id"], name="registration_eligible"
+            ),
+            models.Index(fields=["-created_at", "-id"], name="registration_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.equipment} ({self.organization_id})"

@@ -52,7 +52,12 @@ class Request(WorkflowModel):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=RequestStatus.values), name="request_status_valid"),
         ]
-        indexes = [models.Index(fields=["customer", "status"], name="request_by_customer")]
+        indexes = [
+            models.Index(fields=["customer", "status"], name="request_by_customer"),
+            # Lists, newest first: one customer's, and across customers (staff, partners).
+            models.Index(fields=["customer", "-created_at", "-id"], name="request_list"),
+            models.Index(fields=["-created_at", "-id"], name="request_recent"),
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -1,13 +1,13 @@
 """Pages: my equipment (the list) and the register form. One unit's page is portal.views.equipment_detail."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.choices import Role
 from accounts.models import Organization, User
 from common.errors import Conflict, DomainError, InvalidInput
+from common.paging import Cursor, keyset_page
 from relicensing import selectors
 from relicensing.forms import EquipmentFilterForm, RegistrationForm
 from relicensing.models import Registration, Vendor
@@ -23,13 +23,18 @@ def equipment_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     filters = EquipmentFilterForm(request.GET, user=user)
     registrations = filters.apply(selectors.registration_list(user=user))
-    page = Paginator(registrations, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Newer/older by cursor, never page numbers: a customer may hold half a million units.
+    try:
+        cursor = Cursor.decode(request.GET["cursor"]) if request.GET.get("cursor") else None
+    except DomainError:
+        cursor = None  # a stale or mangled link: start from the newest
+    page = keyset_page(registrations, cursor=cursor, size=PAGE_SIZE)
     context = {
         "page": page,
         "filters": filters,
         "filtered": any(request.GET.get(name) for name in filters.fields),
         "show_customer": user.role != Role.CUSTOMER,  # type: ignore[union-attr]
-        **legend((r.path, r.reasons) for r in page.object_list),
+        **legend((r.path, r.reasons) for r in page.rows),
     }
     return render(request, "relicensing/equipment_list.html", context)
 

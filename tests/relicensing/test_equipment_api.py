@@ -201,6 +201,10 @@ def test_list_filters_by_serial_and_eligible(api_as, customer, acx2200):
     assert client.get("/api/v1/equipment/?eligible=false").json()["count"] == 1
     found = client.get("/api/v1/equipment/?serial_number=xx12").json()["results"]
     assert [r["serial_number"] for r in found] == ["XX12CD34EF56"]
+    # By the serial's start, as the schema documents (issue 13): the middle of a serial finds nothing.
+    assert client.get("/api/v1/equipment/?serial_number=CD34").json()["count"] == 0
+    whole = client.get("/api/v1/equipment/?serial_number=xx12 cd34 ef56").json()["results"]
+    assert [r["serial_number"] for r in whole] == ["XX12CD34EF56"]
 
 
 def test_equipment_list_costs_the_same_queries_at_5_and_50_rows(api_as, customer, acx2200):

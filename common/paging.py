@@ -1,0 +1,138 @@
+"""Pages of long lists that cost the same at a million rows as at a thousand: a count that stops
+being exact past a threshold, and keyset cursors for lists kept newest first.
+
+A page-number page (`?page=5000`) makes the database step over every row before it; a cursor
+names the last row shown, and the next page starts right after it in the list's index. A count
+of half a million rows reads half a million index entries; past `EXACT_COUNT_UP_TO` the planner's
+estimate (one EXPLAIN, inside the same statement) stands in for it.
+"""
+
+import base64
+import binascii
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.core.paginator import Paginator
+from django.db import connections, models
+from django.db.models.expressions import RawSQL
+from django.utils.functional import cached_property
+
+from common.errors import DomainError
+
+EXACT_COUNT_UP_TO = 10_000
+NEWEST_FIRST = ("-created_at", "-id")
+
+M = TypeVar("M", bound=models.Model)
+
+
+@dataclass(frozen=True)
+class Count:
+    n: int
+    exact: bool
+
+
+def count_bounded(queryset: models.QuerySet[Any]) -> Count:
+    """How many rows `queryset` has: exact up to EXACT_COUNT_UP_TO, the planner's estimate above
+    (never below the threshold), in one statement whatever the size."""
+    capped = queryset.order_by().values("pk")[: EXACT_COUNT_UP_TO + 1]
+    sql, params = capped.query.sql_with_params()
+    whole_sql, whole_params = queryset.order_by().values("pk").query.sql_with_params()
+    connection = connections[queryset.db]
+    with connection.cursor() as cursor:
+        # The estimate's query goes in as text (row_count_estimate EXPLAINs it); mogrify binds its
+        # parameters the way the driver would, so the text is exactly the query the ORM built.
+        whole = cursor.mogrify(whole_sql, whole_params).decode()
+        cursor.execute(
+            f"SELECT CASE WHEN n > %s THEN greatest(row_count_estimate(%s), n) ELSE n END, n > %s "  # noqa: S608
+            f"FROM (SELECT count(*) AS n FROM ({sql}) AS capped) AS counted",
+            [EXACT_COUNT_UP_TO, whole, EXACT_COUNT_UP_TO, *params],
+        )
+        n, estimated = cursor.fetchone()
+    return Count(n=n, exact=not estimated)
+
+
+class BoundedCountPaginator(Paginator):
+    """Django's paginator, counting as count_bounded does (page numbers still work)."""
+
+    @cached_property
+    def count(self) -> int:  # type: ignore[override]
+        return self.bounded.n
+
+    @cached_property
+    def bounded(self) -> Count:
+        return count_bounded(self.object_list)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in a newest-first list: just after (older than) or just before (newer than) a row."""
+
+    created_at: dt.datetime
+    pk: int
+    older: bool
+
+    def encode(self) -> str:
+        raw = f"{'o' if self.older else 'n'}|{self.created_at.isoformat()}|{self.pk}"
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> "Cursor":
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+            direction, at, pk = raw.split("|")
+            created_at = dt.datetime.fromisoformat(at)
+            if direction not in ("o", "n") or created_at.tzinfo is None:
+                raise ValueError(direction)
+            return cls(created_at=created_at, pk=int(pk), older=direction == "o")
+        except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
+            raise DomainError(
+                "Not a cursor of this list: follow the list's next and previous links.", code="invalid_cursor"
+            ) from exc
+
+
+@dataclass(frozen=True)
+class KeysetPage(Generic[M]):
+    rows: Sequence[M]
+    count: Count
+    older: Cursor | None  # the next page (older rows), when there is one
+    newer: Cursor | None  # the previous page (newer rows), when there is one
+
+
+def keyset_page(queryset: models.QuerySet[M], *, cursor: Cursor | None, size: int) -> KeysetPage[M]:
+    """One page of a list ordered NEWEST_FIRST, starting at `cursor` (None: the first page).
+
+    Reads `size + 1` rows off the list's index from the cursor's position, so it costs the same on
+    the first page as on the ten-thousandth; and the list's count, as count_bounded."""
+    table = connections[queryset.db].ops.quote_name(queryset.model._meta.db_table)
+    rows: list[M]
+    if cursor is None:
+        rows = list(queryset.order_by(*NEWEST_FIRST)[: size + 1])
+        has_more, has_newer = len(rows) > size, False
+        rows = rows[:size]
+    else:
+        # A row comparison, so the index on (created_at, id) is entered at the cursor's row.
+        operator = "<" if cursor.older else ">"
+        # Django has no public row comparison; the SQL holds quoted identifiers only, values are parameters.
+        position = RawSQL(  # noqa: S611
+            f"({table}.created_at, {table}.id) {operator} (%s, %s)",
+            (cursor.created_at, cursor.pk),
+            output_field=models.BooleanField(),
+        )
+        ordering = NEWEST_FIRST if cursor.older else ("created_at", "id")
+        rows = list(queryset.filter(position).order_by(*ordering)[: size + 1])
+        has_more = len(rows) > size
+        rows = rows[:size]
+        if cursor.older:
+            has_newer = True  # we came from there
+        else:
+            rows.reverse()
+            has_more, has_newer = True, has_more
+    older = _cursor(rows[-1], older=True) if rows and has_more else None
+    newer = _cursor(rows[0], older=False) if rows and has_newer else None
+    return KeysetPage(rows=rows, count=count_bounded(queryset), older=older, newer=newer)
+
+
+def _cursor(row: models.Model, *, older: bool) -> Cursor:
+    return Cursor(created_at=row.created_at, pk=row.pk, older=older)  # type: ignore[attr-defined]

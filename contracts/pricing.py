@@ -100,7 +100,9 @@ def _addon_lines(
     SKU applies to. Errors name the field and the problem, row by row."""
     by_registration = {item.registration_id: item for item in items}
     codes = {str(a.get("sku", "")).upper() for a in addons}
-    skus = {s.code: s for s in Sku.objects.with_revision().filter(code__in=codes).prefetch_related("products")}
+    skus = {
+        s.code: s for s in Sku.objects.with_revision().filter(code__in=codes).prefetch_related("products")
+    }
     lines: list[tuple[RequestItem, PriceLine]] = []
     errors: list[str] = []
     for number, addon in enumerate(addons, start=1):

@@ -16,7 +16,16 @@ from contracts.services import renewals
 class RenewalQuoteLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = RenewalQuoteLine
-        fields = ["kind", "sku", "description", "serial_number", "days", "unit_price", "amount", "sku_revision"]
+        fields = [
+            "kind",
+            "sku",
+            "description",
+            "serial_number",
+            "days",
+            "unit_price",
+            "amount",
+            "sku_revision",
+        ]
 
 
 class RenewalQuoteOutputSerializer(serializers.ModelSerializer):

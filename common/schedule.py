@@ -94,6 +94,12 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         "Re-judges registered units whose product passed its end of support.",
     ),
     PeriodicJob(
+        "registration-tallies-fold",
+        "relicensing.tasks.registration_tallies_fold",
+        10 * _MINUTE,
+        "Folds each organisation's registration count changes into one row, so dashboards sum a few rows.",
+    ),
+    PeriodicJob(
         "idempotency-keys-forget",
         "common.tasks.idempotency_keys_forget",
         _HOUR,

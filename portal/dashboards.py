@@ -15,8 +15,13 @@ from inspections.models import Inspection
 from notices.models import Notice
 from notices.selectors import notice_inbox
 from relicensing.choices import OPEN_STATUSES, RequestStatus
-from relicensing.models import Product, Registration, Request
-from relicensing.selectors import request_status_counts, requests_awaiting_quote, vendor_list
+from relicensing.models import Product, Request
+from relicensing.selectors import (
+    registration_counts,
+    request_status_counts,
+    requests_awaiting_quote,
+    vendor_list,
+)
 
 AWAITING_QUOTE_SHOWN = 10
 
@@ -41,7 +46,7 @@ def _customer(user: User) -> dict[str, Any]:
     return {
         "template": "accounts/dashboard_customer.html",
         "partners": list(Organization.objects.filter(customers=user.organization_id)),
-        "equipment": equipment_summary(user=user),
+        "equipment": registration_counts(user=user),
         "requests": requests_by_status(user=user, statuses=OPEN_STATUSES),
     }
 
@@ -54,7 +59,7 @@ def _partner(user: User) -> dict[str, Any]:
         "sku_counts": list(
             Sku.objects.values("vendor__name").annotate(n=Count("id")).order_by("vendor__name")
         ),
-        "equipment": equipment_summary(user=user),
+        "equipment": registration_counts(user=user),
         "requests": requests_by_status(user=user, statuses=OPEN_STATUSES),
         "awaiting_quote": list(requests_awaiting_quote(user=user)[:AWAITING_QUOTE_SHOWN]),
     }
@@ -66,15 +71,6 @@ def requests_by_status(*, user: User, statuses: frozenset[str] | None = None) ->
     counts = request_status_counts(user=user, statuses=wanted)
     rows = [(status.value, status.label, counts[status.value]) for status in wanted]
     return {"rows": rows, "total": sum(n for _, _, n in rows)}
-
-
-def equipment_summary(*, user: User) -> dict[str, int]:
-    """Registered equipment in the user's reach: all of it, what can enter the programme, the rest."""
-    return Registration.objects.visible_to(user).aggregate(
-        total=Count("id"),
-        eligible_count=Count("id", filter=Q(eligible=True)),
-        attention=Count("id", filter=Q(eligible=False)),
-    )
 
 
 UPCOMING_SHOWN = 10

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 
 from accounts.choices import OrganizationKind, Role
@@ -15,6 +15,7 @@ from relicensing.models import (
     EquipmentEvent,
     Product,
     Registration,
+    RegistrationTally,
     Request,
     RequestItem,
     Vendor,
@@ -85,6 +86,17 @@ def dispute_list() -> QuerySet[Equipment]:
         .prefetch_related("registrations__organization")
         .order_by("vendor__name", "serial_number")
     )
+
+
+def registration_counts(*, user: User) -> dict[str, int]:
+    """Registrations in the user's reach: all of them, those that can enter the programme, the rest.
+    Summed from the tallies the database keeps (RegistrationTally), never counted row by row."""
+    sums = RegistrationTally.objects.visible_to(user).aggregate(
+        total=Sum("n"),
+        eligible_count=Sum("n", filter=Q(eligible=True)),
+        attention=Sum("n", filter=Q(eligible=False)),
+    )
+    return {name: n or 0 for name, n in sums.items()}
 
 
 # --- relicensing requests ---------------------------------------------------------

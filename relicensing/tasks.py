@@ -5,7 +5,7 @@ uploads, requests waiting too long on the vendor."""
 from celery import shared_task
 
 from common.periodic import periodic_run
-from relicensing.services import equipment, escalation, imports, requests
+from relicensing.services import equipment, escalation, imports, requests, tallies
 
 
 @shared_task(name="relicensing.tasks.import_job_run")
@@ -33,3 +33,8 @@ def staged_documents_sweep() -> int | None:
 @shared_task(name="relicensing.tasks.stale_requests_escalate")
 def stale_requests_escalate() -> int | None:
     return periodic_run(job="stale-requests-escalate", work=escalation.stale_requests_escalate)
+
+
+@shared_task(name="relicensing.tasks.registration_tallies_fold")
+def registration_tallies_fold() -> int | None:
+    return periodic_run(job="registration-tallies-fold", work=tallies.registration_tallies_fold)

@@ -44,6 +44,7 @@ def test_beat_sends_every_periodic_job_to_the_sweeps_queue():
         "contracts-expire",
         "stale-requests-escalate",
         "registrations-refresh-past-support",
+        "registration-tallies-fold",
         "idempotency-keys-forget",
         "staged-documents-sweep",
     } == set(schedule)

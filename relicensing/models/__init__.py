@@ -6,6 +6,7 @@ from relicensing.models.equipment import (
     Equipment,
     EquipmentEvent,
     Registration,
+    RegistrationTally,
     SoftwareLicence,
 )
 from relicensing.models.imports import ImportJob
@@ -18,6 +19,7 @@ __all__ = [
     "ImportJob",
     "Product",
     "Registration",
+    "RegistrationTally",
     "Request",
     "RequestDocument",
     "RequestDraft",

@@ -1,6 +1,7 @@
 """The installed base: one unit per vendor + serial, each organisation's registration of it,
 compliance holds, the audited history of both, and the software licences on a chassis."""
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxLengthValidator
@@ -111,6 +112,65 @@ class RegistrationQuerySet(WorkflowQuerySet, VisibleQuerySet):  # type: ignore[o
         )
 
 
+# Each statement that adds, removes or changes registrations adds one row per (organisation,
+# eligible) it moved to RegistrationTally: insert-only, so concurrent writers never wait on a
+# counter row, and COPY, bulk_create and the ORM are all counted alike.
+REGISTRATION_TALLY_TRIGGERS = [
+    pgtrigger.Trigger(
+        name="tally_insert",
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=pgtrigger.Insert,
+        referencing=pgtrigger.Referencing(new="added"),
+        func="INSERT INTO relicensing_registrationtally (organization_id, eligible, n) "
+        "SELECT organization_id, eligible, count(*) FROM added GROUP BY 1, 2; RETURN NULL;",
+    ),
+    pgtrigger.Trigger(
+        name="tally_delete",
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=pgtrigger.Delete,
+        referencing=pgtrigger.Referencing(old="removed"),
+        func="INSERT INTO relicensing_registrationtally (organization_id, eligible, n) "
+        "SELECT organization_id, eligible, -count(*) FROM removed GROUP BY 1, 2; RETURN NULL;",
+    ),
+    pgtrigger.Trigger(
+        name="tally_update",
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=pgtrigger.Update,
+        referencing=pgtrigger.Referencing(old="before_rows", new="after_rows"),
+        func="INSERT INTO relicensing_registrationtally (organization_id, eligible, n) "
+        "SELECT organization_id, eligible, sum(n) FROM ("
+        "  SELECT organization_id, eligible, -1 AS n FROM before_rows"
+        "  UNION ALL SELECT organization_id, eligible, 1 FROM after_rows"
+        ") AS moved GROUP BY 1, 2 HAVING sum(n) <> 0; RETURN NULL;",
+    ),
+]
+
+
+class RegistrationTallyQuerySet(VisibleQuerySet):
+    scope = Scope(organization="organization")  # the registrations' own reach
+
+
+class RegistrationTally(models.Model):
+    """How many registrations each organisation holds, eligible or not, kept by the triggers above
+    as rows of changes: the dashboard sums a handful of rows instead of counting half a million.
+    A sweep folds each organisation's rows into one (`registration_tallies_fold`)."""
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    eligible = models.BooleanField()
+    n = models.BigIntegerField()
+
+    objects = RegistrationTallyQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "eligible"], name="tally_by_org")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} eligible={self.eligible}: {self.n:+}"
+
+
 class Registration(WorkflowModel):
     """An organisation's claim to a unit: how and when it acquired it, in what condition.
 
@@ -158,6 +218,7 @@ class Registration(WorkflowModel):
             ),
             models.Index(fields=["-created_at", "-id"], name="registration_recent"),
         ]
+        triggers = REGISTRATION_TALLY_TRIGGERS
 
     def __str__(self) -> str:
         return f"{self.equipment} ({self.organization_id})"

@@ -34,6 +34,27 @@ TMP = Path(tempfile.gettempdir())
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--serials", type=int, default=1_000_000, help="scale dataset size (loadscale)")
+    parser.add_argument("--port", type=int, default=8711)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the Procfile's default)")
+    parser.add_argument(
+        "--users", type=int, default=4, help="concurrent locust users, the same for every endpoint"
+    )
+    parser.add_argument("--seconds", type=float, default=20, help="measured seconds per endpoint")
+    parser.add_argument("--warmup", type=float, default=3, help="uncounted seconds before each")
+    parser.add_argument("--write-results", action="store_true", help="append a section to bench/RESULTS.md")
+    parser.add_argument(
+        "--label", default="", help="a line for the section's heading, e.g. 'before the indexes'"
+    )
+    return parser.parse_args()
+
+
+# --help answers before Django, which needs a database, is set up.
+ARGUMENTS = arguments() if __name__ == "__main__" else None
+
 import django  # noqa: E402
 
 django.setup()
@@ -222,21 +243,7 @@ def load(
 
 
 # --- the run ----------------------------------------------------------------------
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--serials", type=int, default=1_000_000, help="scale dataset size (loadscale)")
-    parser.add_argument("--port", type=int, default=8711)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the Procfile's default)")
-    parser.add_argument(
-        "--users", type=int, default=4, help="concurrent locust users, the same for every endpoint"
-    )
-    parser.add_argument("--seconds", type=float, default=20, help="measured seconds per endpoint")
-    parser.add_argument("--warmup", type=float, default=3, help="uncounted seconds before each")
-    parser.add_argument("--write-results", action="store_true", help="append a section to bench/RESULTS.md")
-    parser.add_argument(
-        "--label", default="", help="a line for the section's heading, e.g. 'before the indexes'"
-    )
-    args = parser.parse_args()
+def main(args: argparse.Namespace) -> None:
 
     size = dataset_ready(args.serials)
     print(f"registrations: {size['registrations']:,} (Acme {size['acme']:,}); requests: {size['requests']:,}")
@@ -298,4 +305,4 @@ def results_write(args: argparse.Namespace, size: dict[str, int], results: list[
 
 
 if __name__ == "__main__":
-    main()
+    main(ARGUMENTS)

@@ -27,6 +27,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000, help="due rows per sweep")
+    parser.add_argument("--only", default="quotes,contracts,reminders", help="which sweeps, comma-separated")
+    parser.add_argument("--write-results", action="store_true", help="append a section to bench/RESULTS.md")
+    parser.add_argument(
+        "--label", default="", help="a line for the section's heading, e.g. 'before the indexes'"
+    )
+    return parser.parse_args()
+
+
+# --help answers before Django, which needs a database, is set up.
+ARGUMENTS = arguments() if __name__ == "__main__" else None
+
 import django  # noqa: E402
 
 django.setup()
@@ -164,15 +179,7 @@ def timed(kind: str, rows: int, *, raw: bool) -> tuple[float, int]:
     return elapsed, handled
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000, help="due rows per sweep")
-    parser.add_argument("--only", default="quotes,contracts,reminders", help="which sweeps, comma-separated")
-    parser.add_argument("--write-results", action="store_true", help="append a section to bench/RESULTS.md")
-    parser.add_argument(
-        "--label", default="", help="a line for the section's heading, e.g. 'before the indexes'"
-    )
-    args = parser.parse_args()
+def main(args: argparse.Namespace) -> None:
     figures = []
     for kind in args.only.split(","):
         swept, handled = timed(kind, args.rows, raw=False)
@@ -216,4 +223,4 @@ def results_write(args: argparse.Namespace, figures: list[tuple[str, float, int,
 
 
 if __name__ == "__main__":
-    main()
+    main(ARGUMENTS)

@@ -1,5 +1,6 @@
 """Playwright driving the system Chromium against pytest-django's live server."""
 
+import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,3 +64,17 @@ def sign_in(page: Page, username: str, password: str = "demo-pass-2026") -> None
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def saturday_then_a_working_monday(earliest: dt.date, *, country: str = "GB") -> dt.date:
+    """The first Saturday on or after `earliest` that is no public holiday and whose Monday is a
+    working day: a test that is refused a weekend day and then picks the Monday must not land on
+    Boxing Day or its substitute (from 7 Dec 2026, the first Saturday was 26 Dec, its Monday a
+    bank holiday)."""
+    import holidays
+
+    days_off = holidays.country_holidays(country, years=range(earliest.year, earliest.year + 2))
+    saturday = earliest + dt.timedelta(days=(5 - earliest.weekday()) % 7)
+    while saturday in days_off or saturday + dt.timedelta(days=2) in days_off:
+        saturday += dt.timedelta(days=7)
+    return saturday

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from relicensing.business_days import earliest_inspection_date
-from tests.browser.conftest import ARTIFACTS, sign_in
+from tests.browser.conftest import ARTIFACTS, saturday_then_a_working_monday, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -105,7 +105,7 @@ def test_the_inspection_date_is_chosen_by_keyboard_and_weekends_are_skipped(us_p
         return calendar.get_by_role("button", name=f"{d.day} {d:%B}", exact=True)
 
     expect(day(earliest)).to_be_focused()  # it opens on the earliest allowed day
-    saturday = earliest + dt.timedelta(days=(5 - earliest.weekday()) % 7)
+    saturday = saturday_then_a_working_monday(earliest)
     for n in range(1, (saturday - earliest).days + 1):
         page.keyboard.press("ArrowRight")
         expect(day(earliest + dt.timedelta(days=n))).to_be_focused()

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from relicensing.business_days import earliest_inspection_date
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import saturday_then_a_working_monday, sign_in
 from tests.relicensing.requesting import PDF
 
 pytestmark = pytest.mark.browser
@@ -162,7 +162,7 @@ def test_partner_wizard_starts_with_the_customer_and_staff_reject(page: Page, de
     page.get_by_label("Contact phone").fill("+44 1904 000000")
     page.get_by_role("button", name="Continue").click()
     earliest = earliest_inspection_date(today=dt.date.today(), lead_business_days=10, country="GB")
-    saturday = earliest + dt.timedelta(days=(5 - earliest.weekday()) % 7)
+    saturday = saturday_then_a_working_monday(earliest)
     # The date page has loaded and its calendar is in place (the script moves the field into its
     # row) before typing, and the typed date is in the field before Continue.
     expect(

@@ -68,6 +68,14 @@ def organizations_reached(user: "User") -> list[int]:
     return reached
 
 
+def reach_partition(user: "User", column: str | None) -> tuple[str, list[int]] | None:
+    """For a list of rows whose organisation is in `column`: the organisations to read a page from
+    one by one (common.paging.keyset_page), when the user reaches several of them but not all."""
+    if column is None or not user.is_authenticated or user.is_programme_staff:
+        return None
+    return column, organizations_reached(user)
+
+
 def _is_forward(model: type[models.Model], lookup: str) -> bool:
     """Whether `lookup` runs only through forward foreign keys (each row joins at most one row)."""
     for part in lookup.split("__"):

@@ -68,8 +68,6 @@ from accounts.models import User  # noqa: E402
 from relicensing.models import Registration, Request  # noqa: E402
 from relicensing.scale import SLOT_CUSTOMER, SLOTS, scale_load, unit  # noqa: E402
 
-API_PAGE, PORTAL_PAGE = 50, 25  # common.api.Pagination.page_size, relicensing.views.equipment.PAGE_SIZE
-
 
 @dataclass
 class Target:
@@ -113,22 +111,34 @@ def acme_serial(serials: int) -> tuple[str, str]:
     return u.vendor, u.serial
 
 
+def deep_cursor(acme_count: int) -> str:
+    """The `next` cursor a reader would follow to reach the middle of Acme's list (newest first):
+    the lists page by keyset cursor, so a deep page is a cursor, not `?page=5000`."""
+    from accounts.models import Organization
+    from common.paging import NEWEST_FIRST, Cursor
+
+    acme = Organization.objects.get(name="Acme Networks")
+    row = Registration.objects.filter(organization=acme).order_by(*NEWEST_FIRST)[acme_count // 2]
+    return Cursor(created_at=row.created_at, pk=row.pk, older=True).encode()
+
+
 def targets(serials: int, acme_count: int) -> list[Target]:
     vendor, serial = acme_serial(serials)
     middle = acme_count // 2
+    cursor = deep_cursor(acme_count)
     return [
         Target("floor: vendors (API)", "/api/v1/vendors/", "customer", "token"),
         Target("serial check (API)", f"/api/v1/serial-check/?vendor={vendor}&serial_number={serial}", "customer", "token"),
         Target("equipment by serial (API)", f"/api/v1/equipment/?serial_number={serial}", "customer", "token"),
         Target("customer equipment, first page (API)", "/api/v1/equipment/", "customer", "token"),
         Target(
-            f"customer equipment, page {middle // API_PAGE + 1:,} (API)",
-            f"/api/v1/equipment/?page={middle // API_PAGE + 1}", "customer", "token",
+            f"customer equipment, page at row {middle:,} by cursor (API)",
+            f"/api/v1/equipment/?cursor={cursor}", "customer", "token",
         ),
         Target("customer equipment, first page (page)", "/equipment/", "customer", "session"),
         Target(
-            f"customer equipment, page {middle // PORTAL_PAGE + 1:,} (page)",
-            f"/equipment/?page={middle // PORTAL_PAGE + 1}", "customer", "session",
+            f"customer equipment, page at row {middle:,} by cursor (page)",
+            f"/equipment/?cursor={cursor}", "customer", "session",
         ),
         Target("partner requests (API)", "/api/v1/requests/", "partner", "token"),
         Target("partner equipment (API)", "/api/v1/equipment/", "partner", "token"),

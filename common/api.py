@@ -44,7 +44,9 @@ COUNT_DESCRIPTION = (
 class NewestFirstPagination(Pagination):
     """For the long lists kept newest first (equipment, requests): `next` and `previous` are keyset
     cursors (`?cursor=`), so the ten-thousandth page costs what the first does; `?page=` still
-    answers, for a first page or a jump, and its `next` link continues by cursor."""
+    answers, for a first page or a jump, and its `next` link continues by cursor. A view may say how
+    its rows split by organisation (`keyset_partition()`), so a partner's page merges each
+    customer's newest rows (common.paging.keyset_page's `partition`)."""
 
     cursor_query_param = "cursor"
 
@@ -55,7 +57,12 @@ class NewestFirstPagination(Pagination):
         if text is None and request.query_params.get(self.page_query_param) not in (None, "", "1"):
             return super().paginate_queryset(queryset, request, view)
         cursor = Cursor.decode(text) if text is not None else None
-        self.keyset = keyset_page(queryset, cursor=cursor, size=self.get_page_size(request) or self.page_size)
+        self.keyset = keyset_page(
+            queryset,
+            cursor=cursor,
+            size=self.get_page_size(request) or self.page_size,
+            partition=view.keyset_partition() if hasattr(view, "keyset_partition") else None,
+        )
         return list(self.keyset.rows)
 
     def get_paginated_response(self, data: Any) -> Response:

@@ -100,38 +100,65 @@ class KeysetPage(Generic[M]):
     newer: Cursor | None  # the previous page (newer rows), when there is one
 
 
-def keyset_page(queryset: models.QuerySet[M], *, cursor: Cursor | None, size: int) -> KeysetPage[M]:
+def keyset_page(
+    queryset: models.QuerySet[M],
+    *,
+    cursor: Cursor | None,
+    size: int,
+    partition: tuple[str, Sequence[int]] | None = None,
+) -> KeysetPage[M]:
     """One page of a list ordered NEWEST_FIRST, starting at `cursor` (None: the first page).
 
     Reads `size + 1` rows off the list's index from the cursor's position, so it costs the same on
-    the first page as on the ten-thousandth; and the list's count, as count_bounded."""
-    table = connections[queryset.db].ops.quote_name(queryset.model._meta.db_table)
-    rows: list[M]
-    if cursor is None:
-        rows = list(queryset.order_by(*NEWEST_FIRST)[: size + 1])
-        has_more, has_newer = len(rows) > size, False
-        rows = rows[:size]
-    else:
-        # A row comparison, so the index on (created_at, id) is entered at the cursor's row.
-        operator = "<" if cursor.older else ">"
-        # Django has no public row comparison; the SQL holds quoted identifiers only, values are parameters.
-        position = RawSQL(  # noqa: S611
-            f"({table}.created_at, {table}.id) {operator} (%s, %s)",
-            (cursor.created_at, cursor.pk),
-            output_field=models.BooleanField(),
+    the first page as on the ten-thousandth; and the list's count, as count_bounded.
+
+    `partition` (a column and its values, such as a partner's customers' organisation ids) reads
+    each value's newest rows off its own index and merges them: one customer's old rows are never
+    found by walking past every newer row of everybody else."""
+    whole = queryset
+    older = cursor is None or cursor.older
+    ordering = NEWEST_FIRST if older else ("created_at", "id")
+    if cursor is not None:
+        queryset = queryset.filter(_position(queryset, cursor))
+    if partition is not None and len(partition[1]) > 1:
+        column, values = partition
+        parts = [queryset.filter(**{column: value}).order_by(*ordering) for value in values]
+        newest = (
+            parts[0]
+            .values_list("pk", "created_at")[: size + 1]
+            .union(*(part.values_list("pk", "created_at")[: size + 1] for part in parts[1:]), all=True)
+            .order_by(*ordering)[: size + 1]
         )
-        ordering = NEWEST_FIRST if cursor.older else ("created_at", "id")
-        rows = list(queryset.filter(position).order_by(*ordering)[: size + 1])
-        has_more = len(rows) > size
-        rows = rows[:size]
-        if cursor.older:
-            has_newer = True  # we came from there
-        else:
-            rows.reverse()
-            has_more, has_newer = True, has_more
-    older = _cursor(rows[-1], older=True) if rows and has_more else None
-    newer = _cursor(rows[0], older=False) if rows and has_newer else None
-    return KeysetPage(rows=rows, count=count_bounded(queryset), older=older, newer=newer)
+        pks = [pk for pk, _ in newest]
+        rows = list(queryset.filter(pk__in=pks).order_by(*ordering))
+    else:
+        rows = list(queryset.order_by(*ordering)[: size + 1])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    if older:
+        has_older, has_newer = has_more, cursor is not None  # a cursor came from a newer page
+    else:
+        rows.reverse()
+        has_older, has_newer = True, has_more
+    return KeysetPage(
+        rows=rows,
+        count=count_bounded(whole),
+        older=_cursor(rows[-1], older=True) if rows and has_older else None,
+        newer=_cursor(rows[0], older=False) if rows and has_newer else None,
+    )
+
+
+def _position(queryset: models.QuerySet[Any], cursor: Cursor) -> RawSQL:
+    """Rows older (or newer) than the cursor's, as a row comparison, so the index on
+    (created_at, id) is entered at the cursor's row."""
+    table = connections[queryset.db].ops.quote_name(queryset.model._meta.db_table)
+    operator = "<" if cursor.older else ">"
+    # Django has no public row comparison; the SQL holds quoted identifiers only, values are parameters.
+    return RawSQL(  # noqa: S611
+        f"({table}.created_at, {table}.id) {operator} (%s, %s)",
+        (cursor.created_at, cursor.pk),
+        output_field=models.BooleanField(),
+    )
 
 
 def _cursor(row: models.Model, *, older: bool) -> Cursor:

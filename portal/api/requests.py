@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import action_require
+from accounts.visibility import reach_partition
 from common.api import NewestFirstPagination
 from common.idempotency import idempotent
 from contracts.models import Quote
@@ -180,6 +181,9 @@ class RequestListCreateApi(generics.ListAPIView):
     queryset = Request.objects.none()
     filterset_fields = ["status"]
     pagination_class = NewestFirstPagination
+
+    def keyset_partition(self) -> tuple[str, list[int]] | None:
+        return reach_partition(self.request.user, "customer_id")  # type: ignore[arg-type]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return (

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Organization
 from accounts.permissions import IsProgrammeStaff, action_require
+from accounts.visibility import reach_partition
 from common.api import NewestFirstPagination
 from common.idempotency import idempotent
 from relicensing import selectors
@@ -80,6 +81,9 @@ class RegistrationListCreateApi(generics.ListCreateAPIView):
     filterset_class = RegistrationFilter
     pagination_class = NewestFirstPagination
     queryset = Registration.objects.none()  # the schema's; callers get what they may see
+
+    def keyset_partition(self) -> tuple[str, list[int]] | None:
+        return reach_partition(self.request.user, "organization_id")  # type: ignore[arg-type]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.registration_list(user=self.request.user)

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 
 from accounts.choices import Role
 from accounts.models import Organization, User
+from accounts.visibility import reach_partition
 from common.errors import Conflict, DomainError, InvalidInput
 from common.paging import Cursor, keyset_page
 from relicensing import selectors
@@ -28,7 +29,9 @@ def equipment_list(request: HttpRequest) -> HttpResponse:
         cursor = Cursor.decode(request.GET["cursor"]) if request.GET.get("cursor") else None
     except DomainError:
         cursor = None  # a stale or mangled link: start from the newest
-    page = keyset_page(registrations, cursor=cursor, size=PAGE_SIZE)
+    page = keyset_page(
+        registrations, cursor=cursor, size=PAGE_SIZE, partition=reach_partition(user, "organization_id")
+    )
     context = {
         "page": page,
         "filters": filters,

@@ -145,3 +145,33 @@ def test_count_is_exact_up_to_the_threshold_then_the_planners_estimate(monkeypat
     with CaptureQueriesContext(connection) as captured:
         paging.count_bounded(registrations)
     assert len(captured) == 1
+
+
+def test_a_partners_page_merges_its_customers_newest_rows(api_as, customer, other_customer, partner, acx2200):
+    # Acme's units are old, Borealis's new and not served by this partner, Polar's newest of all;
+    # the partner serves Acme and Polar (added here): its pages interleave the two by time.
+    from accounts.models import Organization, Partnership
+
+    polar_customer = Organization.objects.create(name="Polar Customer", kind="customer")
+    Partnership.objects.create(partner=partner.organization, customer=polar_customer)
+    seed(
+        customer.organization,
+        acx2200,
+        ["MA0000000001", "MA0000000002"],
+        at=[AT, AT + dt.timedelta(minutes=2)],
+    )
+    seed(
+        other_customer.organization,
+        acx2200,
+        [f"MB{n:010d}" for n in range(5)],
+        at=[AT + dt.timedelta(hours=1)] * 5,
+    )
+    seed(polar_customer, acx2200, ["MC0000000001"], at=[AT + dt.timedelta(minutes=1)])
+    client = api_as(partner)
+
+    first = client.get("/api/v1/equipment/?page_size=2").json()
+    assert serials(first) == ["MA0000000002", "MC0000000001"]
+    assert first["count"] == 3
+    rest = client.get(first["next"]).json()
+    assert serials(rest) == ["MA0000000001"] and rest["next"] is None
+    assert serials(client.get(rest["previous"]).json()) == ["MA0000000002", "MC0000000001"]

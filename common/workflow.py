@@ -20,14 +20,16 @@ cascade reaches its children only once the parent is locked. Inspections then lo
 inspector's row (`inspections`) before units: booking one inspector's day is serialised there.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.apps import apps
 from django.contrib.contenttypes.fields import GenericRelation
-from django.db import models, transaction
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, models, transaction
 from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -215,6 +217,84 @@ def transition_start(
     started = _record(record, "", record.workflow.initial, actor=actor, reason=reason)
     _notify(record, started, context=context, target=target)
     return started
+
+
+def transitions_sweep(
+    queryset: WorkflowQuerySet, *, expected_from: str, to: str, returning: Sequence[str] = ("id",)
+) -> list[tuple[Any, ...]]:
+    """`transition()` for a sweep, set-based: every row of `queryset` still `expected_from` moves to
+    `to` in one UPDATE ... RETURNING the `returning` columns of the rows it moved.
+
+    Compare-and-set: the status condition sits on the updated row itself, so Postgres checks it
+    again on a row another transaction changed while this one waited for it (an acceptance, an
+    overlapping sweep), and each row moves once. The caller takes the locks `transition()` would
+    (the parents first, in the lock order above), writes the moved rows' transition rows
+    (`transitions_record`) and their notices. A move whose parent status moves or opens children
+    is refused: those go one by one through `transition()`.
+    """
+    model: type[WorkflowModel] = queryset.model
+    if not model.workflow.allows(expected_from, to):
+        raise ValueError(f"{model.__name__}: {expected_from} -> {to} is not in its workflow")
+    if any(
+        child.workflow.opened_by == to or to in child.workflow.follows_parent
+        for child, _ in _child_models(model)
+    ):
+        raise ValueError(f"{model.__name__}: moving to {to} moves its children; use transition()")
+    try:
+        selected, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # `pk__in=[]`: nothing to move
+        return []
+    quote = connection.ops.quote_name
+    sets, values = ["status = %s"], [to]  # type: list[str], list[Any]
+    if _has_field(model, "updated_at"):
+        sets.append("updated_at = %s")
+        values.append(timezone.now())
+    pk_column = str(model._meta.pk.column)  # type: ignore[union-attr]
+    # Names from the model and its queryset's own SQL, values as parameters.
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} SET {', '.join(sets)} "  # noqa: S608
+        f"WHERE {quote(pk_column)} IN ({selected}) AND status = %s "
+        f"RETURNING {', '.join(quote(column) for column in returning)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, *params, expected_from])
+        return cursor.fetchall()
+
+
+def transitions_record(
+    model: type[WorkflowModel],
+    *,
+    moved: Sequence[tuple[int, str]],
+    from_status: str,
+    to_status: str,
+    actor: Any = None,
+) -> dict[int, int]:
+    """The transition rows of a set-based move (`transitions_sweep`), one per (record id, reason),
+    in one INSERT ... SELECT: the same rows `transition()` writes one at a time. Returns
+    {record id: transition id}, for the notices that name their transition as the occurrence."""
+    if not moved:
+        return {}
+    sql = """
+        INSERT INTO common_transition (target_type_id, target_id, from_status, to_status, actor_id, reason, at)
+        SELECT %s::int, moved.id, %s, %s, %s::bigint, moved.reason, %s::timestamptz
+        FROM unnest(%s::bigint[], %s::text[]) AS moved(id, reason)
+        RETURNING target_id, id
+    """
+    target_type = ContentType.objects.get_for_model(model)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                target_type.pk,
+                from_status,
+                to_status,
+                getattr(actor, "pk", None),
+                timezone.now(),
+                [pk for pk, _ in moved],
+                [reason for _, reason in moved],
+            ],
+        )
+        return dict(cursor.fetchall())
 
 
 def _record(

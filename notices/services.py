@@ -8,19 +8,22 @@ unreachable, a 4xx answer) is tried again after a growing delay, and given up af
 
 import base64
 import datetime as dt
+import json
 import logging
 import re
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
+from common.schedule import NOTICES
 from notices.events import PARTS, NoticeEvent
 from notices.models import Notice
 
@@ -95,6 +98,94 @@ def notice_create(
     ids = list(Notice.objects.pending().filter(occurrence=occurrence).values_list("pk", flat=True))
     transaction.on_commit(lambda: notices_dispatch(ids))
     return ids
+
+
+@dataclass(frozen=True)
+class NoticeDraft:
+    """One occurrence for `notices_create_many`: what `notice_create` takes, with the target by id
+    (a sweep has its rows' ids, not their instances)."""
+
+    event: NoticeEvent
+    occurrence: str
+    target_type_id: int
+    target_id: int
+    recipients: Sequence["User"]
+    context: dict[str, Any] = field(default_factory=dict)
+    link: str = ""
+
+
+# Notices handed to the worker per broker message when a sweep writes thousands at once.
+DISPATCH_CHUNK = 200
+
+_MANY_COLUMNS = (
+    "event",
+    "occurrence",
+    "target_type_id",
+    "target_id",
+    "recipient_id",
+    "to_email",
+    "context",
+    "link",
+)
+_MANY_SQL = """
+INSERT INTO notices_notice (event, occurrence, target_type_id, target_id, recipient_id, to_email,
+    context, link, attachments, created_at, attempts, next_attempt_at, last_error)
+SELECT d.event, d.occurrence, d.target_type_id, d.target_id, d.recipient_id, d.to_email,
+    d.context::jsonb, d.link, '[]'::jsonb, %(now)s::timestamptz, 0, %(due)s::timestamptz, ''
+FROM unnest(%(event)s::text[], %(occurrence)s::text[], %(target_type_id)s::int[], %(target_id)s::bigint[],
+    %(recipient_id)s::bigint[], %(to_email)s::text[], %(context)s::text[], %(link)s::text[])
+    AS d(event, occurrence, target_type_id, target_id, recipient_id, to_email, context, link)
+ON CONFLICT DO NOTHING
+RETURNING id, to_email
+"""
+
+
+def notices_create_many(drafts: Iterable[NoticeDraft]) -> list[int]:
+    """`notice_create` for a sweep: every draft's notices, one per recipient, in one INSERT in the
+    caller's transaction. The outbox's unique key (occurrence, recipient) drops a notice already
+    written, as `notice_create` does, so a second run adds nothing. After commit the new notices
+    go to the worker in chunks (one broker message per DISPATCH_CHUNK notices, not one each).
+    Returns the ids written by this call that have an address to send to."""
+    columns: dict[str, list[Any]] = {name: [] for name in _MANY_COLUMNS}
+    for draft in drafts:
+        event = NoticeEvent(draft.event).value
+        context = json.dumps(draft.context)  # as Notice.context (a JSONField) writes it
+        for user in {user.pk: user for user in draft.recipients}.values():
+            for name, value in (
+                ("event", event),
+                ("occurrence", draft.occurrence),
+                ("target_type_id", draft.target_type_id),
+                ("target_id", draft.target_id),
+                ("recipient_id", user.pk),
+                ("to_email", getattr(user, "email", "")),
+                ("context", context),
+                ("link", draft.link),
+            ):
+                columns[name].append(value)
+    if not columns["event"]:
+        return []
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(_MANY_SQL, {**columns, "now": now, "due": now + SWEEP_GRACE})
+        ids = [pk for pk, to_email in cursor.fetchall() if to_email]
+    transaction.on_commit(lambda: notices_dispatch_many(ids))
+    return ids
+
+
+def notices_dispatch_many(notice_ids: Sequence[int]) -> None:
+    """Hand many notices to the worker, DISPATCH_CHUNK per message (Celery's `chunks`: each message
+    runs `notice_send` for its ids in turn, on the notices queue). If the broker is down they wait
+    in the outbox for `notices_resend_due`, as with `notices_dispatch`."""
+    from notices.tasks import notice_send
+
+    if not notice_ids:
+        return
+    try:
+        notice_send.chunks([(notice_id,) for notice_id in notice_ids], DISPATCH_CHUNK).apply_async(
+            queue=NOTICES  # `celery.starmap` messages: notice_send's route does not reach them
+        )
+    except Exception:  # kombu raises several types when Redis is unreachable
+        logger.warning("Broker unreachable; %s notices stay in the outbox", len(notice_ids))
 
 
 def notices_dispatch(notice_ids: Iterable[int]) -> None:

@@ -12,25 +12,27 @@ from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Organization, User
 from accounts.permissions import action_require
 from common.errors import Conflict, InvalidInput
 from common.formats import day
-from common.workflow import transition, transition_start
+from common.workflow import transition, transition_start, transitions_record, transitions_sweep
 from contracts.choices import QuoteStatus, SkuKind
 from contracts.models import Quote, QuoteLine, Sku
 from contracts.pricing import PriceLine, lines_total, request_lines
 from contracts.selectors import quote_issuer
 from contracts.services.money import money_in_range
 from notices.events import NoticeEvent
-from notices.services import notice_create
-from relicensing.choices import ItemOutcome, RequestStatus
+from notices.services import NoticeDraft, notice_create, notices_create_many
+from relicensing.choices import REQUEST_WORKFLOW, ItemOutcome, RequestStatus
 from relicensing.models import Request, RequestItem
 from relicensing.services.lifecycle import (
+    actor_context,
     request_lock,
     request_may_be_quoted,
     request_recipients,
@@ -192,41 +194,121 @@ def quote_accept(*, quote: Quote, user: User) -> Quote:
     return quote
 
 
+# Quotes expired per transaction: a failure keeps the batches before it, and the locks are short.
+EXPIRY_BATCH = 5000
+
+
 def quotes_expire(*, today: dt.date | None = None) -> int:
     """Sweep: issued quotes past their date expire and their request goes back to submitted.
 
-    Each quote in its own transaction (a failure keeps those before it), the request locked
-    before the quote, and both moves compare-and-set on the old status: overlapping runs, or a
-    run racing an acceptance, move each quote and each request once.
+    Set-based, EXPIRY_BATCH quotes per transaction (a failure keeps the batches before it): the
+    batch's requests are locked first (the lock order of common.workflow), then one guarded UPDATE
+    moves the quotes and one the requests, each a compare-and-set on the old status and the date,
+    so overlapping runs, or a run racing an acceptance, move each quote and each request once.
+    The timeline rows and the notices are what `transition()` and `request_notify` write per row.
     """
     today = today or timezone.localdate()
-    due = Quote.objects.filter(status=QuoteStatus.ISSUED, valid_until__lt=today).values_list(
-        "pk", "request_id"
-    )
-    expired = 0
-    for quote_id, request_id in list(due):
+    expired, after = 0, 0
+    while True:
         with transaction.atomic():
-            request = request_lock(request_id)
-            quote = Quote.objects.select_for_update().get(pk=quote_id)
-            if quote.valid_until >= today:
-                continue
-            reason = f"Quote {quote.number} expired on {day(quote.valid_until)}."
-            if (
-                transition(quote, to=QuoteStatus.EXPIRED, expected_from=QuoteStatus.ISSUED, reason=reason)
-                is None
-            ):
-                continue  # accepted, superseded or withdrawn meanwhile
-            request_transition(
-                request=request,
-                to=RequestStatus.SUBMITTED,
-                actor=None,
-                reason=reason,
-                expected_from=RequestStatus.QUOTED,
-                notice_context=_quote_context(quote),
-                notice_target=quote,
+            due = list(
+                Quote.objects.filter(status=QuoteStatus.ISSUED, valid_until__lt=today, pk__gt=after)
+                .order_by("pk")
+                .values_list("pk", "request_id")[:EXPIRY_BATCH]
             )
-            expired += 1
-    return expired
+            if not due:
+                return expired
+            after = due[-1][0]
+            expired += _quotes_expire_batch(due, today)
+
+
+def _quotes_expire_batch(due: list[tuple[int, int]], today: dt.date) -> int:
+    requests_lock(sorted({request_id for _, request_id in due}))
+    moved = transitions_sweep(
+        Quote.objects.filter(pk__in=[quote_id for quote_id, _ in due], valid_until__lt=today),
+        expected_from=QuoteStatus.ISSUED,
+        to=QuoteStatus.EXPIRED,
+        returning=("id", "request_id", "number", "valid_until", "total", "currency"),
+    )
+    quotes = {
+        request_id: Quote(
+            pk=pk,
+            request_id=request_id,
+            number=number,
+            valid_until=valid_until,
+            total=total,
+            currency=currency,
+        )
+        for pk, request_id, number, valid_until, total, currency in moved
+    }
+    reasons = {
+        quote.pk: f"Quote {quote.number} expired on {day(quote.valid_until)}." for quote in quotes.values()
+    }
+    transitions_record(
+        Quote, moved=list(reasons.items()), from_status=QuoteStatus.ISSUED, to_status=QuoteStatus.EXPIRED
+    )
+    back = transitions_sweep(
+        Request.objects.filter(pk__in=list(quotes)),
+        expected_from=RequestStatus.QUOTED,
+        to=RequestStatus.SUBMITTED,
+        returning=("id", "number", "site_name", "customer_id"),
+    )
+    timeline = transitions_record(
+        Request,
+        moved=[(request_id, reasons[quotes[request_id].pk]) for request_id, *_ in back],
+        from_status=RequestStatus.QUOTED,
+        to_status=RequestStatus.SUBMITTED,
+    )
+    _expiry_notices(back, quotes=quotes, reasons=reasons, timeline=timeline)
+    return len(moved)
+
+
+def requests_lock(request_ids: Sequence[int]) -> None:
+    """Lock these requests, in id order (two sweeps lock in the same order, so never in a circle)."""
+    list(
+        Request.objects.select_for_update(of=("self",)).filter(pk__in=request_ids).order_by("pk").values("pk")
+    )
+
+
+def _expiry_notices(
+    back: list[tuple[Any, ...]],
+    *,
+    quotes: dict[int, Quote],
+    reasons: dict[int, str],
+    timeline: dict[int, int],
+) -> None:
+    """`request_notify`'s notice of each request sent back to submitted, in one insert."""
+    event = REQUEST_WORKFLOW.notice_for(RequestStatus.QUOTED, RequestStatus.SUBMITTED)
+    if event is None or not back:
+        return
+    customers = dict(Organization.objects.filter(pk__in={row[3] for row in back}).values_list("pk", "name"))
+    recipients = {pk: request_recipients(Request(customer_id=pk)) for pk in customers}
+    quote_type = ContentType.objects.get_for_model(Quote).pk
+    status = REQUEST_WORKFLOW.label(RequestStatus.SUBMITTED)
+    drafts = []
+    for request_id, number, site_name, customer_id in back:
+        quote = quotes[request_id]
+        context = {
+            "number": number,
+            "customer": customers[customer_id],
+            "site": site_name,
+            "status": status,
+            "reason": reasons[quote.pk],
+            **actor_context(None),
+            **_quote_context(quote),
+        }
+        drafts.append(
+            NoticeDraft(
+                event=NoticeEvent(event),
+                occurrence=f"transition:{timeline[request_id]}",
+                target_type_id=quote_type,
+                target_id=quote.pk,
+                recipients=recipients[customer_id],
+                context=context,
+                link=f"/requests/{request_id}/",
+            )
+        )
+    notices_create_many(drafts)
 
 
 def _quote_context(quote: Quote) -> dict[str, Any]:

@@ -9,11 +9,11 @@ A job the broker never received (it was down at upload) waits, queued, for the s
 
 import csv
 import datetime as dt
-import functools
 import io
 import logging
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,9 +27,9 @@ from accounts.permissions import action_require
 from common.echo import value_echo
 from common.errors import DomainError, ServiceError
 from common.workflow import transition, transition_start
-from relicensing.choices import AcquisitionChannel, Condition, EventKind, ImportStatus, RegistrationStatus
+from relicensing.choices import AcquisitionChannel, Condition, ImportStatus, RegistrationStatus
 from relicensing.eligibility import Facts, eligibility
-from relicensing.locks import products_share_lock, serials_lock
+from relicensing.locks import ids_array, products_share_lock, serials_lock, texts_array
 from relicensing.models import ImportJob, Product, Registration, Vendor
 from relicensing.serials import serial_matches, serial_normalise, serial_refusal
 
@@ -253,12 +253,13 @@ def _cell_text(value: Any) -> str:
 
 
 # --- validating ----------------------------------------------------------------
-@dataclass
+@dataclass(slots=True)
 class _Valid:
     row: int
     vendor: Vendor
+    vendor_id: int  # the ids, read per row where `vendor.pk` would cost a property call each time
     serial: str
-    product: Product | None
+    product_id: int | None
     reported_model: str
     channel: str
     acquired_from: str
@@ -318,8 +319,9 @@ def _row_validate(number: int, cells: dict[str, str], catalog: _Catalog) -> _Val
     return _Valid(
         number,
         vendor,
+        vendor.pk,
         serial,
-        product,
+        product.pk if product else None,
         "" if product else model[:100],
         channel,
         acquired_from,
@@ -362,7 +364,7 @@ def _rows_check(
         if isinstance(checked, dict):
             result.rejected.append(checked)
             continue
-        key = (checked.vendor.pk, checked.serial)
+        key = (checked.vendor_id, checked.serial)
         if key in seen:
             result.rejected.append(
                 {
@@ -377,6 +379,8 @@ def _rows_check(
     return valid
 
 
+# The facts of each serial the programme knows (a unit, or a hold placed before anyone registered
+# it); a serial it does not know has none (`_UNKNOWN`), and most serials of a large file are new.
 FACTS_SQL = """
 SELECT s.vendor_id, s.serial,
        e.id, e.lost_or_stolen, e.counterfeit, e.permanently_damaged, e.damaged,
@@ -389,88 +393,151 @@ SELECT s.vendor_id, s.serial,
        e.product_id, e.retired
 FROM unnest(%(vendors)s::bigint[], %(serials)s::text[]) AS s(vendor_id, serial)
 LEFT JOIN relicensing_equipment e ON e.vendor_id = s.vendor_id AND e.serial_number = s.serial
+WHERE e.id IS NOT NULL
+   OR EXISTS (SELECT 1 FROM relicensing_compliancehold h
+              WHERE h.vendor_id = s.vendor_id AND h.serial_number = s.serial AND h.released_at IS NULL)
 """
 
+# A serial with no unit and no hold: no flags, nobody's registration, no product, not retired.
+_UNKNOWN = (None, None, None, False, False, False, False, False, False, False, None, "")
+
+# `equipment_id` is the unit's id: the known unit's, or one reserved from the sequence for a new
+# unit (`is_new`), so the registrations and their history are written straight from this table.
 STAGING_SQL = """
 CREATE TEMP TABLE import_rows (
-    vendor_id bigint, serial text, product_id bigint, reported_model text, channel text,
-    acquired_from text, acquired_on date, condition text, eligible boolean, path text, reasons text[],
-    disputed boolean
+    vendor_id bigint, serial text, equipment_id bigint, is_new boolean, product_id bigint,
+    reported_model text, channel text, acquired_from text, acquired_on date, condition text,
+    eligible boolean, path text, reasons text[], disputed boolean
 ) ON COMMIT DROP
 """
 
 INSERT_EQUIPMENT_SQL = """
-INSERT INTO relicensing_equipment (vendor_id, serial_number, product_id, reported_model, lost_or_stolen,
+INSERT INTO relicensing_equipment (id, vendor_id, serial_number, product_id, reported_model, lost_or_stolen,
     counterfeit, permanently_damaged, damaged, retired, original_owner_id, current_owner_id, created_at)
-SELECT vendor_id, serial, product_id, COALESCE(reported_model, ''), false, false, false, false, '', %(org)s, %(org)s, %(now)s
+SELECT equipment_id, vendor_id, serial, product_id, COALESCE(reported_model, ''), false, false, false, false, '',
+       %(org)s, %(org)s, %(now)s
 FROM import_rows
+WHERE is_new
 ON CONFLICT (vendor_id, serial_number) DO NOTHING
 """
 
+# Every new unit was inserted with its reserved id: the registrations and their events come
+# straight from the staging rows, with no lookup of the units by serial.
 INSERT_REGISTRATIONS_SQL = """
 WITH inserted AS (
     INSERT INTO relicensing_registration (equipment_id, organization_id, acquisition_channel, acquired_from,
         acquired_on, condition, status, registered_by_id, created_at, eligible, path, reasons)
-    SELECT e.id, %(org)s, s.channel, COALESCE(s.acquired_from, ''), s.acquired_on, s.condition, 'active', %(user)s, %(now)s,
-           s.eligible, s.path, s.reasons
+    SELECT s.equipment_id, %(org)s, s.channel, COALESCE(s.acquired_from, ''), s.acquired_on, s.condition, 'active',
+           %(user)s, %(now)s, s.eligible, s.path, s.reasons
+    FROM import_rows s
+    ON CONFLICT (equipment_id, organization_id) DO NOTHING
+    RETURNING equipment_id
+), events AS (
+    INSERT INTO relicensing_equipmentevent (vendor_id, serial_number, kind, organization_id, actor_id, note, at)
+    SELECT s.vendor_id, s.serial, k.kind, %(org)s, %(user)s, k.note, %(now)s
+    FROM inserted i
+    JOIN import_rows s ON s.equipment_id = i.equipment_id
+    CROSS JOIN LATERAL (VALUES
+        ('registered', CASE WHEN s.is_new
+                            THEN 'Bulk import; first registration, so the owner of record.' ELSE 'Bulk import.' END),
+        ('dispute_opened', 'Also claimed by another organisation.')) AS k(kind, note)
+    WHERE k.kind = 'registered' OR s.disputed
+)
+SELECT count(*) FROM inserted
+"""
+
+# A new unit inserted meanwhile by a path that does not take the serial lock kept its own id (the
+# reserved one went unused): the units are looked up by serial instead.
+INSERT_REGISTRATIONS_BY_SERIAL_SQL = """
+WITH inserted AS (
+    INSERT INTO relicensing_registration (equipment_id, organization_id, acquisition_channel, acquired_from,
+        acquired_on, condition, status, registered_by_id, created_at, eligible, path, reasons)
+    SELECT e.id, %(org)s, s.channel, COALESCE(s.acquired_from, ''), s.acquired_on, s.condition, 'active',
+           %(user)s, %(now)s, s.eligible, s.path, s.reasons
     FROM import_rows s JOIN relicensing_equipment e ON e.vendor_id = s.vendor_id AND e.serial_number = s.serial
     ON CONFLICT (equipment_id, organization_id) DO NOTHING
     RETURNING equipment_id
+), events AS (
+    INSERT INTO relicensing_equipmentevent (vendor_id, serial_number, kind, organization_id, actor_id, note, at)
+    SELECT e.vendor_id, e.serial_number, k.kind, %(org)s, %(user)s, k.note, %(now)s
+    FROM inserted i
+    JOIN relicensing_equipment e ON e.id = i.equipment_id
+    JOIN import_rows s ON s.vendor_id = e.vendor_id AND s.serial = e.serial_number
+    CROSS JOIN LATERAL (VALUES
+        ('registered', CASE WHEN e.original_owner_id = %(org)s AND e.created_at = %(now)s
+                            THEN 'Bulk import; first registration, so the owner of record.' ELSE 'Bulk import.' END),
+        ('dispute_opened', 'Also claimed by another organisation.')) AS k(kind, note)
+    WHERE k.kind = 'registered' OR s.disputed
 )
-INSERT INTO relicensing_equipmentevent (vendor_id, serial_number, kind, organization_id, actor_id, note, at)
-SELECT e.vendor_id, e.serial_number, k.kind, %(org)s, %(user)s, k.note, %(now)s
-FROM inserted i
-JOIN relicensing_equipment e ON e.id = i.equipment_id
-JOIN import_rows s ON s.vendor_id = e.vendor_id AND s.serial = e.serial_number
-CROSS JOIN LATERAL (VALUES
-    ('registered', CASE WHEN e.original_owner_id = %(org)s AND e.created_at = %(now)s
-                        THEN 'Bulk import; first registration, so the owner of record.' ELSE 'Bulk import.' END),
-    ('dispute_opened', 'Also claimed by another organisation.')) AS k(kind, note)
-WHERE k.kind = 'registered' OR s.disputed
-RETURNING kind
+SELECT count(*) FROM inserted
 """
+
+# The statements above are planned once each: JIT compilation (seconds of LLVM work for a plan
+# whose estimated cost is large only because the row counts are) costs more than it saves, and
+# the staging table's hash joins fit in memory instead of spilling to batches on disk.
+BULK_SETTINGS = {"jit": "off", "work_mem": "64MB"}
+
+
+@contextmanager
+def _bulk_settings(cursor: Any) -> Iterator[None]:
+    """The planner settings above for this batch's statements only (restored afterwards, so the
+    rest of the transaction, a request or a job's chunk, plans as usual)."""
+    cursor.execute("SELECT current_setting('jit'), current_setting('work_mem')")
+    before = dict(zip(BULK_SETTINGS, cursor.fetchone(), strict=True))
+    for name, value in BULK_SETTINGS.items():
+        cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+    yield
+    # Not after an error: the savepoint's rollback undoes the settings with everything else.
+    for name, value in before.items():
+        cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
 def _insert(
     organization: Organization, user: User | None, rows: list[_Valid]
 ) -> tuple[int, int, list[dict[str, Any]]]:
     """The batch's product and serial locks, facts in one query, eligibility in Python, then COPY
-    and three set-based statements. With the units locked first (as single registration does), a
+    and two set-based statements. With the units locked first (as single registration does), a
     rival claim registered or imported at the same moment is seen, and both end in dispute.
     Returns (created, already registered, rows refused because their unit is retired)."""
     params = {"org": organization.pk, "user": user.pk if user else None, "now": timezone.now()}
-    products = {r.product.pk for r in rows if r.product is not None}
+    products = {r.product_id for r in rows if r.product_id is not None}
     products_share_lock(products)
-    serials_lock((r.vendor.pk, r.serial) for r in rows)
+    serials_lock((r.vendor_id, r.serial) for r in rows)
     # The products' dates as they stand now (a long import outlives the catalog it started with).
     current = Product.objects.in_bulk(products)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            FACTS_SQL, {**params, "vendors": [r.vendor.pk for r in rows], "serials": [r.serial for r in rows]}
-        )
+    with connection.cursor() as cursor, _bulk_settings(cursor):
+        vendors, serials = ids_array(r.vendor_id for r in rows), texts_array(r.serial for r in rows)
+        cursor.execute(FACTS_SQL, {**params, "vendors": vendors, "serials": serials})
         facts = {(f[0], f[1]): f for f in cursor.fetchall()}
         # A unit returned under an RMA or taken back is never registered again, by anyone
         # (read under the serial locks the retiring services take too).
         retired = [
-            _retired_row(r, facts[(r.vendor.pk, r.serial)][11])
-            for r in rows
-            if facts[(r.vendor.pk, r.serial)][11]
+            _retired_row(r, f[11]) for r in rows if (f := facts.get((r.vendor_id, r.serial))) and f[11]
         ]
-        rows = [r for r in rows if not facts[(r.vendor.pk, r.serial)][11]]
+        if retired:
+            rows = [r for r in rows if not facts.get((r.vendor_id, r.serial), _UNKNOWN)[11]]
         if not rows:
             return 0, 0, retired
         # A unit the programme knows already is judged as the product it is, whatever the row says.
         known = {f[10] for f in facts.values() if f[10] is not None} - current.keys()
-        current.update(Product.objects.in_bulk(known))
-        staged, fresh = _staging_csv(rows, facts, current, today=timezone.localdate())
+        if known:
+            current.update(Product.objects.in_bulk(known))
+        new_units = len(rows) - sum(1 for f in facts.values() if f[2] is not None and not f[11])
+        staged, fresh = _staging_csv(
+            rows, facts, current, today=timezone.localdate(), unit_ids=_equipment_ids(cursor, new_units)
+        )
         if not fresh:
             return 0, len(rows), retired
         cursor.execute("DROP TABLE IF EXISTS import_rows")  # a second batch in one transaction
         cursor.execute(STAGING_SQL)
         cursor.copy_expert("COPY import_rows FROM STDIN WITH (FORMAT csv, NULL '')", staged)
+        cursor.execute("ANALYZE import_rows")
         cursor.execute(INSERT_EQUIPMENT_SQL, params)
-        cursor.execute(INSERT_REGISTRATIONS_SQL, params)
-        created = [kind for (kind,) in cursor.fetchall()].count(EventKind.REGISTERED)
+        every_unit_inserted = cursor.rowcount == new_units
+        cursor.execute(
+            INSERT_REGISTRATIONS_SQL if every_unit_inserted else INSERT_REGISTRATIONS_BY_SERIAL_SQL, params
+        )
+        (created,) = cursor.fetchone()
     disputed_units = [f[2] for f in facts.values() if f[9] and not f[8]]
     if disputed_units:  # the rival claims are now disputed too
         from relicensing.services.equipment import registrations_refresh
@@ -481,6 +548,16 @@ def _insert(
     return created, len(rows) - created, retired
 
 
+def _equipment_ids(cursor: Any, count: int) -> Iterator[int]:
+    """Ids for the batch's new units, taken from the table's own sequence (as an insert would)."""
+    if not count:
+        return iter(())
+    cursor.execute("SELECT pg_get_serial_sequence('relicensing_equipment', 'id')")
+    (sequence,) = cursor.fetchone()  # named once: per row, the lookup costs more than nextval
+    cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
+    return (unit_id for (unit_id,) in cursor.fetchall())
+
+
 def _retired_row(row: _Valid, retired: str) -> dict[str, Any]:
     from relicensing.services.equipment import retired_refusal
 
@@ -489,42 +566,64 @@ def _retired_row(row: _Valid, retired: str) -> dict[str, Any]:
 
 
 def _staging_csv(
-    rows: list[_Valid], facts: dict[Any, Any], products: dict[int, Product], *, today: dt.date
+    rows: list[_Valid],
+    facts: dict[Any, Any],
+    products: dict[int, Product],
+    *,
+    today: dt.date,
+    unit_ids: Iterator[int],
 ) -> tuple[io.StringIO, int]:
     """The rows this organisation has not registered yet, judged, as CSV for COPY: a known unit
     as its own product, a new one as the row names it, with the products' dates as they stand."""
     # Rows with the same facts get the same answer: judge each distinct set of facts once.
-    judge = functools.lru_cache(maxsize=None)(functools.partial(eligibility, today=today))
-    buffer, fresh = io.StringIO(), 0
-    writer = csv.writer(buffer)
+    answers: dict[tuple[Any, ...], tuple[bool, str, str, bool]] = {}
+    staged: list[tuple[Any, ...]] = []
     for r in rows:
-        f = facts[(r.vendor.pk, r.serial)]
+        f = facts.get((r.vendor_id, r.serial), _UNKNOWN)
         if f[8]:  # this organisation already registered it: nothing to do
             continue
-        fresh += 1
-        unit_exists, unit_product = f[2] is not None, f[10]
-        row_product = products[r.product.pk] if r.product is not None else None
-        product = (
-            (products[unit_product] if unit_product is not None else None) if unit_exists else row_product
-        )
-        result = judge(
-            Facts(
-                product_known=product is not None,
-                end_of_support=product.end_of_support if product else None,
-                flags=frozenset(name for name, on in zip(FLAG_COLUMNS, f[3:7], strict=True) if on),
-                on_hold=f[7],
-                channel=r.channel,
-                condition=r.condition,
-                disputed=f[9],
-            ),
-        )
-        writer.writerow([
-            r.vendor.pk, r.serial, row_product.pk if row_product else "", r.reported_model, r.channel,
-            r.acquired_from, r.acquired_on or "", r.condition, result.eligible, result.path,
-            "{" + ",".join(result.reasons) + "}", f[9],
-        ])  # fmt: skip
+        unit_id = f[2]
+        product_id = f[10] if unit_id is not None else r.product_id
+        key = (product_id, f[3:8], f[9], r.channel, r.condition)
+        answer = answers.get(key)
+        if answer is None:
+            answer = answers[key] = _judged(key, products, today=today)
+        staged.append((
+            r.vendor_id, r.serial, unit_id if unit_id is not None else next(unit_ids), unit_id is None,
+            r.product_id, r.reported_model, r.channel, r.acquired_from, r.acquired_on, r.condition, *answer,
+        ))  # fmt: skip
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(staged)
     buffer.seek(0)
-    return buffer, fresh
+    return buffer, len(staged)
+
+
+def _judged(
+    key: tuple[Any, ...], products: dict[int, Product], *, today: dt.date
+) -> tuple[bool, str, str, bool]:
+    """Eligibility's answer for one set of facts, as the staging table's columns."""
+    (
+        product_id,
+        (lost_or_stolen, counterfeit, permanently_damaged, damaged, on_hold),
+        disputed,
+        channel,
+        condition,
+    ) = key
+    product = products[product_id] if product_id is not None else None
+    flags = (lost_or_stolen, counterfeit, permanently_damaged, damaged)
+    result = eligibility(
+        Facts(
+            product_known=product is not None,
+            end_of_support=product.end_of_support if product else None,
+            flags=frozenset(name for name, on in zip(FLAG_COLUMNS, flags, strict=True) if on),
+            on_hold=on_hold,
+            channel=channel,
+            condition=condition,
+            disputed=disputed,
+        ),
+        today=today,
+    )
+    return result.eligible, result.path, "{" + ",".join(result.reasons) + "}", disputed
 
 
 # --- jobs (the page's path for any file; progress by chunk) --------------------

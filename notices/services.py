@@ -136,16 +136,16 @@ FROM unnest(%(event)s::text[], %(occurrence)s::text[], %(target_type_id)s::int[]
     %(recipient_id)s::bigint[], %(to_email)s::text[], %(context)s::text[], %(link)s::text[])
     AS d(event, occurrence, target_type_id, target_id, recipient_id, to_email, context, link)
 ON CONFLICT DO NOTHING
-RETURNING id, to_email
+RETURNING id, occurrence, to_email
 """
 
 
-def notices_create_many(drafts: Iterable[NoticeDraft]) -> list[int]:
+def notices_create_many(drafts: Iterable[NoticeDraft]) -> list[tuple[int, str]]:
     """`notice_create` for a sweep: every draft's notices, one per recipient, in one INSERT in the
     caller's transaction. The outbox's unique key (occurrence, recipient) drops a notice already
     written, as `notice_create` does, so a second run adds nothing. After commit the new notices
     go to the worker in chunks (one broker message per DISPATCH_CHUNK notices, not one each).
-    Returns the ids written by this call that have an address to send to."""
+    Returns (id, occurrence) of each notice this call wrote that has an address to send to."""
     columns: dict[str, list[Any]] = {name: [] for name in _MANY_COLUMNS}
     for draft in drafts:
         event = NoticeEvent(draft.event).value
@@ -167,9 +167,9 @@ def notices_create_many(drafts: Iterable[NoticeDraft]) -> list[int]:
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(_MANY_SQL, {**columns, "now": now, "due": now + SWEEP_GRACE})
-        ids = [pk for pk, to_email in cursor.fetchall() if to_email]
-    transaction.on_commit(lambda: notices_dispatch_many(ids))
-    return ids
+        written = [(pk, occurrence) for pk, occurrence, to_email in cursor.fetchall() if to_email]
+    transaction.on_commit(lambda: notices_dispatch_many([pk for pk, _ in written]))
+    return written
 
 
 def notices_dispatch_many(notice_ids: Sequence[int]) -> None:

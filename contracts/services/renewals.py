@@ -19,11 +19,13 @@ Locks, in the order of common.workflow: the contract first, then its renewal quo
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
@@ -32,7 +34,7 @@ from accounts.models import User
 from accounts.permissions import action_require
 from common.errors import Conflict, DomainError, InvalidInput, NotPermitted
 from common.formats import day, money
-from common.workflow import transition, transition_start
+from common.workflow import transition, transition_start, transitions_record, transitions_sweep
 from contracts.choices import ContractEventKind, RenewalLineKind, RenewalQuoteStatus, SkuKind
 from contracts.models import (
     Contract,
@@ -49,7 +51,7 @@ from contracts.services.orders import order_amount
 from contracts.services.reinstatement import COVERAGE
 from notices.events import NoticeEvent
 from notices.models import Notice
-from notices.services import notice_create
+from notices.services import NoticeDraft, notice_create, notices_create_many
 from relicensing.models import Vendor
 
 ONE_DAY = dt.timedelta(days=1)
@@ -203,6 +205,15 @@ def renewal_lines(contract: Contract, terms: RenewalTerms) -> list[RenewalQuoteL
 
 def contract_lock(contract_id: int) -> Contract:
     return Contract.objects.select_for_update().get(pk=contract_id)
+
+
+def contracts_lock(contract_ids: Sequence[int]) -> None:
+    """Lock these contracts, in id order (two sweeps lock in the same order, so never in a circle)."""
+    list(Contract.objects.select_for_update().filter(pk__in=contract_ids).order_by("pk").values("pk"))
+
+
+# Rows per transaction in the sweeps: a failure keeps the batches before it, and locks stay short.
+SWEEP_BATCH = 5000
 
 
 @transaction.atomic
@@ -392,22 +403,38 @@ def renewal_quote_approve(*, quote: RenewalQuote, user: User) -> RenewalQuote:
 
 
 def renewal_quotes_expire(*, today: dt.date | None = None) -> int:
-    """Sweep: issued renewal quotes past their validity expire (compare-and-set, safe to overlap)."""
+    """Sweep: issued renewal quotes past their validity expire. Set-based, SWEEP_BATCH per
+    transaction: the batch's contracts locked first (the lock order of common.workflow), then one
+    UPDATE, a compare-and-set on the status and the date (safe to overlap), and the timeline rows
+    in one INSERT, as `transition()` writes them one by one."""
     today = today or timezone.localdate()
-    expired = 0
-    due = RenewalQuote.objects.filter(status=RenewalQuoteStatus.ISSUED, valid_until__lt=today)
-    for quote in due.order_by("pk"):
+    expired, after = 0, 0
+    while True:
         with transaction.atomic():
-            expired += (
-                transition(
-                    quote,
-                    to=RenewalQuoteStatus.EXPIRED,
-                    expected_from=RenewalQuoteStatus.ISSUED,
-                    reason=f"Valid until {day(quote.valid_until)}.",
+            due = list(
+                RenewalQuote.objects.filter(
+                    status=RenewalQuoteStatus.ISSUED, valid_until__lt=today, pk__gt=after
                 )
-                is not None
+                .order_by("pk")
+                .values_list("pk", "contract_id")[:SWEEP_BATCH]
             )
-    return expired
+            if not due:
+                return expired
+            after = due[-1][0]
+            contracts_lock(sorted({contract_id for _, contract_id in due}))
+            moved = transitions_sweep(
+                RenewalQuote.objects.filter(pk__in=[pk for pk, _ in due], valid_until__lt=today),
+                expected_from=RenewalQuoteStatus.ISSUED,
+                to=RenewalQuoteStatus.EXPIRED,
+                returning=("id", "valid_until"),
+            )
+            transitions_record(
+                RenewalQuote,
+                moved=[(pk, f"Valid until {day(valid_until)}.") for pk, valid_until in moved],
+                from_status=RenewalQuoteStatus.ISSUED,
+                to_status=RenewalQuoteStatus.EXPIRED,
+            )
+            expired += len(moved)
 
 
 # --- reminders ---------------------------------------------------------------------------
@@ -430,7 +457,8 @@ def reminder_tier_due(tiers: list[int], *, ends_on: dt.date, today: dt.date) -> 
 def renewal_reminders_send(*, today: dt.date | None = None) -> int:
     """Sweep: the renewal reminder at each of the vendor's tiers, each once per contract and end
     date (the notice's occurrence key), and only while a renewal is possible: not past the
-    re-inspection threshold, and not while a renewal is ordered. Returns the reminders written."""
+    re-inspection threshold, and not while a renewal is ordered. Set-based: SWEEP_BATCH contracts
+    at a time, their reminders in one insert. Returns the reminders written."""
     today = today or timezone.localdate()
     sent = 0
     for vendor in Vendor.objects.exclude(renewal_reminder_days=[]).order_by("pk"):
@@ -442,75 +470,131 @@ def renewal_reminders_send(*, today: dt.date | None = None) -> int:
                 ends_on__gte=today - dt.timedelta(days=vendor.reinspection_after_days + 1),
             )
             .exclude(renewal_quotes__status=RenewalQuoteStatus.ORDERED)
-            .select_related("owner")
             .order_by("pk")
+            .values_list("pk", "number", "site_name", "ends_on", "owner_id", "owner__name")
         )
-        for contract in contracts:
-            tier = reminder_tier_due(tiers, ends_on=contract.ends_on, today=today)
-            if tier is not None:
-                sent += bool(_reminder(contract, vendor, tier, today))
+        after = 0
+        while batch := list(contracts.filter(pk__gt=after)[:SWEEP_BATCH]):
+            after = batch[-1][0]
+            with transaction.atomic():
+                sent += _reminders(batch, vendor, tiers, today)
     return sent
 
 
-def _reminder(contract: Contract, vendor: Vendor, tier: int, today: dt.date) -> list[int]:
-    terms = renewal_terms(ends_on=contract.ends_on, vendor=vendor, today=today)
-    renew_by = {
-        Phase.BEFORE_END: contract.ends_on,
-        Phase.GRACE: grace_last_day(contract.ends_on, vendor),
-        Phase.BACK_SUPPORT: renewal_last_day(contract.ends_on, vendor),
-    }[terms.phase]
-    occurrence = f"contract:{contract.pk}:renewal-reminder:{tier}:{contract.ends_on.isoformat()}"
-    if Notice.objects.filter(event=NoticeEvent.CONTRACT_RENEWAL_REMINDER, occurrence=occurrence).exists():
-        return []  # sent on an earlier run (the outbox's unique key would drop it anyway)
-    with transaction.atomic():
-        return notice_create(
-            event=NoticeEvent.CONTRACT_RENEWAL_REMINDER,
-            occurrence=occurrence,
-            target=contract,
-            recipients=contract_recipients(contract),
-            context={
-                "contract_number": contract.number,
-                "customer": contract.owner.name,
-                "site": contract.site_name,
-                "ends_on": contract.ends_on.isoformat(),
-                "days_left": max(0, (contract.ends_on - today).days),
-                "tier": tier,
-                "phase": terms.phase,
-                "renew_by": renew_by.isoformat(),
-                "serials": [line.equipment.serial_number for line in _covered_lines(contract)],
-            },
-            link=f"/contracts/{contract.number}/",
+def _reminders(batch: list[tuple[Any, ...]], vendor: Vendor, tiers: list[int], today: dt.date) -> int:
+    """The reminders due in this batch of contracts (pk, number, site, ends_on, owner, owner's
+    name), skipping an occurrence already written (as an earlier run left it)."""
+    due = {}
+    for pk, number, site_name, ends_on, owner_id, owner_name in batch:
+        tier = reminder_tier_due(tiers, ends_on=ends_on, today=today)
+        if tier is not None:
+            occurrence = f"contract:{pk}:renewal-reminder:{tier}:{ends_on.isoformat()}"
+            due[occurrence] = (pk, number, site_name, ends_on, owner_id, owner_name, tier)
+    written = set(
+        Notice.objects.filter(
+            event=NoticeEvent.CONTRACT_RENEWAL_REMINDER, occurrence__in=list(due)
+        ).values_list("occurrence", flat=True)
+    )
+    due = {occurrence: row for occurrence, row in due.items() if occurrence not in written}
+    if not due:
+        return 0
+    serials: dict[int, list[str]] = {row[0]: [] for row in due.values()}
+    for contract_id, serial in (
+        ContractLine.objects.filter(contract__in=list(serials), equipment__retired="")
+        .order_by("equipment__serial_number")
+        .values_list("contract_id", "equipment__serial_number")
+    ):
+        serials[contract_id].append(serial)
+    people = {
+        owner: contract_recipients(Contract(owner_id=owner)) for owner in {row[4] for row in due.values()}
+    }
+    contract_type = ContentType.objects.get_for_model(Contract).pk
+    drafts = []
+    for occurrence, (pk, number, site_name, ends_on, owner_id, owner_name, tier) in due.items():
+        terms = renewal_terms(ends_on=ends_on, vendor=vendor, today=today)
+        renew_by = {
+            Phase.BEFORE_END: ends_on,
+            Phase.GRACE: grace_last_day(ends_on, vendor),
+            Phase.BACK_SUPPORT: renewal_last_day(ends_on, vendor),
+        }[terms.phase]
+        context = {
+            "contract_number": number,
+            "customer": owner_name,
+            "site": site_name,
+            "ends_on": ends_on.isoformat(),
+            "days_left": max(0, (ends_on - today).days),
+            "tier": tier,
+            "phase": terms.phase,
+            "renew_by": renew_by.isoformat(),
+            "serials": serials[pk],
+        }
+        drafts.append(
+            NoticeDraft(
+                event=NoticeEvent.CONTRACT_RENEWAL_REMINDER,
+                occurrence=occurrence,
+                target_type_id=contract_type,
+                target_id=pk,
+                recipients=people[owner_id],
+                context=context,
+                link=f"/contracts/{number}/",
+            )
         )
+    return len({occurrence for _, occurrence in notices_create_many(drafts)})
 
 
 # --- expiry ------------------------------------------------------------------------------
 def contracts_expire(*, today: dt.date | None = None) -> int:
     """Sweep: an EXPIRED event in the history of each contract past its end date, once per end
-    date (a renewed contract expires again at its new end). Safe to run twice or at once: each
-    contract is locked and re-read before its mark is written, and the database holds one mark
-    per contract and end date (`one_expiry_per_contract_end`). Returns the expiries recorded."""
+    date (a renewed contract expires again at its new end). Set-based, SWEEP_BATCH contracts per
+    transaction. Safe to run twice or at once: the batch's contracts are locked, then read again
+    for their marks by the statement that writes them, and the database holds one mark per
+    contract and end date (`one_expiry_per_contract_end`). Returns the expiries recorded."""
     today = today or timezone.localdate()
     marked = ContractExpiry.objects.filter(contract=OuterRef("pk"), ends_on=OuterRef("ends_on"))
-    due = Contract.objects.filter(ends_on__lt=today).exclude(Exists(marked)).order_by("pk")
-    recorded = 0
-    for contract_id in list(due.values_list("pk", flat=True)):
-        recorded += _expiry_record(contract_id, today)
-    return recorded
+    recorded, after = 0, 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Contract.objects.filter(ends_on__lt=today, pk__gt=after)
+                .exclude(Exists(marked))
+                .order_by("pk")
+                .values_list("pk", flat=True)[:SWEEP_BATCH]
+            )
+            if not due:
+                return recorded
+            after = due[-1]
+            contracts_lock(due)
+            recorded += _expiry_mark(due, today)
 
 
-@transaction.atomic
-def _expiry_record(contract_id: int, today: dt.date) -> bool:
-    contract = contract_lock(contract_id)
-    if contract.ends_on >= today or contract.expiries.filter(ends_on=contract.ends_on).exists():
-        return False
-    _expiry_mark(contract)
-    return True
+# After the locks, so its snapshot sees the marks of a sweep that held them: one statement writes
+# the event and the mark of each contract still due, the note as `ContractEvent` has it.
+_EXPIRY_SQL = """
+WITH due AS (
+    SELECT c.id, c.ends_on FROM contracts_contract c
+    WHERE c.id = ANY(%(ids)s) AND c.ends_on < %(today)s
+      AND NOT EXISTS (SELECT 1 FROM contracts_contractexpiry x WHERE x.contract_id = c.id AND x.ends_on = c.ends_on)
+), events AS (
+    INSERT INTO contracts_contractevent (contract_id, kind, actor_id, note, at)
+    SELECT due.id, %(kind)s, NULL, 'Expired: coverage ended on ' || to_char(due.ends_on, 'YYYY-MM-DD') || '.', %(now)s
+    FROM due ORDER BY due.id
+    RETURNING id, contract_id
+)
+INSERT INTO contracts_contractexpiry (contract_id, ends_on, event_id)
+SELECT events.contract_id, due.ends_on, events.id FROM events JOIN due ON due.id = events.contract_id
+"""
 
 
-def _expiry_mark(contract: Contract) -> None:
-    event = ContractEvent.objects.create(
-        contract=contract,
-        kind=ContractEventKind.EXPIRED,
-        note=f"Expired: coverage ended on {contract.ends_on.isoformat()}.",
-    )
-    ContractExpiry.objects.create(contract=contract, ends_on=contract.ends_on, event=event)
+def _expiry_mark(contract_ids: list[int], today: dt.date) -> int:
+    """The expiry events and marks of these contracts (locked by the caller); how many were due."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _EXPIRY_SQL,
+            {
+                "ids": contract_ids,
+                "today": today,
+                "kind": ContractEventKind.EXPIRED.value,
+                "now": timezone.now(),
+            },
+        )
+        return cursor.rowcount

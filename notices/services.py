@@ -117,24 +117,22 @@ class NoticeDraft:
 # Notices handed to the worker per broker message when a sweep writes thousands at once.
 DISPATCH_CHUNK = 200
 
-_MANY_COLUMNS = (
-    "event",
-    "occurrence",
-    "target_type_id",
-    "target_id",
-    "recipient_id",
-    "to_email",
-    "context",
-    "link",
-)
+# One row per draft, and its audience (the people a draft goes to) once per distinct audience: a
+# sweep's drafts mostly share a few audiences, so the statement carries each context once.
 _MANY_SQL = """
+WITH drafts AS MATERIALIZED (
+    SELECT d.event, d.occurrence, d.target_type_id, d.target_id, d.context::jsonb AS context, d.link, d.audience
+    FROM unnest(%(event)s::text[], %(occurrence)s::text[], %(target_type_id)s::int[], %(target_id)s::bigint[],
+        %(context)s::text[], %(link)s::text[], %(audience)s::int[])
+        AS d(event, occurrence, target_type_id, target_id, context, link, audience)
+)
 INSERT INTO notices_notice (event, occurrence, target_type_id, target_id, recipient_id, to_email,
     context, link, attachments, created_at, attempts, next_attempt_at, last_error)
-SELECT d.event, d.occurrence, d.target_type_id, d.target_id, d.recipient_id, d.to_email,
-    d.context::jsonb, d.link, '[]'::jsonb, %(now)s::timestamptz, 0, %(due)s::timestamptz, ''
-FROM unnest(%(event)s::text[], %(occurrence)s::text[], %(target_type_id)s::int[], %(target_id)s::bigint[],
-    %(recipient_id)s::bigint[], %(to_email)s::text[], %(context)s::text[], %(link)s::text[])
-    AS d(event, occurrence, target_type_id, target_id, recipient_id, to_email, context, link)
+SELECT d.event, d.occurrence, d.target_type_id, d.target_id, people.recipient_id, people.to_email,
+    d.context, d.link, '[]'::jsonb, %(now)s::timestamptz, 0, %(due)s::timestamptz, ''
+FROM drafts d
+JOIN unnest(%(people_audience)s::int[], %(recipient_id)s::bigint[], %(to_email)s::text[])
+    AS people(audience, recipient_id, to_email) USING (audience)
 ON CONFLICT DO NOTHING
 RETURNING id, occurrence, to_email
 """
@@ -146,27 +144,35 @@ def notices_create_many(drafts: Iterable[NoticeDraft]) -> list[tuple[int, str]]:
     written, as `notice_create` does, so a second run adds nothing. After commit the new notices
     go to the worker in chunks (one broker message per DISPATCH_CHUNK notices, not one each).
     Returns (id, occurrence) of each notice this call wrote that has an address to send to."""
-    columns: dict[str, list[Any]] = {name: [] for name in _MANY_COLUMNS}
+    rows: dict[str, list[Any]] = {
+        name: []
+        for name in ("event", "occurrence", "target_type_id", "target_id", "context", "link", "audience")
+    }
+    audiences: dict[tuple[int, ...], int] = {}
+    people: dict[str, list[Any]] = {"people_audience": [], "recipient_id": [], "to_email": []}
     for draft in drafts:
-        event = NoticeEvent(draft.event).value
-        context = json.dumps(draft.context)  # as Notice.context (a JSONField) writes it
-        for user in {user.pk: user for user in draft.recipients}.values():
-            for name, value in (
-                ("event", event),
-                ("occurrence", draft.occurrence),
-                ("target_type_id", draft.target_type_id),
-                ("target_id", draft.target_id),
-                ("recipient_id", user.pk),
-                ("to_email", getattr(user, "email", "")),
-                ("context", context),
-                ("link", draft.link),
-            ):
-                columns[name].append(value)
-    if not columns["event"]:
+        users = {user.pk: user for user in draft.recipients}
+        if not users:
+            continue
+        key = tuple(users)
+        if key not in audiences:
+            audiences[key] = len(audiences)
+            for user in users.values():
+                people["people_audience"].append(audiences[key])
+                people["recipient_id"].append(user.pk)
+                people["to_email"].append(getattr(user, "email", ""))
+        rows["event"].append(NoticeEvent(draft.event).value)
+        rows["occurrence"].append(draft.occurrence)
+        rows["target_type_id"].append(draft.target_type_id)
+        rows["target_id"].append(draft.target_id)
+        rows["context"].append(json.dumps(draft.context))  # as Notice.context (a JSONField) writes it
+        rows["link"].append(draft.link)
+        rows["audience"].append(audiences[key])
+    if not rows["event"]:
         return []
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(_MANY_SQL, {**columns, "now": now, "due": now + SWEEP_GRACE})
+        cursor.execute(_MANY_SQL, {**rows, **people, "now": now, "due": now + SWEEP_GRACE})
         written = [(pk, occurrence) for pk, occurrence, to_email in cursor.fetchall() if to_email]
     transaction.on_commit(lambda: notices_dispatch_many([pk for pk, _ in written]))
     return written

@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -230,19 +230,10 @@ def _quotes_expire_batch(due: list[tuple[int, int]], today: dt.date) -> int:
         to=QuoteStatus.EXPIRED,
         returning=("id", "request_id", "number", "valid_until", "total", "currency"),
     )
-    quotes = {
-        request_id: Quote(
-            pk=pk,
-            request_id=request_id,
-            number=number,
-            valid_until=valid_until,
-            total=total,
-            currency=currency,
-        )
-        for pk, request_id, number, valid_until, total, currency in moved
-    }
+    quotes = {row[1]: _ExpiredQuote(*row) for row in moved}
+    days = {valid_until: day(valid_until) for valid_until in {quote.valid_until for quote in quotes.values()}}
     reasons = {
-        quote.pk: f"Quote {quote.number} expired on {day(quote.valid_until)}." for quote in quotes.values()
+        quote.pk: f"Quote {quote.number} expired on {days[quote.valid_until]}." for quote in quotes.values()
     }
     transitions_record(
         Quote, moved=list(reasons.items()), from_status=QuoteStatus.ISSUED, to_status=QuoteStatus.EXPIRED
@@ -263,6 +254,18 @@ def _quotes_expire_batch(due: list[tuple[int, int]], today: dt.date) -> int:
     return len(moved)
 
 
+class _ExpiredQuote(NamedTuple):
+    """What the expiry's reason and notice say of a quote, as its UPDATE returned it (a model
+    instance per row would cost more than the UPDATE)."""
+
+    pk: int
+    request_id: int
+    number: str
+    valid_until: dt.date
+    total: Decimal
+    currency: str
+
+
 def requests_lock(request_ids: Sequence[int]) -> None:
     """Lock these requests, in id order (two sweeps lock in the same order, so never in a circle)."""
     list(
@@ -273,7 +276,7 @@ def requests_lock(request_ids: Sequence[int]) -> None:
 def _expiry_notices(
     back: list[tuple[Any, ...]],
     *,
-    quotes: dict[int, Quote],
+    quotes: dict[int, _ExpiredQuote],
     reasons: dict[int, str],
     timeline: dict[int, int],
 ) -> None:
@@ -311,7 +314,7 @@ def _expiry_notices(
     notices_create_many(drafts)
 
 
-def _quote_context(quote: Quote) -> dict[str, Any]:
+def _quote_context(quote: "Quote | _ExpiredQuote") -> dict[str, Any]:
     return {
         "quote_number": quote.number,
         "total": str(quote.total),

@@ -473,11 +473,10 @@ def renewal_reminders_send(*, today: dt.date | None = None) -> int:
             .order_by("pk")
             .values_list("pk", "number", "site_name", "ends_on", "owner_id", "owner__name")
         )
-        after = 0
-        while batch := list(contracts.filter(pk__gt=after)[:SWEEP_BATCH]):
-            after = batch[-1][0]
+        due = list(contracts)  # one read: the vendor's lines are scanned once, not per batch
+        for start in range(0, len(due), SWEEP_BATCH):
             with transaction.atomic():
-                sent += _reminders(batch, vendor, tiers, today)
+                sent += _reminders(due[start : start + SWEEP_BATCH], vendor, tiers, today)
     return sent
 
 
@@ -510,13 +509,11 @@ def _reminders(batch: list[tuple[Any, ...]], vendor: Vendor, tiers: list[int], t
     }
     contract_type = ContentType.objects.get_for_model(Contract).pk
     drafts = []
+    phases = {
+        ends_on: _reminder_phase(ends_on, vendor, today) for ends_on in {row[3] for row in due.values()}
+    }
     for occurrence, (pk, number, site_name, ends_on, owner_id, owner_name, tier) in due.items():
-        terms = renewal_terms(ends_on=ends_on, vendor=vendor, today=today)
-        renew_by = {
-            Phase.BEFORE_END: ends_on,
-            Phase.GRACE: grace_last_day(ends_on, vendor),
-            Phase.BACK_SUPPORT: renewal_last_day(ends_on, vendor),
-        }[terms.phase]
+        phase, renew_by = phases[ends_on]
         context = {
             "contract_number": number,
             "customer": owner_name,
@@ -524,7 +521,7 @@ def _reminders(batch: list[tuple[Any, ...]], vendor: Vendor, tiers: list[int], t
             "ends_on": ends_on.isoformat(),
             "days_left": max(0, (ends_on - today).days),
             "tier": tier,
-            "phase": terms.phase,
+            "phase": phase,
             "renew_by": renew_by.isoformat(),
             "serials": serials[pk],
         }
@@ -540,6 +537,17 @@ def _reminders(batch: list[tuple[Any, ...]], vendor: Vendor, tiers: list[int], t
             )
         )
     return len({occurrence for _, occurrence in notices_create_many(drafts)})
+
+
+def _reminder_phase(ends_on: dt.date, vendor: Vendor, today: dt.date) -> tuple[str, dt.date]:
+    """Where a contract ending on `ends_on` stands today, and the day to renew by in that phase."""
+    phase = renewal_terms(ends_on=ends_on, vendor=vendor, today=today).phase
+    renew_by = {
+        Phase.BEFORE_END: ends_on,
+        Phase.GRACE: grace_last_day(ends_on, vendor),
+        Phase.BACK_SUPPORT: renewal_last_day(ends_on, vendor),
+    }[phase]
+    return phase, renew_by
 
 
 # --- expiry ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from django.urls import path
 
 from relicensing.views import (
     equipment,
+    exports,
     imports,
     request_actions,
     requests,
@@ -14,6 +15,11 @@ from relicensing.views import (
 
 urlpatterns = [
     path("equipment/", equipment.equipment_list, name="equipment-list"),
+    path(
+        "equipment/export.<str:extension>",
+        exports.equipment_export,
+        name="equipment-export",
+    ),
     path("equipment/register/", equipment.equipment_register, name="equipment-register"),
     path("equipment/import/", imports.import_start, name="equipment-import"),
     path("equipment/import/template.csv", imports.import_template, name="equipment-import-template"),

@@ -1,0 +1,161 @@
+"""Exports of the installed base: a person's equipment with its eligibility, as CSV or XLSX.
+
+Both formats read the rows through one server-side cursor (`iterator(chunk_size=...)`) as plain
+tuples, never as model objects, so half a million registrations pass through a fixed amount of
+memory. The CSV is streamed as it is read; the XLSX is written row by row (openpyxl's write-only
+workbook) to a temporary file, which is then streamed. Contracts' export (contracts/exports.py)
+goes through the same two writers.
+"""
+
+import csv
+import datetime as dt
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO, Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+from openpyxl import Workbook
+
+from relicensing.choices import AcquisitionChannel, Condition
+from relicensing.eligibility import PATHS, REASONS
+from relicensing.models import Registration
+from relicensing.services.imports import cell_neutral
+
+# Rows fetched from the cursor at a time, and CSV rows sent to the client per write.
+CHUNK_SIZE = 2000
+CSV_ROWS_PER_WRITE = 500
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+EQUIPMENT_HEADER = (
+    "Serial",
+    "Vendor",
+    "Product",
+    "Customer",
+    "Channel",
+    "Condition",
+    "Acquired on",
+    "Acquired from",
+    "Eligible",
+    "Path",
+    "Reasons",
+)
+
+_EQUIPMENT_FIELDS = (
+    "equipment__serial_number",
+    "equipment__vendor__name",
+    "equipment__product__model",
+    "equipment__reported_model",
+    "organization__name",
+    "acquisition_channel",
+    "condition",
+    "acquired_on",
+    "acquired_from",
+    "eligible",
+    "path",
+    "reasons",
+)
+
+_CHANNELS = dict(AcquisitionChannel.choices)
+_CONDITIONS = dict(Condition.choices)
+
+Cell = str | dt.date | None
+Row = Sequence[Cell]
+
+
+def equipment_rows(registrations: QuerySet[Registration]) -> Iterator[Row]:
+    """One row per registration, in the queryset's order, with eligibility in words."""
+    values = registrations.values_list(*_EQUIPMENT_FIELDS)
+    for (
+        serial,
+        vendor,
+        model,
+        reported_model,
+        customer,
+        channel,
+        condition,
+        acquired_on,
+        acquired_from,
+        eligible,
+        path,
+        reasons,
+    ) in values.iterator(chunk_size=CHUNK_SIZE):
+        yield (
+            serial,
+            vendor,
+            model or reported_model,
+            customer,
+            _CHANNELS.get(channel, channel),
+            _CONDITIONS.get(condition, condition),
+            acquired_on,
+            acquired_from,
+            "yes" if eligible else "no",
+            PATHS[path].title if path in PATHS else path,
+            "; ".join(REASONS[code].title if code in REASONS else code for code in reasons),
+        )
+
+
+def export_filename(stem: str, extension: str) -> str:
+    """`equipment-2026-12-07.csv`: what it holds and the day it was taken."""
+    return f"{stem}-{timezone.localdate().isoformat()}.{extension}"
+
+
+def _cell(value: Cell) -> Cell:
+    """Text a spreadsheet would run as a formula is neutralised; dates stay dates."""
+    return cell_neutral(value) if isinstance(value, str) else value
+
+
+class _Line:
+    """csv.writer's target: hands back what it was given, so rows are written as strings."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def csv_chunks(header: Row, rows: Iterable[Row]) -> Iterator[str]:
+    """The CSV text, a few hundred rows at a time. The rows are read inside a transaction of
+    their own so the cursor streams (a cursor outside one is materialised by Postgres first):
+    the request's own transaction (ATOMIC_REQUESTS) has committed by the time this runs."""
+    writer = csv.writer(_Line())
+    yield "\ufeff" + writer.writerow(header)  # the byte-order mark: Excel reads the file as UTF-8
+    with transaction.atomic():
+        batch: list[str] = []
+        for row in rows:
+            batch.append(writer.writerow([_cell(value) for value in row]))
+            if len(batch) >= CSV_ROWS_PER_WRITE:
+                yield "".join(batch)
+                batch = []
+        if batch:
+            yield "".join(batch)
+
+
+def csv_response(header: Row, rows: Iterable[Row], *, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(csv_chunks(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def xlsx_write(header: Row, rows: Iterable[Row], *, title: str, target: IO[bytes]) -> None:
+    """The rows as one sheet of a workbook, written to `target` without holding them."""
+    workbook = Workbook(write_only=True)
+    sheet: Any = workbook.create_sheet(title=title)
+    sheet.freeze_panes = "A2"
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append([_cell(value) for value in row])
+    workbook.save(target)
+
+
+def xlsx_response(header: Row, rows: Iterable[Row], *, title: str, filename: str) -> FileResponse:
+    # Deleted when closed, which FileResponse does once the last byte is sent.
+    target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
+    try:
+        xlsx_write(header, rows, title=title, target=target)
+    except BaseException:
+        target.close()
+        raise
+    target.seek(0)
+    return FileResponse(target, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)

@@ -7,9 +7,12 @@ announced once, and the reminder for one visit date is sent once however often t
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
-from django.db import models
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.choices import Role
@@ -19,7 +22,7 @@ from inspections.calendars import visit_attachment
 from inspections.choices import InspectionStatus
 from inspections.models import Inspection
 from notices.events import NoticeEvent
-from notices.services import notice_create
+from notices.services import NoticeDraft, notice_create, notices_create_many
 from relicensing.business_days import previous_business_day
 from relicensing.services.lifecycle import actor_context, request_recipients
 
@@ -28,8 +31,10 @@ def _staff() -> list[User]:
     return list(User.objects.filter(is_active=True, role=Role.STAFF))
 
 
-def _context(inspection: Inspection) -> dict[str, Any]:
+def _context(inspection: Inspection, *, counts: tuple[int, int] | None = None) -> dict[str, Any]:
+    """`counts`: the visit's (chassis, passed), when the caller has them (a sweep counts in its query)."""
     request = inspection.request
+    chassis, passed = counts or (inspection.lines.count(), inspection.lines.filter(outcome="passed").count())
     return {
         "number": request.number,
         "customer": request.customer.name,
@@ -40,8 +45,8 @@ def _context(inspection: Inspection) -> dict[str, Any]:
         "contact_phone": request.contact_phone,
         "date": inspection.date.isoformat() if inspection.date else "",
         "inspector": inspection.inspector.display_name if inspection.inspector else "",
-        "chassis": inspection.lines.count(),
-        "passed": inspection.lines.filter(outcome="passed").count(),
+        "chassis": chassis,
+        "passed": passed,
     }
 
 
@@ -114,34 +119,62 @@ def _taken_off(inspection: Inspection, transition: Transition, context: dict[str
     )
 
 
+# Visits reminded per transaction (one notice insert each).
+REMINDER_BATCH = 5000
+
+
 def inspection_reminders_send(*, today: dt.date | None = None) -> int:
     """Sweep: remind the customer's people and the inspector on the business day before a visit
     (at the site), or on the first run after it if the sweep missed that day. Keyed by visit and
     date, so a second run, or a run after a restart, sends nothing new, while a visit moved to
-    another day is reminded again for its new date. Returns how many visits are due one."""
+    another day is reminded again for its new date. Set-based: the due visits in one query (their
+    lines counted in it), their reminders in one notice insert per REMINDER_BATCH visits. Returns
+    how many visits are due one."""
     today = today or timezone.localdate()
-    due = (
+    scheduled = (
         Inspection.objects.filter(
             status=InspectionStatus.SCHEDULED, date__gt=today, date__lte=today + REMINDER_LOOKAHEAD
         )
         .select_related("request__customer", "inspector")
+        .annotate(chassis=Count("lines"), passed=Count("lines", filter=Q(lines__outcome="passed")))
         .order_by("pk")
     )
-    reminded = 0
-    for inspection in due:
+    eves: dict[tuple[dt.date, str], dt.date] = {}
+    due = []
+    for inspection in scheduled:
         assert inspection.date is not None
-        if today < previous_business_day(inspection.date, inspection.request.site_country):
-            continue
-        notice_create(
-            event=NoticeEvent.INSPECTION_REMINDER,
-            occurrence=f"inspection:{inspection.pk}:reminder:{inspection.date.isoformat()}",
-            target=inspection,
-            recipients=[
-                *request_recipients(inspection.request),
-                *([inspection.inspector] if inspection.inspector else []),
-            ],
-            context=_context(inspection),
-            link=f"/inspections/{inspection.pk}/",
+        key = (inspection.date, inspection.request.site_country)
+        if key not in eves:
+            eves[key] = previous_business_day(*key)
+        if today >= eves[key]:
+            due.append(inspection)
+    for start in range(0, len(due), REMINDER_BATCH):
+        with transaction.atomic():
+            notices_create_many(_reminder_drafts(due[start : start + REMINDER_BATCH]))
+    return len(due)
+
+
+def _reminder_drafts(inspections: Sequence[Inspection]) -> list[NoticeDraft]:
+    customers: dict[int, list[User]] = {}
+    inspection_type = ContentType.objects.get_for_model(Inspection).pk
+    drafts = []
+    for inspection in inspections:
+        request = inspection.request
+        if request.customer_id not in customers:
+            customers[request.customer_id] = request_recipients(request)
+        assert inspection.date is not None
+        drafts.append(
+            NoticeDraft(
+                event=NoticeEvent.INSPECTION_REMINDER,
+                occurrence=f"inspection:{inspection.pk}:reminder:{inspection.date.isoformat()}",
+                target_type_id=inspection_type,
+                target_id=inspection.pk,
+                recipients=[
+                    *customers[request.customer_id],
+                    *([inspection.inspector] if inspection.inspector else []),
+                ],
+                context=_context(inspection, counts=(inspection.chassis, inspection.passed)),  # type: ignore[attr-defined]
+                link=f"/inspections/{inspection.pk}/",
+            )
         )
-        reminded += 1
-    return reminded
+    return drafts

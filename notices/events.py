@@ -25,6 +25,7 @@ class NoticeEvent(models.TextChoices):
     RENEWAL_QUOTE_ISSUED = "renewal_quote_issued", "Renewal quote issued"
     RENEWAL_APPROVED = "renewal_approved", "Renewal approved: coverage extended"
     REQUEST_WAITING_ON_VENDOR = "request_waiting_on_vendor", "A request waits on the vendor too long"
+    PASSWORD_RESET = "password_reset", "Password reset"
 
 
 PARTS = ("subject.txt", "body.txt", "body.html")

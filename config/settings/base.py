@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_ratelimit",
     "django_prometheus",
     "django_structlog",
     "pgtrigger",
@@ -93,6 +94,23 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a locked-out sign-in on a page into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# One cache for every process (Redis): counters such as the password-reset limits must be shared by
+# all web workers, or each would allow its own share.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("CACHE_URL", default=REDIS_URL),
+        "KEY_PREFIX": "relicensing-cache",
+    }
+}
+# django-ratelimit (password reset) counts clients by the address django-axes reads (see
+# accounts/passwords.py), so RATELIMIT_IP_META_KEY is not used. Its W001 names the backends it
+# tests against; Django's own Redis backend gives it the atomic INCR it relies on.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
+# A password reset link works once (it ends when the password changes) and for two hours.
+PASSWORD_RESET_TIMEOUT = 2 * 60 * 60
 
 # Who changed the programme's rules (common/history.py) is read on writes only: reading the user on
 # a GET would read the session, and every page would answer "Vary: Cookie" (uncacheable).

@@ -3,7 +3,7 @@ staff approval queue, and the contract pages (search, one contract, its site, it
 
 from django.urls import path, re_path
 
-from contracts import renewal_views, views
+from contracts import export_views, renewal_views, views
 
 # A contract number as issued (CT-2026-000123), so that other pages under /contracts/ (the
 # coverage check) are never taken for a contract.
@@ -17,6 +17,7 @@ urlpatterns = [
     path("approvals/", views.approval_queue, name="approval-queue"),
     path("approvals/<int:pk>/approve/", views.approval_give, name="approval-give"),
     path("contracts/", views.contract_list, name="contract-list"),
+    path("contracts/export.<str:extension>", export_views.contract_export, name="contract-export"),
     re_path(rf"^contracts/{NUMBER}/$", views.contract_detail, name="contract-detail"),
     re_path(
         rf"^contracts/{NUMBER}/site/$",

@@ -30,7 +30,10 @@ class EquipmentQuerySet(VisibleQuerySet):
 class Equipment(models.Model):
     """A physical chassis, known by vendor and normalised serial, whoever claims it."""
 
-    vendor = models.ForeignKey("relicensing.Vendor", on_delete=models.PROTECT, related_name="+")
+    # Indexed by equipment_serial_unique (vendor, serial_number), which leads with it.
+    vendor = models.ForeignKey(
+        "relicensing.Vendor", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     serial_number = models.CharField(max_length=64)
     product = models.ForeignKey(
         "relicensing.Product", on_delete=models.PROTECT, null=True, blank=True, related_name="units"
@@ -178,9 +181,13 @@ class Registration(WorkflowModel):
     changes (a hold, a flag, a rival claim, the catalog), always through `eligibility()`.
     """
 
-    equipment = models.ForeignKey(Equipment, on_delete=models.CASCADE, related_name="registrations")
+    # Both indexed by a composite index that leads with them: registration_once_per_organization
+    # (equipment, organization) and registration_list (organization, -created_at, -id).
+    equipment = models.ForeignKey(
+        Equipment, on_delete=models.CASCADE, related_name="registrations", db_index=False
+    )
     organization = models.ForeignKey(
-        "accounts.Organization", on_delete=models.PROTECT, related_name="registrations"
+        "accounts.Organization", on_delete=models.PROTECT, related_name="registrations", db_index=False
     )
     acquisition_channel = models.CharField(max_length=32, choices=AcquisitionChannel.choices)
     acquired_from = models.CharField(max_length=200, blank=True)
@@ -279,7 +286,10 @@ class EquipmentEvent(models.Model):
     Keyed by vendor + serial (not the unit) so holds placed before registration belong too.
     """
 
-    vendor = models.ForeignKey("relicensing.Vendor", on_delete=models.PROTECT, related_name="+")
+    # Indexed by event_by_serial (vendor, serial_number, at), which leads with it.
+    vendor = models.ForeignKey(
+        "relicensing.Vendor", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     serial_number = models.CharField(max_length=64)
     kind = models.CharField(max_length=32, choices=EventKind.choices)
     organization = models.ForeignKey(

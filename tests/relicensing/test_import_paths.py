@@ -19,12 +19,25 @@ def rows_of(*serials: str) -> list[imports.Row]:
     return imports.rows_read(content=content.encode())
 
 
+@pytest.fixture(params=["copy", "insert"])
+def write_path(request, monkeypatch) -> str:
+    """Both ways the rows are written: COPY straight into the tables, and the staging table's
+    inserts a unit written without the serial lock sends them through."""
+    if request.param == "insert":
+
+        def through_staging(cursor, staged, params):
+            return imports._rows_insert(cursor, staged, params, new_units=sum(1 for row in staged if row[3]))
+
+        monkeypatch.setattr(imports, "_rows_copy", through_staging)
+    return request.param
+
+
 def notes(serial: str) -> list[tuple[str, str]]:
     return list(EquipmentEvent.objects.filter(serial_number=serial).values_list("kind", "note"))
 
 
 def test_a_new_unit_makes_the_importer_owner_of_record_and_a_known_one_does_not(
-    customer, other_customer, acx2200
+    customer, other_customer, acx2200, write_path
 ):
     imports.registrations_import(
         organization=other_customer.organization, user=other_customer, rows=rows_of("JN0000000001")
@@ -75,3 +88,46 @@ def test_array_parameters_keep_every_character():
     with connection.cursor() as cursor:
         cursor.execute("SELECT %s::text[], %s::bigint[]", [texts_array(texts), ids_array([3, 1, 2])])
         assert cursor.fetchone() == (texts, [3, 1, 2])
+
+
+def test_text_with_commas_and_quotes_and_empty_cells_arrive_as_written(customer, acx2200, write_path):
+    content = (
+        "vendor,serial_number,product,acquisition_channel,acquired_from,acquired_on,condition\n"
+        'juniper,JN0000000005,"MX104, rev ""B""",secondary_market,"Broker, ""The"" Ltd",2026-01-05,damaged\n'
+        "juniper,JN0000000006,ACX2200,donated,,,\n"
+    )
+
+    result = imports.registrations_import(
+        organization=customer.organization, user=None, rows=imports.rows_read(content=content.encode())
+    )
+
+    assert result.as_dict() == {"created": 2, "already_registered": 0, "rejected": []}
+    unknown = Registration.objects.select_related("equipment").get(equipment__serial_number="JN0000000005")
+    assert (unknown.equipment.product, unknown.equipment.reported_model) == (None, 'MX104, rev "B"')
+    assert (unknown.acquired_from, str(unknown.acquired_on), unknown.registered_by) == (
+        'Broker, "The" Ltd',
+        "2026-01-05",
+        None,
+    )
+    assert (unknown.eligible, unknown.path, unknown.reasons) == (
+        False,
+        "none",
+        ["unknown_product", "damaged"],
+    )
+    donated = Registration.objects.select_related("equipment").get(equipment__serial_number="JN0000000006")
+    assert (donated.equipment.product, donated.equipment.reported_model) == (acx2200, "")
+    assert (donated.acquired_from, donated.acquired_on, donated.condition) == ("", None, "working")
+    assert (donated.eligible, donated.path, donated.reasons) == (False, "none", ["donated_equipment"])
+    assert (
+        Equipment.objects.filter(
+            serial_number__in=["JN0000000005", "JN0000000006"],
+            lost_or_stolen=False,
+            counterfeit=False,
+            permanently_damaged=False,
+            damaged=False,
+            retired="",
+            original_owner=customer.organization,
+            current_owner=customer.organization,
+        ).count()
+        == 2
+    )

@@ -153,7 +153,8 @@ def xlsx_response(header: Row, rows: Iterable[Row], *, title: str, filename: str
     # Deleted when closed, which FileResponse does once the last byte is sent.
     target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
     try:
-        xlsx_write(header, rows, title=title, target=target)
+        with transaction.atomic():  # the cursor streams inside a transaction, as the CSV's does
+            xlsx_write(header, rows, title=title, target=target)
     except BaseException:
         target.close()
         raise

@@ -240,25 +240,38 @@ def transitions_sweep(
         for child, _ in _child_models(model)
     ):
         raise ValueError(f"{model.__name__}: moving to {to} moves its children; use transition()")
+    quote = connection.ops.quote_name
     try:
-        selected, params = queryset.order_by().values("pk").query.sql_with_params()
+        condition, params = _rows_condition(queryset)
     except EmptyResultSet:  # `pk__in=[]`: nothing to move
         return []
-    quote = connection.ops.quote_name
     sets, values = ["status = %s"], [to]  # type: list[str], list[Any]
     if _has_field(model, "updated_at"):
         sets.append("updated_at = %s")
         values.append(timezone.now())
-    pk_column = str(model._meta.pk.column)  # type: ignore[union-attr]
     # Names from the model and its queryset's own SQL, values as parameters.
     sql = (
         f"UPDATE {quote(model._meta.db_table)} SET {', '.join(sets)} "  # noqa: S608
-        f"WHERE {quote(pk_column)} IN ({selected}) AND status = %s "
+        f"WHERE {condition} AND status = %s "
         f"RETURNING {', '.join(quote(column) for column in returning)}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*values, *params, expected_from])
         return cursor.fetchall()
+
+
+def _rows_condition(queryset: models.QuerySet) -> tuple[str, list[Any]]:
+    """The queryset's rows as a condition on its own table. A filter on the table's own columns
+    is its WHERE clause as it stands (an index scan of the ids, as the queryset would run); one
+    that joins other tables is `pk IN (subquery)` (which the planner may answer with a scan of
+    the whole table, so sweeps filter on their own columns)."""
+    query = queryset.order_by().query
+    if len(query.alias_map) <= 1 and not query.is_sliced:
+        where, params = query.get_compiler(connection=connection).compile(query.where)
+        return f"({where or 'TRUE'})", list(params)
+    selected, params = queryset.order_by().values("pk").query.sql_with_params()
+    pk_column = connection.ops.quote_name(str(queryset.model._meta.pk.column))  # type: ignore[union-attr]
+    return f"{pk_column} IN ({selected})", list(params)
 
 
 def transitions_record(

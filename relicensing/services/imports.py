@@ -292,60 +292,112 @@ class _Catalog:
     def __init__(self) -> None:
         self.vendors = {v.slug: v for v in Vendor.objects.all()}
         self.products = {(p.vendor_id, p.model.upper()): p for p in Product.objects.all()}
+        # What the cells other than the serial and the seller come to: most rows of a file repeat them.
+        self.cells: dict[tuple[Any, ...], _Cells] = {}
 
 
 CHANNELS = frozenset(AcquisitionChannel.values)
 CONDITIONS = frozenset(Condition.values)
 
 
+@dataclass(slots=True)
+class _Cells:
+    """A row's vendor, product, channel, condition and date, checked (the serial is checked apart)."""
+
+    vendor: Vendor | None
+    vendor_errors: list[str]
+    product_id: int | None
+    reported_model: str
+    channel: str
+    condition: str
+    acquired_on: dt.date | None
+    errors: list[str]
+
+
 def _row_validate(number: int, cells: dict[str, str], catalog: _Catalog) -> _Valid | dict[str, Any]:
     if UNREADABLE in cells:
         return {"row": number, "serial_number": "", "errors": [cells[UNREADABLE]]}
-    errors: list[str] = []
-    raw_serial = cells.get("serial_number", "")
+    get = cells.get
+    key = (
+        get("vendor", ""),
+        get("product", ""),
+        get("acquisition_channel", ""),
+        get("condition"),
+        get("acquired_on"),
+    )
+    checked = catalog.cells.get(key)
+    if checked is None:
+        checked = catalog.cells[key] = _cells_validate(*key, catalog=catalog)
+    vendor = checked.vendor
+    errors = [*checked.vendor_errors]
+    raw_serial = get("serial_number", "")
     serial = serial_normalise(raw_serial)
-    vendor = catalog.vendors.get(cells.get("vendor", "").strip().lower())
-    if vendor is None:
-        errors.append(
-            f"vendor: unknown vendor {echo(cells.get('vendor', ''))} (use {', '.join(sorted(catalog.vendors))})"
-        )
     if not serial:
         errors.append("serial_number: missing")
     elif vendor is not None and not serial_matches(vendor, serial):
         errors.append(f"serial_number: {serial_refusal(vendor, serial)}")
-    model = cells.get("product", "").strip()
-    if not model:
-        errors.append("product: missing")
-    channel = cells.get("acquisition_channel", "").strip().lower()
-    if channel not in CHANNELS:
-        errors.append(f"acquisition_channel: must be one of {', '.join(sorted(CHANNELS))}")
-    condition = (cells.get("condition") or Condition.WORKING).strip().lower()
-    if condition not in CONDITIONS:
-        errors.append(f"condition: must be one of {', '.join(sorted(CONDITIONS))}")
-    acquired_on = None
-    if cells.get("acquired_on"):
-        try:
-            acquired_on = dt.date.fromisoformat(cells["acquired_on"].strip())
-        except ValueError:
-            errors.append("acquired_on: not a date (use YYYY-MM-DD)")
-    acquired_from = cells.get("acquired_from", "")
+    errors += checked.errors
+    acquired_from = get("acquired_from", "")
     if len(acquired_from) > 200:
         errors.append("acquired_from: longer than 200 characters")
     if errors or vendor is None:
         # A cell may hold up to MAX_CELL_CHARS; the answer, the job page and the report show its start.
         return {"row": number, "serial_number": value_echo(serial or raw_serial), "errors": errors}
-    product = catalog.products.get((vendor.id, model.upper()))
     return _Valid(
         number,
         vendor,
         vendor.id,
         serial,
+        checked.product_id,
+        checked.reported_model,
+        checked.channel,
+        acquired_from,
+        checked.acquired_on,
+        checked.condition,
+    )
+
+
+def _cells_validate(
+    vendor_cell: str,
+    model_cell: str,
+    channel_cell: str,
+    condition_cell: str | None,
+    acquired_on_cell: str | None,
+    *,
+    catalog: _Catalog,
+) -> _Cells:
+    vendor = catalog.vendors.get(vendor_cell.strip().lower())
+    vendor_errors = []
+    if vendor is None:
+        vendor_errors.append(
+            f"vendor: unknown vendor {echo(vendor_cell)} (use {', '.join(sorted(catalog.vendors))})"
+        )
+    errors: list[str] = []
+    model = model_cell.strip()
+    if not model:
+        errors.append("product: missing")
+    channel = channel_cell.strip().lower()
+    if channel not in CHANNELS:
+        errors.append(f"acquisition_channel: must be one of {', '.join(sorted(CHANNELS))}")
+    condition = (condition_cell or Condition.WORKING).strip().lower()
+    if condition not in CONDITIONS:
+        errors.append(f"condition: must be one of {', '.join(sorted(CONDITIONS))}")
+    acquired_on = None
+    if acquired_on_cell:
+        try:
+            acquired_on = dt.date.fromisoformat(acquired_on_cell.strip())
+        except ValueError:
+            errors.append("acquired_on: not a date (use YYYY-MM-DD)")
+    product = catalog.products.get((vendor.id, model.upper())) if vendor is not None else None
+    return _Cells(
+        vendor,
+        vendor_errors,
         product.id if product else None,
         "" if product else model[:100],
         channel,
-        acquired_from,
-        acquired_on,
         condition,
+        acquired_on,
+        errors,
     )
 
 
@@ -655,25 +707,17 @@ def _rows_copy(cursor: Any, staged: list[tuple[Any, ...]], params: dict[str, Any
     claimed = f"{RegistrationStatus.ACTIVE.value},{user},{now}"
     registered = f"{EventKind.REGISTERED.value},{org},{user}"
     disputed = f"{EventKind.DISPUTE_OPENED.value},{org},{user},{DISPUTE_OPENED},{now}"
+    # Cells that repeat from row to row (a seller, a date, an answer) are written once each.
     judgements: dict[tuple[bool, str, str], str] = {}
+    sellers: dict[str, str] = {}
+    days: dict[dt.date | None, str] = {None: ""}
     units: list[str] = []
     claims: list[str] = []
     events: list[str] = []
-    for (
-        vendor_id,
-        serial,
-        unit_id,
-        is_new,
-        product_id,
-        model,
-        channel,
-        seller,
-        on,
-        condition,
-        *judged,
-    ) in staged:
-        eligible, path, reasons, rival = judged
-        serial_cell = _cell(serial)
+    for row in staged:
+        vendor_id, serial, unit_id, is_new, product_id, model, channel, seller, on, condition = row[:10]
+        eligible, path, reasons, rival = row[10:]
+        serial_cell = serial if serial.isalnum() else _cell(serial)
         if is_new:
             product = "" if product_id is None else product_id
             units.append(
@@ -683,10 +727,13 @@ def _rows_copy(cursor: Any, staged: list[tuple[Any, ...]], params: dict[str, Any
         if judgement is None:
             judgement = f"{'t' if eligible else 'f'},{path},{_cell(reasons)}"
             judgements[(eligible, path, reasons)] = judgement
-        acquired_on = "" if on is None else on
-        claims.append(
-            f"{unit_id},{org},{channel},{_cell(seller)},{acquired_on},{condition},{claimed},{judgement}\n"
-        )
+        seller_cell = sellers.get(seller)
+        if seller_cell is None:
+            seller_cell = sellers[seller] = _cell(seller)
+        day = days.get(on)
+        if day is None:
+            day = days[on] = on.isoformat()
+        claims.append(f"{unit_id},{org},{channel},{seller_cell},{day},{condition},{claimed},{judgement}\n")
         note = FIRST_REGISTRATION if is_new else REGISTRATION
         events.append(f"{vendor_id},{serial_cell},{registered},{note},{now}\n")
         if rival:

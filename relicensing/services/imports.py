@@ -1,7 +1,9 @@
 """Bulk registration from CSV or XLSX: read, validate per row, insert set-based.
 
-A bad row never stops a good one; a re-upload creates nothing twice (ON CONFLICT DO NOTHING
-on the same unique keys single registration uses). Large files run as an ImportJob in a
+A bad row never stops a good one; a re-upload creates nothing twice: under the serial locks the
+rows already registered are skipped and the rest are COPYed in, and should a path that does not
+take the locks have written one of those units or claims meanwhile, the unique keys single
+registration uses refuse the COPY and the batch goes in through ON CONFLICT DO NOTHING inserts. Large files run as an ImportJob in a
 worker on its own queue, in chunks that commit with the job's progress, so progress shows, a
 failure halfway loses no finished chunk, and a job whose worker died resumes where it stopped.
 A job the broker never received (it was down at upload) waits, queued, for the sweep.
@@ -474,8 +476,9 @@ UNIQUE_VIOLATION = "23505"  # Postgres's SQLSTATE
 # A serial with no unit and no hold: no flags, nobody's registration, no product, not retired.
 _UNKNOWN = (None, None, None, False, False, False, False, False, False, False, None, "")
 
+# The staged rows (`_staging_csv`), for the inserts that skip what exists (`_rows_insert`).
 # `equipment_id` is the unit's id: the known unit's, or one reserved from the sequence for a new
-# unit (`is_new`), so the registrations and their history are written straight from this table.
+# unit (`is_new`).
 STAGING_SQL = """
 CREATE TEMP TABLE import_rows (
     vendor_id bigint, serial text, equipment_id bigint, is_new boolean, product_id bigint,
@@ -560,9 +563,9 @@ COPY relicensing_equipmentevent (vendor_id, serial_number, kind, organization_id
 FROM STDIN WITH (FORMAT csv)
 """
 
-# The statements above are planned once each: JIT compilation (seconds of LLVM work for a plan
-# whose estimated cost is large only because the row counts are) costs more than it saves, and
-# the staging table's hash joins fit in memory instead of spilling to batches on disk.
+# The statements above are planned once each: JIT compilation (half a second of LLVM work for a
+# plan whose estimated cost is large only because the row counts are) costs more than it saves,
+# and a batch's hash joins fit in memory instead of spilling to batches on disk.
 BULK_SETTINGS = {"jit": "off", "work_mem": "64MB"}
 
 
@@ -584,7 +587,7 @@ def _insert(
     organization: Organization, user: User | None, rows: list[_Valid]
 ) -> tuple[int, int, list[dict[str, Any]]]:
     """The batch's product and serial locks, facts in one query, eligibility in Python, then COPY
-    and two set-based statements. With the units locked first (as single registration does), a
+    into the units, registrations and history. With the units locked first (as single registration does), a
     rival claim registered or imported at the same moment is seen, and both end in dispute.
     Returns (created, already registered, rows refused because their unit is retired)."""
     params = {"org": organization.pk, "user": user.pk if user else None, "now": timezone.now()}

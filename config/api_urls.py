@@ -31,6 +31,7 @@ from relicensing.api.equipment import (
     RegistrationImportApi,
     RegistrationListCreateApi,
 )
+from relicensing.api.messages import RequestMessageAttachmentApi, RequestMessagesApi
 
 urlpatterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="api-token"),
@@ -63,6 +64,12 @@ urlpatterns = [
         "requests/<int:pk>/documents/<int:document_id>/verify/",
         DocumentVerifyApi.as_view(),
         name="api-request-document-verify",
+    ),
+    path("requests/<int:pk>/messages/", RequestMessagesApi.as_view(), name="api-request-messages"),
+    path(
+        "requests/<int:pk>/messages/<int:message_id>/attachment/",
+        RequestMessageAttachmentApi.as_view(),
+        name="api-request-message-attachment",
     ),
     path("requests/<int:pk>/quotes/", QuoteIssueApi.as_view(), name="api-request-quotes"),
     path("requests/<int:pk>/purchase-order/", PurchaseOrderApi.as_view(), name="api-request-purchase-order"),

@@ -26,6 +26,7 @@ class NoticeEvent(models.TextChoices):
     RENEWAL_APPROVED = "renewal_approved", "Renewal approved: coverage extended"
     REQUEST_WAITING_ON_VENDOR = "request_waiting_on_vendor", "A request waits on the vendor too long"
     PASSWORD_RESET = "password_reset", "Password reset"
+    REQUEST_MESSAGE_POSTED = "request_message_posted", "New message on a request"
 
 
 PARTS = ("subject.txt", "body.txt", "body.html")

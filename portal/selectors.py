@@ -16,7 +16,15 @@ from contracts.models import Quote
 from contracts.selectors import serials_covered
 from relicensing.choices import Path
 from relicensing.eligibility import Facts, eligibility
-from relicensing.models import ComplianceHold, Equipment, Product, Registration, Request, Vendor
+from relicensing.models import (
+    ComplianceHold,
+    Equipment,
+    Product,
+    Registration,
+    Request,
+    RequestMessage,
+    Vendor,
+)
 from relicensing.selectors import request_list
 from relicensing.serials import serial_normalise, serial_valid
 
@@ -128,8 +136,8 @@ def _serial_check(
 
 
 def request_detail(*, user: User, pk: int) -> Request:
-    """A request with what its API answer carries: chassis, quotes newest first, timeline,
-    documents, each fetched once."""
+    """A request with what its API answer carries: chassis, quotes newest first, timeline (with
+    the messages the user may read), documents, each fetched once."""
     try:
         return (
             request_list(user=user)
@@ -139,6 +147,14 @@ def request_detail(*, user: User, pk: int) -> Request:
                 Prefetch("quotes", queryset=Quote.objects.order_by("-revision")),
                 "transitions__actor",
                 "documents",
+                # The conversation joins the timeline; internal notes for staff alone.
+                Prefetch(
+                    "messages",
+                    queryset=RequestMessage.objects.select_related("author").filter(
+                        **({} if user.is_programme_staff else {"internal": False})
+                    ),
+                    to_attr="timeline_messages",
+                ),
             )
             .get(pk=pk)
         )

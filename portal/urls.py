@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from portal.views import catalog, checks, dashboard, equipment_detail, operations, request_wizard, requests
+from portal.views import (
+    catalog,
+    checks,
+    dashboard,
+    equipment_detail,
+    operations,
+    request_messages,
+    request_wizard,
+    requests,
+)
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -14,6 +23,12 @@ urlpatterns = [
     path("requests/new/discard/", request_wizard.request_new_discard, name="request-new-discard"),
     path("requests/new/<slug:step>/", request_wizard.request_new, name="request-new-step"),
     path("requests/<int:pk>/", requests.request_detail, name="request-detail"),
+    path("requests/<int:pk>/messages/", request_messages.request_message_post, name="request-message-post"),
+    path(
+        "requests/<int:pk>/messages/<int:message_id>/attachment/",
+        request_messages.request_message_attachment,
+        name="request-message-attachment",
+    ),
     path("operations/", operations.operations, name="operations"),
     path("operations/notices/<int:pk>/resend/", operations.notice_resend, name="operations-notice-resend"),
 ]

@@ -22,9 +22,10 @@ from contracts.services.renewals import renewal_quote_issue, renewal_quote_order
 from inspections.models import Inspection, InspectionPhoto
 from inspections.services.results import inspection_photo_add, inspection_results_record
 from inspections.services.visits import inspection_schedule
-from relicensing.models import ComplianceHold, Registration, RequestDocument
+from relicensing.models import ComplianceHold, Registration, RequestDocument, RequestMessage
 from relicensing.models import Request as RelicensingRequest
 from relicensing.services.equipment import hold_place
+from relicensing.services.messages import request_message_post
 from relicensing.services.requests import document_upload
 from tests.contracts.ordering import VISIT_DAY
 from tests.contracts.test_coverage import contract_of
@@ -82,6 +83,7 @@ class World:
     contract: Contract  # Acme's CT-2026-000001, with an issued renewal quote
     renewal: RenewalQuote  # issued, on `contract`
     ordered_renewal: RenewalQuote  # ordered, on CT-2026-000002
+    message: RequestMessage | None = None  # on `ready`, by Acme's customer, with a PDF attached
     markers: dict[str, set[str]] = field(default_factory=dict)  # side -> strings only it may see
 
 
@@ -215,6 +217,13 @@ def _world(clock: _Clock) -> World:
     ordered = renewal_quote_issue(contract=second, user=partner)
     ordered = renewal_quote_order(quote=ordered, user=customer, po_number="PO-2002", amount=ordered.total)
 
+    message = request_message_post(
+        request=ready,
+        user=customer,
+        body="Which rack is the unit in?",
+        attachment=SimpleUploadedFile("rack.pdf", PDF, content_type="application/pdf"),
+    )
+
     acme_requests = RelicensingRequest.objects.filter(customer=customer.organization)
     borealis_requests = RelicensingRequest.objects.filter(customer=other_customer.organization)
     return World(
@@ -237,6 +246,7 @@ def _world(clock: _Clock) -> World:
         contract=contract,
         renewal=renewal,
         ordered_renewal=ordered,
+        message=message,
         markers={
             "acme": {"Acme Networks", "NetReseller", "Acme HQ", "JN11AC2", "CT-2026-000001", "CT-2026-000002"}
             | {r.number for r in acme_requests},

@@ -91,6 +91,10 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
         200,
         401,
     ),
+    # The conversation: Acme's side, staff, and the inspector assigned to the request's visit.
+    ("GET", "/api/v1/requests/{id}/messages/"): VISIT_READ,
+    ("POST", "/api/v1/requests/{id}/messages/"): (201, 404, 201, 404, 201, 404, 201, 401),
+    ("GET", "/api/v1/requests/{id}/messages/{message_id}/attachment/"): VISIT_READ,
     ("POST", "/api/v1/requests/{id}/quotes/"): (403, 404, 201, 404, 404, 404, 201, 401),
     ("POST", "/api/v1/requests/{id}/purchase-order/"): (201, 404, 201, 404, 404, 404, 403, 401),
     ("POST", "/api/v1/requests/{id}/approve/"): (403, 404, 403, 404, 404, 404, 202, 401),
@@ -309,6 +313,15 @@ JSON_CALLS: dict[tuple[str, str], Callable[[World], tuple[dict[str, Any], Any]]]
     ("POST", "/api/v1/requests/{id}/documents/{document_id}/verify/"): lambda w: (
         {"id": w.quoted.pk, "document_id": w.document.pk},
         {"verified": True},
+    ),
+    ("GET", "/api/v1/requests/{id}/messages/"): lambda w: ({"id": w.ready.pk}, None),
+    ("GET", "/api/v1/requests/{id}/messages/{message_id}/attachment/"): lambda w: (
+        {"id": w.ready.pk, "message_id": w.message.pk},  # type: ignore[union-attr]
+        None,
+    ),
+    ("POST", "/api/v1/requests/{id}/messages/"): lambda w: (
+        {"id": w.ready.pk},
+        {"body": "Which rack is the unit in?"},
     ),
     ("POST", "/api/v1/requests/{id}/quotes/"): lambda w: ({"id": w.quoted.pk}, {"addons": []}),
     ("POST", "/api/v1/requests/{id}/purchase-order/"): lambda w: (

@@ -45,11 +45,18 @@ class RequestItemSerializer(serializers.Serializer):
 
 
 class TransitionSerializer(serializers.Serializer):
+    """One step of the timeline: a status change (`kind: "transition"`), or a message of the
+    conversation (`kind: "message"`, with `from` and `to` null and `message`, `body`, `internal`)."""
+
+    kind = serializers.ChoiceField(choices=["transition", "message"])
     from_status = serializers.CharField(allow_null=True)
-    to = serializers.CharField()
+    to = serializers.CharField(allow_null=True)
     actor = serializers.CharField(allow_null=True)
     at = serializers.DateTimeField()
     reason = serializers.CharField()
+    message = serializers.IntegerField(required=False, help_text="The message's id (messages only).")
+    body = serializers.CharField(required=False, help_text="The message's text (messages only).")
+    internal = serializers.BooleanField(required=False, help_text="Staff-only note (messages only).")
 
     def get_fields(self):  # type: ignore[no-untyped-def]
         fields = super().get_fields()
@@ -144,16 +151,33 @@ class RequestDetailSerializer(RequestOutputSerializer):
 
     @extend_schema_field(TransitionSerializer(many=True))
     def get_timeline(self, request: Request) -> list[dict[str, object]]:
-        return [
+        steps: list[dict[str, object]] = [
             {
+                "kind": "transition",
                 "from": t.from_status or None,
                 "to": t.to_status,
                 "actor": t.actor.username if t.actor else None,
-                "at": t.at.isoformat(),
+                "at": t.at,
                 "reason": t.reason,
             }
             for t in request.transitions.all()
         ]
+        steps += [
+            {
+                "kind": "message",
+                "from": None,
+                "to": None,
+                "actor": m.author.username,
+                "at": m.at,
+                "reason": "",
+                "message": m.pk,
+                "body": m.body,
+                "internal": m.internal,
+            }
+            for m in getattr(request, "timeline_messages", [])
+        ]
+        steps.sort(key=lambda step: step["at"])  # type: ignore[arg-type,return-value]
+        return [{**step, "at": step["at"].isoformat()} for step in steps]  # type: ignore[attr-defined]
 
     @extend_schema_field(QuoteSummarySerializer(many=True))
     def get_quotes(self, request: Request) -> list[dict[str, object]]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db.models import Value
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +22,7 @@ from contracts.views import approval_row
 from inspections.models import Inspection
 from relicensing import selectors
 from relicensing.choices import REQUEST_WORKFLOW, RequestStatus
+from relicensing.message_forms import MessageForm
 from relicensing.models import Request
 from relicensing.next_steps import next_steps
 from relicensing.request_forms import (
@@ -31,6 +33,7 @@ from relicensing.request_forms import (
     checked_document,
 )
 from relicensing.services.lifecycle import request_may_be_quoted
+from relicensing.services.messages import messages_visible
 from relicensing.views.access import installed_base_page
 
 
@@ -105,7 +108,7 @@ def detail_context(*, user: User, target: Request) -> dict[str, Any]:
     return {
         "rq": target,
         "items": target.items.select_related("equipment__product", "registration"),
-        "timeline": target.transitions.select_related("actor__organization"),
+        **_conversation_context(user=user, target=target),
         "documents": target.documents.select_related("uploaded_by", "verified_by"),
         "current_quote": current,
         "inspection": Inspection.objects.filter(request=target).select_related("inspector").first(),
@@ -123,6 +126,20 @@ def detail_context(*, user: User, target: Request) -> dict[str, Any]:
         "cancel_form": CancelForm(),
         "reject_form": RejectForm(),
         **_order_context(user=user, target=target),
+    }
+
+
+def _conversation_context(*, user: User, target: Request) -> dict[str, Any]:
+    """The conversation (internal notes for staff alone), and the timeline: the transitions and
+    those messages, in the order they happened."""
+    conversation = list(
+        messages_visible(request=target, user=user).annotate(is_message=Value(True))  # type: ignore[misc]
+    )
+    transitions = list(target.transitions.select_related("actor__organization"))
+    return {
+        "conversation": conversation,
+        "timeline": sorted([*transitions, *conversation], key=lambda step: step.at),
+        "message_form": MessageForm(user=user),
     }
 
 

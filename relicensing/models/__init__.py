@@ -10,6 +10,7 @@ from relicensing.models.equipment import (
     SoftwareLicence,
 )
 from relicensing.models.imports import ImportJob
+from relicensing.models.messages import RequestMessage
 from relicensing.models.requests import Request, RequestDocument, RequestDraft, RequestItem
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "RequestDocument",
     "RequestDraft",
     "RequestItem",
+    "RequestMessage",
     "SoftwareLicence",
     "Vendor",
 ]

@@ -17,6 +17,7 @@ from contracts.models import Contract, ContractEvent, ContractExpiry, ContractLi
 from contracts.services import renewals
 from notices.events import NoticeEvent
 from notices.models import Notice
+from tests.races import race
 from tests.relicensing.registering import register
 
 pytestmark = pytest.mark.django_db
@@ -171,3 +172,21 @@ def test_renewal_quote_expiry_moves_issued_quotes_past_their_date_only(
         ("", "issued", partner, "One more year, 7 Dec 2027 to 5 Dec 2028: USD 437.00."),
         ("issued", "expired", None, "Valid until 6 Dec 2027."),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reminder_sweeps_at_once_remind_each_person_once(contract_for, time_machine):
+    # Guard: ON CONFLICT DO NOTHING on the outbox's unique (occurrence, recipient). Both sweeps
+    # find no reminder written yet and pause just before their insert; the second then waits
+    # for the first to commit and adds nothing, so one reminder per person and one counted.
+    # Without the clause the second fails on the unique key.
+    due = contract_for(END, "JN11AC220001")
+    on(time_machine, dt.date(2027, 11, 6))
+    first, second = race(
+        renewals.renewal_reminders_send,
+        renewals.renewal_reminders_send,
+        pause_at=[(renewals, "notices_create_many")],
+    )
+    assert first.ok and second.ok, (first.error, second.error)
+    assert first.value + second.value == 1
+    assert Notice.objects.filter(event="contract_renewal_reminder", target_id=due.pk).count() == 2

@@ -15,6 +15,7 @@ import pytest
 from inspections.services import notices, visits
 from notices.models import Notice
 from tests.inspections.visits import MONDAY, TUESDAY, accepted_inspection
+from tests.races import race
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +69,20 @@ def test_the_sweep_writes_the_reminders_the_per_visit_sweep_wrote(
     tuesday_context = Notice.objects.filter(target_id=tuesday.pk, event="inspection_reminder").first().context
     assert (tuesday_context["date"], tuesday_context["chassis"]) == ("2026-12-08", 1)
     assert Notice.objects.filter(event="inspection_reminder").count() == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reminder_sweeps_at_once_remind_each_person_once(inspection, staff, inspector, time_machine):
+    # Guard: ON CONFLICT DO NOTHING on the outbox's unique (occurrence, recipient) in
+    # notices_create_many. Two beat processes run the sweep at once; both pause just before the
+    # insert, so both insert the same three reminders: the second waits for the first to commit
+    # and then adds nothing. Without the clause it fails on the unique key (an error, no email).
+    visits.inspection_schedule(inspection=inspection, user=staff, date=MONDAY, inspector=inspector)
+    at(time_machine, dt.date(2026, 12, 4))
+    outcomes = race(
+        notices.inspection_reminders_send,
+        notices.inspection_reminders_send,
+        pause_at=[(notices, "notices_create_many")],
+    )
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+    assert Notice.objects.filter(event="inspection_reminder").count() == 3

@@ -175,7 +175,6 @@ def test_a_message_notifies_every_other_party_once(customer, partner, inspector,
 
     answer = request_message_post(request=acme_request, user=staff, body="Rack 4.")
     assert message_notices(answer) == {"customer", "customer-colleague", "partner", "inspector"}
-    assert colleague.pk  # named above by hand
     assert Notice.objects.filter(occurrence=f"message:{answer.pk}").count() == 4
 
 
@@ -349,3 +348,18 @@ def test_the_list_costs_the_same_at_5_and_50_messages(api_as, customer, partner,
         return len(captured)
 
     assert count(5) == count(50)
+
+
+def test_the_email_reads_the_message_as_typed_in_text_and_escaped_in_html(
+    customer, partner, staff, acme_request
+):
+    question = request_message_post(request=acme_request, user=partner, body="Rack <B4> & shelf 2?\nFloor 2.")
+    notice = Notice.objects.get(occurrence=f"message:{question.pk}", recipient=customer)
+    body_text, body_html = notice.render("body.txt"), notice.render("body.html")
+    assert notice.subject == f"New message on your request {acme_request.number}"
+    assert "wrote on your request" in body_text
+    assert "Rack <B4> & shelf 2?\nFloor 2." in body_text
+    assert f"/requests/{acme_request.pk}/#conversation" in body_text
+    assert "Rack &lt;B4&gt; &amp; shelf 2?" in body_html and "<B4>" not in body_html
+    to_staff = Notice.objects.get(occurrence=f"message:{question.pk}", recipient=staff)
+    assert to_staff.subject == f"Acme Networks: new message on request {acme_request.number}"

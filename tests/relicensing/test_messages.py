@@ -163,9 +163,7 @@ def test_the_api_timeline_has_messages_in_order_without_internal_ones_for_the_cu
 
 # --- notices ----------------------------------------------------------------------------------
 def test_a_message_notifies_every_other_party_once(customer, partner, inspector, staff, acme_request, visit):
-    colleague = UserFactory(
-        username="customer-colleague", organization=customer.organization, role=Role.CUSTOMER
-    )
+    UserFactory(username="customer-colleague", organization=customer.organization, role=Role.CUSTOMER)
     UserFactory(username="gone", organization=customer.organization, role=Role.CUSTOMER, is_active=False)
     UserFactory(username="customer2-alone", role=Role.CUSTOMER)  # another organisation
 

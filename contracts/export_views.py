@@ -2,13 +2,14 @@
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponseBase
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from contracts.exports import CONTRACTS_HEADER, contract_rows
-from contracts.models import Contract
+from contracts.models import Contract, ContractLine
 from contracts.views import contracts_matching
-from relicensing.exports import csv_response, export_filename, xlsx_response
+from relicensing.exports import csv_response, export_filename, xlsx_response, xlsx_too_long
 from relicensing.views.access import installed_base_page
 
 
@@ -25,5 +26,7 @@ def contract_export(request: HttpRequest, extension: str) -> HttpResponseBase:
     if extension == "csv":
         return csv_response(CONTRACTS_HEADER, rows, filename=filename)
     if extension == "xlsx":
-        return xlsx_response(CONTRACTS_HEADER, rows, title="Contracts", filename=filename)
+        lines = ContractLine.objects.filter(contract__in=contracts)
+        too_long = xlsx_too_long(request, lines, list_url=reverse("contract-list"))
+        return too_long or xlsx_response(CONTRACTS_HEADER, rows, title="Contracts", filename=filename)
     raise Http404

@@ -13,12 +13,15 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
+from django.contrib import messages
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
 from openpyxl import Workbook
 
+from common.paging import count_bounded
 from relicensing.choices import AcquisitionChannel, Condition
 from relicensing.eligibility import PATHS, REASONS
 from relicensing.models import Registration
@@ -130,6 +133,27 @@ def csv_chunks(header: Row, rows: Iterable[Row]) -> Iterator[str]:
                 batch = []
         if batch:
             yield "".join(batch)
+
+
+# An XLSX file is a zip written whole before its first byte can go (openpyxl draws about 3,000
+# rows a second), so a web request builds one of at most this many rows, well inside the web
+# worker's time limit; a larger list downloads as CSV, which streams as it is read.
+XLSX_MAX_ROWS = 50_000
+
+
+def xlsx_too_long(request: HttpRequest, rows: QuerySet[Any], *, list_url: str) -> HttpResponse | None:
+    """A redirect back to the list, saying why, when `rows` is over XLSX_MAX_ROWS; else None."""
+    count = count_bounded(rows)
+    if count.n <= XLSX_MAX_ROWS:
+        return None
+    about = "" if count.exact else "about "
+    messages.error(
+        request,
+        f"This list has {about}{count.n:,} rows; a spreadsheet download holds at most {XLSX_MAX_ROWS:,}. "
+        "Download it as CSV (which any spreadsheet opens), or narrow it with the filters first.",
+    )
+    query = request.GET.urlencode()
+    return redirect(f"{list_url}?{query}" if query else list_url)
 
 
 def csv_response(header: Row, rows: Iterable[Row], *, filename: str) -> StreamingHttpResponse:

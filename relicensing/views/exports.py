@@ -1,10 +1,18 @@
 """Downloads of the equipment list as CSV or XLSX, filtered exactly as the page is."""
 
 from django.http import Http404, HttpRequest, HttpResponseBase
+from django.urls import reverse
 
 from accounts.models import User
 from relicensing import selectors
-from relicensing.exports import EQUIPMENT_HEADER, csv_response, equipment_rows, export_filename, xlsx_response
+from relicensing.exports import (
+    EQUIPMENT_HEADER,
+    csv_response,
+    equipment_rows,
+    export_filename,
+    xlsx_response,
+    xlsx_too_long,
+)
 from relicensing.forms import EquipmentFilterForm
 from relicensing.views.access import installed_base_page
 
@@ -21,5 +29,6 @@ def equipment_export(request: HttpRequest, extension: str) -> HttpResponseBase:
     if extension == "csv":
         return csv_response(EQUIPMENT_HEADER, rows, filename=filename)
     if extension == "xlsx":
-        return xlsx_response(EQUIPMENT_HEADER, rows, title="Equipment", filename=filename)
+        too_long = xlsx_too_long(request, registrations, list_url=reverse("equipment-list"))
+        return too_long or xlsx_response(EQUIPMENT_HEADER, rows, title="Equipment", filename=filename)
     raise Http404

@@ -219,3 +219,18 @@ def test_the_query_count_does_not_grow_with_the_rows(client, partner, customer, 
     queries_for_fifty, fifty = download_counted()
     assert (five, fifty) == (5, 50)
     assert queries_for_five == queries_for_fifty
+
+
+def test_a_spreadsheet_over_the_ceiling_is_refused_with_the_way_out_and_csv_still_streams(
+    client, base, customer, monkeypatch
+):
+    # Acme has 3 registrations in `base`; with a ceiling of 2 the XLSX is refused, the CSV is not.
+    from relicensing import exports
+
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 2)
+    response = download(client, customer, "/equipment/export.xlsx?eligible=")
+    assert response.status_code == 302
+    assert response["Location"] == "/equipment/?eligible="
+    page = client.get(response["Location"]).content.decode()
+    assert "This list has 3 rows; a spreadsheet download holds at most 2." in page
+    assert len(csv_rows(download(client, customer, "/equipment/export.csv"))) == 4  # header + 3

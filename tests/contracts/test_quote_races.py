@@ -101,7 +101,8 @@ def test_the_expiry_sweep_and_an_acceptance_at_once_leave_one_consistent_outcome
     accept, sweep = race(
         lambda: quote_services.quote_accept(quote=quote, user=customer),
         lambda: quote_services.quotes_expire(today=dt.date(2026, 12, 21)),
-        pause_at=[(quote_services, "transition")],
+        # The acceptance pauses at its transition, the sweep at its set-based one.
+        pause_at=[(quote_services, "transition"), (quote_services, "transitions_sweep")],
     )
     only_conflicts([accept, sweep])
     request.refresh_from_db()
@@ -115,13 +116,13 @@ def test_the_expiry_sweep_and_an_acceptance_at_once_leave_one_consistent_outcome
 
 
 def test_two_sweeps_at_once_expire_each_quote_once(quoted):
-    # Guard: the compare-and-set (`expected_from`) under the engine's lock. Without the lock both
-    # sweeps read "issued" and expire the same quote twice: two timeline rows, two notices each.
+    # Guard: the sweep's compare-and-set (its UPDATE moves only quotes still issued) under the
+    # request locks. Without it both sweeps move the same quote: two timeline rows, two notices.
     request, quote = quoted()
     first, second = race(
         lambda: quote_services.quotes_expire(today=dt.date(2026, 12, 21)),
         lambda: quote_services.quotes_expire(today=dt.date(2026, 12, 21)),
-        pause_at=[(quote_services, "transition")],
+        pause_at=[(quote_services, "transitions_sweep")],
     )
     assert first.ok and second.ok
     assert first.value + second.value == 1

@@ -84,7 +84,8 @@ def test_with_two_inspectors_both_bookings_get_a_slot(
 
 
 def test_two_reminder_sweeps_at_once_remind_each_person_once(inspection, staff, inspector, time_machine):
-    # Guard: the outbox's unique (occurrence, recipient) with ignore_conflicts in notice_create.
+    # Guard: the outbox's unique (occurrence, recipient) with ON CONFLICT DO NOTHING in
+    # notices_create_many.
     # Two beat processes run the sweep at the same moment; both pause just before writing the
     # notices. Without the constraint each writes its own three and six emails go out.
     visits.inspection_schedule(inspection=inspection, user=staff, date=MONDAY, inspector=inspector)
@@ -92,7 +93,7 @@ def test_two_reminder_sweeps_at_once_remind_each_person_once(inspection, staff, 
     outcomes = race(
         notices.inspection_reminders_send,
         notices.inspection_reminders_send,
-        pause_at=[(notices, "notice_create")],
+        pause_at=[(notices, "notices_create_many")],
     )
     assert all(o.ok for o in outcomes), [o.error for o in outcomes]
     assert Notice.objects.filter(event="inspection_reminder").count() == 3

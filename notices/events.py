@@ -27,6 +27,7 @@ class NoticeEvent(models.TextChoices):
     REQUEST_WAITING_ON_VENDOR = "request_waiting_on_vendor", "A request waits on the vendor too long"
     PASSWORD_RESET = "password_reset", "Password reset"
     REQUEST_MESSAGE_POSTED = "request_message_posted", "New message on a request"
+    ORGANIZATION_INVITATION = "organization_invitation", "Invitation to join an organisation"
 
 
 PARTS = ("subject.txt", "body.txt", "body.html")

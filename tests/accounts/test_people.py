@@ -514,3 +514,13 @@ def test_demo_administrators(db):
     assert "inspector" not in admins
     for organization in Organization.objects.all():
         assert organization.users.filter(is_organization_admin=True, is_active=True).exists(), organization
+
+
+def test_staff_read_invitations_in_the_admin_and_see_who_administers(client, admin, acme):
+    services.invitation_create(actor=admin, organization=acme, email="jordan@acme.example")
+    superuser = User.objects.create_superuser("root", "root@example.com", PASSWORD)
+    client.force_login(superuser)
+    listed = client.get("/admin/accounts/invitation/")
+    assert listed.status_code == 200 and "jordan@acme.example" in listed.content.decode()
+    assert client.get("/admin/accounts/invitation/add/").status_code == 403
+    assert client.get("/admin/accounts/user/?is_organization_admin__exact=1").status_code == 200

@@ -7,6 +7,8 @@ manage its people gets 403 (the services decide, these pages ask them)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +24,17 @@ from common.errors import DomainError, InvalidInput, NotPermitted
 from common.pages import post_only
 from relicensing.views.access import staff_page
 from relicensing.views.confirm import confirm_page
+
+PAGE_SIZE = 100
+
+
+def _errors_onto(form: Form, exc: InvalidInput, renames: dict[str, str] | None = None) -> None:
+    """A service's field errors beside the form's fields (renamed where the form calls a field
+    otherwise); an error on a field the form does not have shows above the form."""
+    for field, errors in exc.fields.items():
+        field = (renames or {}).get(field, field)
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
 
 
 def _people_url(actor: User, organization: Organization) -> str:
@@ -58,9 +71,7 @@ def _people_page(request: HttpRequest, organization: Organization) -> HttpRespon
                 actor=actor, organization=organization, **form.cleaned_data
             )  # type: ignore[arg-type]
         except InvalidInput as exc:
-            for field, errors in exc.fields.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            _errors_onto(form, exc)
         except DomainError as exc:
             form.add_error(None, exc.detail)
         else:
@@ -70,7 +81,9 @@ def _people_page(request: HttpRequest, organization: Organization) -> HttpRespon
             return redirect(_people_url(actor, organization))  # type: ignore[arg-type]
     context = {
         "organization": organization,
-        "people": selectors.organization_user_list(organization=organization),
+        "page": Paginator(selectors.organization_user_list(organization=organization), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        ),
         "invitations": selectors.invitation_pending_list(organization=organization),
         "form": form,
         "staff_view": actor.is_programme_staff,  # type: ignore[union-attr]
@@ -117,16 +130,17 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 def person_administrator(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     is_admin = request.POST.get("is_admin") == "yes"
+    back = _people_url(request.user, person.organization)  # type: ignore[arg-type]
     try:
         services.organization_admin_set(actor=request.user, user=person, is_admin=is_admin)  # type: ignore[arg-type]
     except DomainError as exc:
         messages.error(request, exc.detail)
-    else:
-        done = "is now an administrator" if is_admin else "is no longer an administrator"
-        messages.success(request, f"{person.display_name} {done} of {person.organization.name}.")  # type: ignore[union-attr]
+        return redirect(back)
+    done = "is now an administrator" if is_admin else "is no longer an administrator"
+    messages.success(request, f"{person.display_name} {done} of {person.organization.name}.")  # type: ignore[union-attr]
     if not is_admin and person.pk == request.user.pk and not request.user.is_programme_staff:  # type: ignore[union-attr]
         return redirect("dashboard")  # stepped down: the people page is no longer theirs
-    return redirect(_people_url(request.user, person.organization))  # type: ignore[arg-type]
+    return redirect(back)
 
 
 @login_required
@@ -169,12 +183,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 last_name=data["last_name"],
             )
         except InvalidInput as exc:
-            for field, errors in exc.fields.items():
-                for error in errors:
-                    form.add_error(
-                        {"password": "password1"}.get(field, field) if field != "non_field_errors" else None,
-                        error,
-                    )
+            _errors_onto(form, exc, {"password": "password1"})
         except DomainError as exc:
             return render(
                 request,
@@ -199,9 +208,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
         try:
             organization = services.organization_create(**form.cleaned_data)
         except InvalidInput as exc:
-            for field, errors in exc.fields.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            _errors_onto(form, exc)
         else:
             messages.success(
                 request,
@@ -209,7 +216,8 @@ def organization_list(request: HttpRequest) -> HttpResponse:
             )
             return redirect("organization-detail", pk=organization.pk)
     organizations = selectors.organization_directory(user=request.user)  # type: ignore[arg-type]
-    return render(request, "accounts/organization_list.html", {"organizations": organizations, "form": form})
+    page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "accounts/organization_list.html", {"page": page, "form": form})
 
 
 @staff_page

@@ -473,6 +473,17 @@ def test_the_last_administrator_stepping_down_on_the_page_is_told_why_not(client
     assert "Casey Morgan is the last administrator of Acme Networks" in response.content.decode()
 
 
+def test_an_administrator_hands_the_flag_on_and_steps_down_on_the_page(client, admin, teammate):
+    client.force_login(admin)
+    made = client.post(f"/people/{teammate.pk}/administrator/", {"is_admin": "yes"}, follow=True)
+    assert "Robin Hale is now an administrator of Acme Networks." in made.content.decode()
+    stepped = client.post(f"/people/{admin.pk}/administrator/", {"is_admin": "no"})
+    assert stepped["Location"] == "/"
+    assert client.get("/organization/people/").status_code == 403
+    client.force_login(teammate)
+    assert "Casey Morgan" in client.get("/organization/people/").content.decode()
+
+
 def test_staff_create_an_organisation_and_link_a_partner(client, staff, netreseller):
     client.force_login(staff)
     assert 'href="/organizations/"' in client.get("/").content.decode()

@@ -72,7 +72,7 @@ def _people_page(request: HttpRequest, organization: Organization) -> HttpRespon
             )  # type: ignore[arg-type]
         except InvalidInput as exc:
             _errors_onto(form, exc)
-        except DomainError as exc:
+        except (DomainError, services.TooManyInvitations) as exc:
             form.add_error(None, exc.detail)
         else:
             messages.success(

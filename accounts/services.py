@@ -12,12 +12,15 @@ from knox.models import AuthToken
 from accounts.choices import ROLE_ORGANIZATION_KIND, OrganizationKind, Role
 from accounts.models import Invitation, Organization, Partnership, User
 from accounts.permissions import people_manage_require
-from common.errors import Conflict, DomainError, InvalidInput, NotPermitted, model_validate
+from common.errors import Conflict, DomainError, InvalidInput, NotPermitted, ServiceError, model_validate
 from common.formats import moment
 from notices.events import NoticeEvent
 from notices.services import notice_create
 
 INVITATION_VALID = dt.timedelta(days=7)
+# Invitations one person sends in an hour: a team onboarding sends a few, a stolen administrator
+# account must not turn the programme's mail server into a spam relay.
+INVITATIONS_PER_HOUR = 30
 # The role an invitation gives, by the kind of organisation; the operator's people are either.
 INVITATION_ROLES = {
     OrganizationKind.CUSTOMER: (Role.CUSTOMER,),
@@ -124,6 +127,7 @@ def invitation_create(
     A second invitation to the same address replaces the first (its link stops working), so the
     newest email is the one that counts."""
     people_manage_require(actor, organization)
+    _invitation_rate_require(actor=actor)
     email = email.strip().lower()
     role = _invitation_role(actor=actor, organization=organization, role=role)
     if User.objects.filter(organization=organization, email__iexact=email, is_active=True).exists():
@@ -149,6 +153,25 @@ def invitation_create(
         },
     )
     return invitation
+
+
+class TooManyInvitations(ServiceError):
+    """429 with Retry-After: the inviter sent INVITATIONS_PER_HOUR in the last hour."""
+
+    status_code = 429
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"You have sent {INVITATIONS_PER_HOUR} invitations in the last hour. Try again later.",
+            code="too_many_invitations",
+        )
+        self.headers = {"Retry-After": "3600"}
+
+
+def _invitation_rate_require(*, actor: User) -> None:
+    since = timezone.now() - dt.timedelta(hours=1)
+    if Invitation.objects.filter(invited_by=actor, created_at__gte=since).count() >= INVITATIONS_PER_HOUR:
+        raise TooManyInvitations()
 
 
 def _invitation_role(*, actor: User, organization: Organization, role: Role | str | None) -> Role:

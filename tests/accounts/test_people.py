@@ -238,6 +238,19 @@ def test_the_operators_people_are_inspectors_or_staff_and_only_staff_invite_staf
     assert made.status_code == 201 and made.json()["role"] == "inspector"
 
 
+def test_thirty_invitations_an_hour_then_429(api_as, admin, acme, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    client = api_as(admin)
+    for n in range(30):
+        assert client.post(users_url(acme), {"email": f"p{n}@acme.example"}, format="json").status_code == 201
+    refused = client.post(users_url(acme), {"email": "p30@acme.example"}, format="json")
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "3600"
+    assert refused.json()["code"] == "too_many_invitations"
+    time_machine.move_to(NOW + dt.timedelta(hours=1, seconds=1), tick=False)
+    assert client.post(users_url(acme), {"email": "p30@acme.example"}, format="json").status_code == 201
+
+
 # --- accepting (the page) ----------------------------------------------------------------------
 def test_an_invited_colleague_accepts_and_signs_in(admin, acme):
     invitation = services.invitation_create(actor=admin, organization=acme, email="jordan@acme.example")

@@ -202,6 +202,23 @@ def test_an_invitation_is_emailed_with_a_link_that_works_for_seven_days(api_as, 
     assert "/account/invitation/" in notice.render("body.html")
 
 
+def test_the_invitation_email_arrives_with_its_link(
+    api_as, admin, acme, mailbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        api_as(admin).post(users_url(acme), {"email": "jordan@acme.example"}, format="json")
+    (message,) = mailbox
+    assert message["To"] == "jordan@acme.example"
+    subject = re.sub(r"\r?\n", "", message["Subject"])  # a long header arrives folded
+    assert subject == "Casey Morgan invites you to Acme Networks in the relicensing programme"
+    text = next(
+        p.get_payload(decode=True).decode() for p in message.walk() if p.get_content_type() == "text/plain"
+    )
+    path = re.search(r"https?://[^/\s]+(/account/invitation/[^\s]+/)", text).group(1)
+    assert path == invitation_link(Invitation.objects.get())
+    assert Client().get(path).status_code == 200
+
+
 def test_inviting_a_present_member_again_is_refused(api_as, admin, teammate, acme):
     response = api_as(admin).post(users_url(acme), {"email": "ROBIN@acme.example"}, format="json")
     assert response.status_code == 400

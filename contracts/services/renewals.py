@@ -19,6 +19,7 @@ Locks, in the order of common.workflow: the contract first, then its renewal quo
 """
 
 import datetime as dt
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -32,6 +33,7 @@ from django.utils import timezone
 from accounts.choices import Role
 from accounts.models import User
 from accounts.permissions import action_require
+from common import locks
 from common.errors import Conflict, DomainError, InvalidInput, NotPermitted
 from common.formats import day, money
 from common.workflow import transition, transition_start, transitions_record, transitions_sweep
@@ -50,7 +52,6 @@ from contracts.services.money import money_in_range
 from contracts.services.orders import order_amount
 from contracts.services.reinstatement import COVERAGE
 from notices.events import NoticeEvent
-from notices.models import Notice
 from notices.services import NoticeDraft, notice_create, notices_create_many
 from relicensing.models import Vendor
 
@@ -208,8 +209,13 @@ def contract_lock(contract_id: int) -> Contract:
 
 
 def contracts_lock(contract_ids: Sequence[int]) -> None:
-    """Lock these contracts, in id order (two sweeps lock in the same order, so never in a circle)."""
-    list(Contract.objects.select_for_update().filter(pk__in=contract_ids).order_by("pk").values("pk"))
+    """Lock these contracts, in id order (two sweeps lock in the same order, so never in a circle).
+    The ids go as one array: a `pk__in` filter of thousands costs Django more than the lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM contracts_contract WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+            [list(contract_ids)],
+        )
 
 
 # Rows per transaction in the sweeps: a failure keeps the batches before it, and locks stay short.
@@ -423,7 +429,8 @@ def renewal_quotes_expire(*, today: dt.date | None = None) -> int:
             after = due[-1][0]
             contracts_lock(sorted({contract_id for _, contract_id in due}))
             moved = transitions_sweep(
-                RenewalQuote.objects.filter(pk__in=[pk for pk, _ in due], valid_until__lt=today),
+                RenewalQuote.objects.filter(valid_until__lt=today),
+                ids=[pk for pk, _ in due],
                 expected_from=RenewalQuoteStatus.ISSUED,
                 to=RenewalQuoteStatus.EXPIRED,
                 returning=("id", "valid_until"),
@@ -489,11 +496,8 @@ def _reminders(batch: list[tuple[Any, ...]], vendor: Vendor, tiers: list[int], t
         if tier is not None:
             occurrence = f"contract:{pk}:renewal-reminder:{tier}:{ends_on.isoformat()}"
             due[occurrence] = (pk, number, site_name, ends_on, owner_id, owner_name, tier)
-    written = set(
-        Notice.objects.filter(
-            event=NoticeEvent.CONTRACT_RENEWAL_REMINDER, occurrence__in=list(due)
-        ).values_list("occurrence", flat=True)
-    )
+    locks.lock(locks.PERIODIC, REMINDERS_LOCK)
+    written = _occurrences_written(list(due))
     due = {occurrence: row for occurrence, row in due.items() if occurrence not in written}
     if not due:
         return 0
@@ -530,7 +534,24 @@ def _reminders(batch: list[tuple[Any, ...]], vendor: Vendor, tiers: list[int], t
                 link=f"/contracts/{number}/",
             )
         )
-    return len({occurrence for _, occurrence in notices_create_many(drafts)})
+    return len({occurrence for _, occurrence in notices_create_many(drafts, fresh=True)})
+
+
+# One reminder sweep writes at a time: each batch takes the lock of the periodic job's own name
+# (which `common.periodic` holds for a whole scheduled run) before it reads what is written, so a
+# second sweep reads the first one's reminders once they are committed and writes none of them
+# again. The insert can then go without ON CONFLICT (see `notices_create_many`'s `fresh`).
+REMINDERS_LOCK = zlib.crc32(b"renewal-reminders-send") & 0x7FFFFFFF
+
+
+def _occurrences_written(occurrences: list[str]) -> set[str]:
+    """Which of these reminders the outbox holds. One array and no ORDER BY: the model's default
+    ordering made this a sort over a scan of the whole outbox, batch after batch."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT occurrence FROM notices_notice WHERE occurrence = ANY(%s::text[])", [occurrences]
+        )
+        return {occurrence for (occurrence,) in cursor.fetchall()}
 
 
 # The units by primary key, then sorted (OFFSET 0 keeps the planner from walking the serial index

@@ -491,8 +491,11 @@ def _reminders(batch: list[tuple[Any, ...]], vendor: Vendor, tiers: list[int], t
     """The reminders due in this batch of contracts (pk, number, site, ends_on, owner, owner's
     name), skipping an occurrence already written (as an earlier run left it)."""
     due = {}
+    tier_of: dict[dt.date, int | None] = {}  # per end date: a batch's contracts share a few
     for pk, number, site_name, ends_on, owner_id, owner_name in batch:
-        tier = reminder_tier_due(tiers, ends_on=ends_on, today=today)
+        if ends_on not in tier_of:
+            tier_of[ends_on] = reminder_tier_due(tiers, ends_on=ends_on, today=today)
+        tier = tier_of[ends_on]
         if tier is not None:
             occurrence = f"contract:{pk}:renewal-reminder:{tier}:{ends_on.isoformat()}"
             due[occurrence] = (pk, number, site_name, ends_on, owner_id, owner_name, tier)
@@ -570,14 +573,15 @@ def _covered_serials(contract_ids: list[int]) -> dict[int, list[str]]:
     units once hashed the million-unit equipment table; a subquery per contract once scanned the
     lines table 5,000 times): the lines of these contracts, then their units by primary key, in
     serial order."""
-    lines = list(
-        ContractLine.objects.filter(contract_id__in=contract_ids).values_list("contract_id", "equipment_id")
-    )
     contracts_of: dict[int, list[int]] = {}
-    for contract_id, equipment_id in lines:
-        contracts_of.setdefault(equipment_id, []).append(contract_id)
     serials: dict[int, list[str]] = {contract_id: [] for contract_id in contract_ids}
     with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT contract_id, equipment_id FROM contracts_contractline WHERE contract_id = ANY(%s::bigint[])",
+            [contract_ids],
+        )
+        for contract_id, equipment_id in cursor.fetchall():
+            contracts_of.setdefault(equipment_id, []).append(contract_id)
         cursor.execute(_UNITS_BY_SERIAL_SQL, [list(contracts_of)])
         for equipment_id, serial in cursor.fetchall():
             for contract_id in contracts_of[equipment_id]:

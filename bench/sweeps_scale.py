@@ -3,8 +3,8 @@
     .venv/bin/python bench/sweeps_scale.py [--rows 100000] [--only quotes,contracts,reminders] [--write-results]
 
 The sweeps are those `common/schedule.py` lists and their services: `quotes-expire`
-(contracts.services.quotes.quotes_expire), `contracts-expire` (renewals.contracts_expire) and
-`renewal-reminders-send` (renewals.renewal_reminders_send). For each, the due rows are bulk-inserted
+(contracts.services.quotes.quotes_expire), `contracts-expire` (renewal_sweeps.contracts_expire) and
+`renewal-reminders-send` (renewal_sweeps.renewal_reminders_send). For each, the due rows are bulk-inserted
 with SQL (requests, quotes, contracts and their lines, on Acme's scale-dataset units) inside a
 transaction that is rolled back, so nothing is left behind; the sweep runs on them, then, on the same
 rows inserted again, one raw UPDATE of exactly the rows the sweep is due to handle. Needs the
@@ -51,7 +51,7 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from contracts.services.quotes import quotes_expire  # noqa: E402
-from contracts.services.renewals import contracts_expire, renewal_reminders_send  # noqa: E402
+from contracts.services.renewal_sweeps import contracts_expire, renewal_reminders_send  # noqa: E402
 from relicensing.models import Vendor  # noqa: E402
 
 

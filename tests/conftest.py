@@ -9,6 +9,7 @@ from email.message import Message
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.core.cache import cache
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -23,6 +24,16 @@ from tests.factories import (
     VendorFactory,
     priced_product,
 )
+
+
+@pytest.fixture(autouse=True)
+def count_estimates_forgotten() -> None:
+    """Long lists keep their estimated count in the cache for a minute (common.paging); the cache
+    is Redis, shared by every run, and a new test database repeats the last one's ids, so each test
+    starts with none kept."""
+    client = cache._cache.get_client(write=True)
+    for key in client.scan_iter("*count-estimate:*"):
+        client.delete(key)
 
 
 # --- people -------------------------------------------------------------------

@@ -19,7 +19,7 @@ from contracts.models import Quote
 from portal import selectors as portal_selectors
 from relicensing import selectors
 from relicensing.api.documents import DocumentOutputSerializer
-from relicensing.models import Request
+from relicensing.models import Request, RequestItem
 from relicensing.services import requests as services
 
 
@@ -214,7 +214,9 @@ class RequestListCreateApi(generics.ListAPIView):
             selectors.request_list(user=self.request.user)
             .select_related("inspection", "contract")
             .prefetch_related(
-                "items__equipment__product", Prefetch("quotes", queryset=Quote.objects.order_by("-revision"))
+                # Items with their units and products in one query, not one per relation.
+                Prefetch("items", queryset=RequestItem.objects.select_related("equipment__product")),
+                Prefetch("quotes", queryset=Quote.objects.order_by("-revision")),
             )
         )
 

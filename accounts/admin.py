@@ -1,11 +1,11 @@
-"""Admin for organisations, partnerships and users."""
+"""Admin for organisations, partnerships, users and (to read) invitations."""
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django_countries import countries
 
-from accounts.models import Organization, Partnership, User
+from accounts.models import Invitation, Organization, Partnership, User
 
 
 def _country_choices() -> list[tuple[str, str]]:
@@ -59,15 +59,31 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "email", "organization", "role", "is_active"]
-    list_filter = ["role", "is_active", "organization__kind"]
+    list_display = ["username", "email", "organization", "role", "is_organization_admin", "is_active"]
+    list_filter = ["role", "is_active", "is_organization_admin", "organization__kind"]
     list_select_related = ["organization"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        ("Organisation and role", {"fields": ("organization", "role")}),
+        ("Organisation and role", {"fields": ("organization", "role", "is_organization_admin")}),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
         ("Organisation and role", {"fields": ("email", "organization", "role")}),
     )
     autocomplete_fields = ["organization"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are sent, withdrawn and accepted from the portal, where the rules are."""
+
+    list_display = ["email", "organization", "role", "invited_by", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["role", "organization__kind"]
+    list_select_related = ["organization", "invited_by"]
+    search_fields = ["email", "organization__name"]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def, override]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def, override]
+        return False

@@ -1,8 +1,9 @@
-"""API: obtaining and revoking a token, the organisations a caller can see, and the inspectors
-(staff)."""
+"""API: obtaining and revoking a token, the organisations a caller can see, the inspectors
+(staff), and an organisation's people (its users, invitations, administrators, deactivation)."""
 
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from knox.auth import TokenAuthentication
 from knox.models import AuthToken
@@ -14,11 +15,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
-from accounts.models import Organization, User
-from accounts.permissions import IsProgrammeStaff
+from accounts.choices import Role
+from accounts.models import Invitation, Organization, User
+from accounts.permissions import IsProgrammeStaff, people_manage_require
 from accounts.second_factor import OTP_INVALID, OTP_REQUIRED, second_factor_match, second_factor_required
 from accounts.signin import SigninLockedOut, signin_retry_after
-from common.errors import DomainError
+from common.errors import Conflict, DomainError
+from common.idempotency import idempotent
 
 
 class TokenObtainApi(APIView):
@@ -128,3 +131,100 @@ class InspectorListApi(generics.ListAPIView):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.inspector_list()
+
+
+# --- an organisation's people -----------------------------------------------------------------
+class OrganizationUserOutputSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name")
+    is_admin = serializers.BooleanField(source="is_organization_admin")
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name", "email", "role", "is_admin", "is_active"]
+
+
+class InvitationOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Invitation
+        fields = ["id", "organization", "email", "role", "expires_at"]
+
+
+class OrganizationUserListApi(generics.ListAPIView):
+    """An organisation's users, and inviting a person to it: its administrators and programme
+    staff. A teammate who is not an administrator (or a partner, for a customer it serves) gets 403;
+    an organisation the caller does not see, 404."""
+
+    serializer_class = OrganizationUserOutputSerializer
+    queryset = User.objects.none()  # the schema's; callers get what they may see
+
+    class InvitationInputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+        role = serializers.ChoiceField(
+            choices=Role.choices,
+            required=False,
+            help_text="Only for the programme operator's organisation (inspector or staff); a "
+            "customer's or partner's people take their organisation's role.",
+        )
+
+    def _organization(self) -> Organization:
+        organization = get_object_or_404(
+            selectors.organization_list(user=self.request.user), pk=self.kwargs["pk"]
+        )
+        people_manage_require(self.request.user, organization)
+        return organization
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.organization_user_list(organization=self._organization())
+
+    @extend_schema(request=InvitationInputSerializer, responses={201: InvitationOutputSerializer})
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        organization = self._organization()
+        serializer = self.InvitationInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation = services.invitation_create(
+            actor=request.user, organization=organization, **serializer.validated_data
+        )
+        return Response(InvitationOutputSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class UserDeactivateApi(APIView):
+    """The user can no longer sign in: sessions end on their next request, API keys at once."""
+
+    @extend_schema(request=None, responses={200: OrganizationUserOutputSerializer})
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        user = get_object_or_404(selectors.user_reachable(user=request.user), pk=pk)
+        user = services.user_deactivate(actor=request.user, user=user)
+        return Response(OrganizationUserOutputSerializer(user).data)
+
+
+class UserAdministratorApi(APIView):
+    """Name a user an administrator of their organisation (`is_admin: true`) or take the flag back;
+    the last active administrator keeps it (400 `last_admin`)."""
+
+    class AdministratorInputSerializer(serializers.Serializer):
+        is_admin = serializers.BooleanField()
+
+    @extend_schema(request=AdministratorInputSerializer, responses={200: OrganizationUserOutputSerializer})
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        user = get_object_or_404(selectors.user_reachable(user=request.user), pk=pk)
+        serializer = self.AdministratorInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.organization_admin_set(
+            actor=request.user, user=user, is_admin=serializer.validated_data["is_admin"]
+        )
+        return Response(OrganizationUserOutputSerializer(user).data)
+
+
+class InvitationRevokeApi(APIView):
+    """The invitation's link stops working (already used or revoked: 409 `invitation_ended`)."""
+
+    @extend_schema(request=None, responses={200: InvitationOutputSerializer})
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        invitation = get_object_or_404(selectors.invitation_reachable(user=request.user), pk=pk)
+        if not services.invitation_revoke(actor=request.user, invitation=invitation):
+            raise Conflict("This invitation was already used or withdrawn.", code="invitation_ended")
+        return Response(InvitationOutputSerializer(invitation).data)

@@ -24,13 +24,14 @@ ORGANIZATIONS = [
      "programme@relicensing.example", "+44 118 496 0999"),
 ]  # fmt: skip
 PARTNERSHIPS = [("NetReseller", "Acme Networks"), ("Polar Partners", "Borealis Data")]
+# (username, first name, last name, organisation, role, organisation administrator)
 USERS = [
-    ("customer", "Casey", "Morgan", "Acme Networks", Role.CUSTOMER),
-    ("customer2", "Kai", "Lindqvist", "Borealis Data", Role.CUSTOMER),
-    ("partner", "Priya", "Natarajan", "NetReseller", Role.PARTNER),
-    ("partner2", "Pekka", "Virtanen", "Polar Partners", Role.PARTNER),
-    ("inspector", "Ines", "Duarte", "Programme Operations", Role.INSPECTOR),
-    ("staff", "Sam", "Okafor", "Programme Operations", Role.STAFF),
+    ("customer", "Casey", "Morgan", "Acme Networks", Role.CUSTOMER, True),
+    ("customer2", "Kai", "Lindqvist", "Borealis Data", Role.CUSTOMER, True),
+    ("partner", "Priya", "Natarajan", "NetReseller", Role.PARTNER, True),
+    ("partner2", "Pekka", "Virtanen", "Polar Partners", Role.PARTNER, True),
+    ("inspector", "Ines", "Duarte", "Programme Operations", Role.INSPECTOR, False),
+    ("staff", "Sam", "Okafor", "Programme Operations", Role.STAFF, True),
 ]
 STAFF_GROUP = "Programme staff"
 DEMO_AUTHENTICATOR = "Demo authenticator"
@@ -49,7 +50,7 @@ def load() -> None:
         Partnership.objects.get_or_create(partner=organizations[partner], customer=organizations[customer])
     staff_group, _ = Group.objects.get_or_create(name=STAFF_GROUP)
     staff_group.permissions.set(Permission.objects.filter(content_type__app_label__in=STAFF_APPS))
-    for username, first, last, organization, role in USERS:
+    for username, first, last, organization, role, is_admin in USERS:
         user, _ = User.objects.update_or_create(
             username=username,
             defaults={
@@ -59,6 +60,7 @@ def load() -> None:
                 "organization": organizations[organization],
                 "role": role,
                 "is_staff": role == Role.STAFF,
+                "is_organization_admin": is_admin,
                 "is_active": True,
             },
         )

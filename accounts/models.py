@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from accounts.choices import ROLE_ORGANIZATION_KIND, OrganizationKind, Role
 from accounts.visibility import Scope, VisibleQuerySet
@@ -74,6 +75,11 @@ class User(AbstractUser):
         Organization, on_delete=models.PROTECT, related_name="users", null=True, blank=True
     )
     role = models.CharField(max_length=16, choices=Role.choices, blank=True)
+    is_organization_admin = models.BooleanField(
+        "organisation administrator",
+        default=False,
+        help_text="Invites people to the organisation, deactivates them and names other administrators.",
+    )
 
     class Meta:
         ordering = ["username"]
@@ -111,3 +117,59 @@ class User(AbstractUser):
                         f"{OrganizationKind(expected).label.lower()} organisation."
                     }
                 )
+
+
+class InvitationQuerySet(VisibleQuerySet):
+    scope = Scope(organization="organization")
+
+    def pending(self) -> "InvitationQuerySet":
+        """Still usable: neither accepted nor revoked, and not expired."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """An organisation's administrator (or staff) asks a person, by email, to join it.
+
+    The email carries a signed link (accounts.invitation_tokens); this row says whether the link
+    still works. It is accepted once: `accounts.services.invitation_accept` claims it with a
+    compare-and-set on `accepted_at IS NULL`, so two clicks at once make one account."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_user = models.OneToOneField(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="invitation_accepted_or_revoked_not_both",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="invitation_by_organization")]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.organization}"
+
+    @property
+    def state(self) -> str:
+        """accepted, revoked, expired or pending: what the people page shows."""
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"

@@ -163,6 +163,27 @@ def _follow(obj: models.Model, path: str | None) -> Any:
     return getattr(obj, f"{last}_id")
 
 
+def people_manageable(user: Any, organization: Any) -> bool:
+    """Whether the person may invite, deactivate and name administrators in `organization`: one of
+    its active administrators, or programme staff (for any organisation). A partner's administrator
+    manages its own organisation's people, never its customers'."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_programme_staff:
+        return True
+    return bool(user.is_organization_admin) and user.organization_id == organization.pk
+
+
+def people_manage_require(user: Any, organization: Any) -> None:
+    """403 `permission_denied` unless `people_manageable`."""
+    if not people_manageable(user, organization):
+        if user.organization_id == organization.pk:
+            raise NotPermitted("Only your organisation's administrators manage its people.")
+        raise NotPermitted(
+            "An organisation's people are managed by its own administrators or programme staff."
+        )
+
+
 # --- early answers in the API (the services decide; these only answer before any work) ---
 class IsProgrammeStaff(BasePermission):
     message = "Only programme staff may do this."

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from django.apps import apps
 from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection, models, transaction
 from django.db.models import TextChoices
 from django.utils import timezone
@@ -220,10 +220,17 @@ def transition_start(
 
 
 def transitions_sweep(
-    queryset: WorkflowQuerySet, *, expected_from: str, to: str, returning: Sequence[str] = ("id",)
+    queryset: WorkflowQuerySet,
+    *,
+    expected_from: str,
+    to: str,
+    returning: Sequence[str] = ("id",),
+    ids: Sequence[int] | None = None,
 ) -> list[tuple[Any, ...]]:
     """`transition()` for a sweep, set-based: every row of `queryset` still `expected_from` moves to
-    `to` in one UPDATE ... RETURNING the `returning` columns of the rows it moved.
+    `to` in one UPDATE ... RETURNING the `returning` columns of the rows it moved. `ids` narrows
+    it to those rows, passed as one array (`id = ANY(...)`): a `pk__in` filter of a batch's
+    thousands of ids costs Django more to prepare, value by value, than Postgres to run.
 
     Compare-and-set: the status condition sits on the updated row itself, so Postgres checks it
     again on a row another transaction changed while this one waited for it (an acceptance, an
@@ -245,6 +252,9 @@ def transitions_sweep(
         condition, params = _rows_condition(queryset)
     except EmptyResultSet:  # `pk__in=[]`: nothing to move
         return []
+    if ids is not None:
+        condition = f"{condition} AND {quote(str(model._meta.pk.column))} = ANY(%s::bigint[])"  # type: ignore[union-attr]
+        params = [*params, list(ids)]
     sets, values = ["status = %s"], [to]  # type: list[str], list[Any]
     if _has_field(model, "updated_at"):
         sets.append("updated_at = %s")
@@ -267,7 +277,10 @@ def _rows_condition(queryset: models.QuerySet) -> tuple[str, list[Any]]:
     the whole table, so sweeps filter on their own columns)."""
     query = queryset.order_by().query
     if len(query.alias_map) <= 1 and not query.is_sliced:
-        where, params = query.get_compiler(connection=connection).compile(query.where)
+        try:
+            where, params = query.get_compiler(connection=connection).compile(query.where)
+        except FullResultSet:  # no filter: the caller's `ids` say which rows
+            return "TRUE", []
         return f"({where or 'TRUE'})", list(params)
     selected, params = queryset.order_by().values("pk").query.sql_with_params()
     pk_column = connection.ops.quote_name(str(queryset.model._meta.pk.column))  # type: ignore[union-attr]

@@ -3,7 +3,16 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts.api import InspectorListApi, OrganizationListApi, TokenObtainApi, TokenRevokeApi
+from accounts.api import (
+    InspectorListApi,
+    InvitationRevokeApi,
+    OrganizationListApi,
+    OrganizationUserListApi,
+    TokenObtainApi,
+    TokenRevokeApi,
+    UserAdministratorApi,
+    UserDeactivateApi,
+)
 from contracts.api import QuoteAcceptApi, QuoteDetailApi, QuoteIssueApi, QuotePdfApi, SkuListCreateApi
 from contracts.orders_api import ApproveApi, ContractDetailApi, ContractListApi, PurchaseOrderApi
 from inspections.api import (
@@ -37,6 +46,10 @@ urlpatterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="api-token"),
     path("auth/token/revoke/", TokenRevokeApi.as_view(), name="api-token-revoke"),
     path("organizations/", OrganizationListApi.as_view(), name="api-organizations"),
+    path("organizations/<int:pk>/users/", OrganizationUserListApi.as_view(), name="api-organization-users"),
+    path("users/<int:pk>/deactivate/", UserDeactivateApi.as_view(), name="api-user-deactivate"),
+    path("users/<int:pk>/administrator/", UserAdministratorApi.as_view(), name="api-user-administrator"),
+    path("invitations/<int:pk>/revoke/", InvitationRevokeApi.as_view(), name="api-invitation-revoke"),
     path("inspectors/", InspectorListApi.as_view(), name="api-inspectors"),
     path("vendors/", VendorListApi.as_view(), name="api-vendors"),
     path("products/", ProductListCreateApi.as_view(), name="api-products"),

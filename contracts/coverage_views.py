@@ -13,7 +13,7 @@ from common.errors import InvalidInput
 from contracts.coverage import COVERAGE_CHECK_MAX, Coverage, coverage_check
 from relicensing.forms import SERIAL_SEPARATORS, vendor_field
 from relicensing.models import Vendor
-from relicensing.services.imports import cell_neutral
+from relicensing.services.imports.files import cell_neutral
 
 CSV_COLUMNS = ["serial_number", "covered", "contract", "ends_on"]
 

@@ -30,7 +30,8 @@ class Notice(models.Model):
 
     event = models.CharField(max_length=64, choices=NoticeEvent.choices)
     occurrence = models.CharField(max_length=120)
-    target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    # Not indexed alone: nothing reads notices by kind of target (nor deletes a content type).
+    target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, db_index=False)
     target_id = models.PositiveBigIntegerField()
     target = GenericForeignKey("target_type", "target_id")
     recipient = models.ForeignKey(
@@ -39,6 +40,7 @@ class Notice(models.Model):
         null=True,
         blank=True,
         related_name="notices",
+        db_index=False,  # `notice_inbox` leads with it
         help_text="Empty for a person who has no account here (a site contact): only emailed.",
     )
     to_email = models.EmailField(blank=True, help_text="The address when the notice was written.")
@@ -50,7 +52,7 @@ class Notice(models.Model):
         help_text="Files sent with it, as they were when it was written: "
         '[{"filename", "content_type", "content"}] (text content, such as a calendar invitation).',
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)  # the admin's list, newest first
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

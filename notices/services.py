@@ -118,64 +118,96 @@ class NoticeDraft:
 DISPATCH_CHUNK = 200
 
 # One row per draft, and its audience (the people a draft goes to) once per distinct audience: a
-# sweep's drafts mostly share a few audiences, so the statement carries each context once.
+# sweep's drafts mostly share a few audiences, so the statement carries each context once. Only
+# the notices with an address come back, and only their id and occurrence: each returned column
+# costs a copy per row.
 _MANY_SQL = """
 WITH drafts AS MATERIALIZED (
     SELECT d.event, d.occurrence, d.target_type_id, d.target_id, d.context::jsonb AS context, d.link, d.audience
     FROM unnest(%(event)s::text[], %(occurrence)s::text[], %(target_type_id)s::int[], %(target_id)s::bigint[],
         %(context)s::text[], %(link)s::text[], %(audience)s::int[])
         AS d(event, occurrence, target_type_id, target_id, context, link, audience)
+), written AS (
+    INSERT INTO notices_notice (event, occurrence, target_type_id, target_id, recipient_id, to_email,
+        context, link, attachments, created_at, attempts, next_attempt_at, last_error)
+    SELECT d.event, d.occurrence, d.target_type_id, d.target_id, people.recipient_id, people.to_email,
+        d.context, d.link, '[]'::jsonb, %(now)s::timestamptz, 0, %(due)s::timestamptz, ''
+    FROM drafts d
+    JOIN unnest(%(people_audience)s::int[], %(recipient_id)s::bigint[], %(to_email)s::text[])
+        AS people(audience, recipient_id, to_email) USING (audience)
+    {on_conflict}
+    RETURNING id, occurrence, to_email
 )
-INSERT INTO notices_notice (event, occurrence, target_type_id, target_id, recipient_id, to_email,
-    context, link, attachments, created_at, attempts, next_attempt_at, last_error)
-SELECT d.event, d.occurrence, d.target_type_id, d.target_id, people.recipient_id, people.to_email,
-    d.context, d.link, '[]'::jsonb, %(now)s::timestamptz, 0, %(due)s::timestamptz, ''
-FROM drafts d
-JOIN unnest(%(people_audience)s::int[], %(recipient_id)s::bigint[], %(to_email)s::text[])
-    AS people(audience, recipient_id, to_email) USING (audience)
-ON CONFLICT DO NOTHING
-RETURNING id, occurrence, to_email
+SELECT id, occurrence FROM written WHERE to_email <> ''
 """
 
 
-def notices_create_many(drafts: Iterable[NoticeDraft]) -> list[tuple[int, str]]:
+def notices_create_many(drafts: Iterable[NoticeDraft], *, fresh: bool = False) -> list[tuple[int, str]]:
     """`notice_create` for a sweep: every draft's notices, one per recipient, in one INSERT in the
     caller's transaction. The outbox's unique key (occurrence, recipient) drops a notice already
     written, as `notice_create` does, so a second run adds nothing. After commit the new notices
     go to the worker in chunks (one broker message per DISPATCH_CHUNK notices, not one each).
-    Returns (id, occurrence) of each notice this call wrote that has an address to send to."""
+    Returns (id, occurrence) of each notice this call wrote that has an address to send to.
+
+    `fresh`: the caller vouches that no draft's occurrence was written before (it names a
+    transition row written in this transaction, or the caller read the outbox under a lock that
+    every writer of those occurrences takes). The insert then goes without ON CONFLICT, whose
+    check of the unique keys before each row cost more than the row's indexes; the unique key
+    still refuses a duplicate, with an IntegrityError instead of a silent skip."""
     rows: dict[str, list[Any]] = {
         name: []
         for name in ("event", "occurrence", "target_type_id", "target_id", "context", "link", "audience")
     }
     audiences: dict[tuple[int, ...], int] = {}
     people: dict[str, list[Any]] = {"people_audience": [], "recipient_id": [], "to_email": []}
+    # Per recipients list and per event, not per draft: a sweep's drafts share a few of each. (The
+    # drafts are held in a list, so no list of recipients is freed and its id() reused meanwhile.)
+    drafts = list(drafts)
+    audience_of: dict[int, int | None] = {}
+    events: dict[str, str] = {}
     for draft in drafts:
-        users = {user.pk: user for user in draft.recipients}
-        if not users:
+        if id(draft.recipients) not in audience_of:
+            audience_of[id(draft.recipients)] = _audience(draft.recipients, audiences, people)
+        audience = audience_of[id(draft.recipients)]
+        if audience is None:
             continue
-        key = tuple(users)
-        if key not in audiences:
-            audiences[key] = len(audiences)
-            for user in users.values():
-                people["people_audience"].append(audiences[key])
-                people["recipient_id"].append(user.pk)
-                people["to_email"].append(getattr(user, "email", ""))
-        rows["event"].append(NoticeEvent(draft.event).value)
+        if draft.event not in events:
+            events[draft.event] = NoticeEvent(draft.event).value
+        rows["event"].append(events[draft.event])
         rows["occurrence"].append(draft.occurrence)
         rows["target_type_id"].append(draft.target_type_id)
         rows["target_id"].append(draft.target_id)
         rows["context"].append(json.dumps(draft.context))  # as Notice.context (a JSONField) writes it
         rows["link"].append(draft.link)
-        rows["audience"].append(audiences[key])
+        rows["audience"].append(audience)
     if not rows["event"]:
         return []
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(_MANY_SQL, {**rows, **people, "now": now, "due": now + SWEEP_GRACE})
-        written = [(pk, occurrence) for pk, occurrence, to_email in cursor.fetchall() if to_email]
+        cursor.execute(
+            _MANY_SQL.format(on_conflict="" if fresh else "ON CONFLICT DO NOTHING"),
+            {**rows, **people, "now": now, "due": now + SWEEP_GRACE},
+        )
+        written: list[tuple[int, str]] = cursor.fetchall()
     transaction.on_commit(lambda: notices_dispatch_many([pk for pk, _ in written]))
     return written
+
+
+def _audience(
+    recipients: Sequence["User"], audiences: dict[tuple[int, ...], int], people: dict[str, list[Any]]
+) -> int | None:
+    """The number of this audience (its people added to `people` the first time); None for nobody."""
+    users = {user.pk: user for user in recipients}
+    if not users:
+        return None
+    key = tuple(users)
+    if key not in audiences:
+        audiences[key] = len(audiences)
+        for user in users.values():
+            people["people_audience"].append(audiences[key])
+            people["recipient_id"].append(user.pk)
+            people["to_email"].append(getattr(user, "email", ""))
+    return audiences[key]
 
 
 def notices_dispatch_many(notice_ids: Sequence[int]) -> None:

@@ -22,7 +22,7 @@ from notices.models import Notice
 from relicensing.choices import ImportStatus, RequestStatus
 from relicensing.models import ImportJob, Request
 from relicensing.services.escalation import requests_waiting_too_long
-from relicensing.services.imports import STALE_AFTER as IMPORT_STALE_AFTER
+from relicensing.services.imports.jobs import STALE_AFTER as IMPORT_STALE_AFTER
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from common.paging import count_bounded
 from relicensing.choices import AcquisitionChannel, Condition
 from relicensing.eligibility import PATHS, REASONS
 from relicensing.models import Registration
-from relicensing.services.imports import cell_neutral
+from relicensing.services.imports.files import cell_neutral
 
 # Rows fetched from the cursor at a time, and CSV rows sent to the client per write.
 CHUNK_SIZE = 2000

@@ -14,7 +14,8 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.choices import OrganizationKind, Role
-from accounts.models import User
+from accounts.models import Invitation, User
+from accounts.services import invitation_create
 from contracts.models import Contract, Quote, RenewalQuote
 from contracts.services.orders import purchase_order_receive
 from contracts.services.quotes import quote_accept, quote_issue
@@ -84,6 +85,8 @@ class World:
     renewal: RenewalQuote  # issued, on `contract`
     ordered_renewal: RenewalQuote  # ordered, on CT-2026-000002
     message: RequestMessage | None = None  # on `ready`, by Acme's customer, with a PDF attached
+    teammate: User | None = None  # another Acme customer user, not an administrator
+    invitation: Invitation | None = None  # pending, to Acme, sent by staff
     markers: dict[str, set[str]] = field(default_factory=dict)  # side -> strings only it may see
 
 
@@ -224,6 +227,12 @@ def _world(clock: _Clock) -> World:
         attachment=SimpleUploadedFile("rack.pdf", PDF, content_type="application/pdf"),
     )
 
+    # Acme's people: a teammate to deactivate or name administrator, an invitation to withdraw.
+    teammate = UserFactory(username="acme-teammate", organization=customer.organization, role=Role.CUSTOMER)
+    invitation = invitation_create(
+        actor=staff, organization=customer.organization, email="invited@acme.example"
+    )
+
     acme_requests = RelicensingRequest.objects.filter(customer=customer.organization)
     borealis_requests = RelicensingRequest.objects.filter(customer=other_customer.organization)
     return World(
@@ -247,6 +256,8 @@ def _world(clock: _Clock) -> World:
         renewal=renewal,
         ordered_renewal=ordered,
         message=message,
+        teammate=teammate,
+        invitation=invitation,
         markers={
             "acme": {"Acme Networks", "NetReseller", "Acme HQ", "JN11AC2", "CT-2026-000001", "CT-2026-000002"}
             | {r.number for r in acme_requests},

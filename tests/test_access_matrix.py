@@ -47,6 +47,14 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/v1/equipment/{id}/flags/"): STAFF_TOOL,
     ("POST", "/api/v1/equipment/{id}/settle-ownership/"): STAFF_TOOL,
     ("GET", "/api/v1/inspectors/"): STAFF_TOOL,
+    # An organisation's people: its administrators and staff. Nobody in the world is an
+    # administrator, so Acme's customer (a teammate) and its partner (who sees Acme but manages only
+    # its own people) get 403; anyone who does not see Acme, 404.
+    ("GET", "/api/v1/organizations/{id}/users/"): (403, 404, 403, 404, 404, 404, 200, 401),
+    ("POST", "/api/v1/organizations/{id}/users/"): (403, 404, 403, 404, 404, 404, 201, 401),
+    ("POST", "/api/v1/users/{id}/deactivate/"): (403, 404, 403, 404, 404, 404, 200, 401),
+    ("POST", "/api/v1/users/{id}/administrator/"): (403, 404, 403, 404, 404, 404, 200, 401),
+    ("POST", "/api/v1/invitations/{id}/revoke/"): (403, 404, 403, 404, 404, 404, 200, 401),
     # Catalog and price book: read by everyone signed in, written by staff.
     ("GET", "/api/v1/vendors/"): SIGNED_IN_READ,
     ("GET", "/api/v1/products/"): SIGNED_IN_READ,
@@ -224,6 +232,14 @@ def _acme(world: World) -> Organization:
 # Each operation's path parameters (Acme's object in the state the operation needs) and minimal
 # valid body; an operation not named here is a list, called with neither.
 JSON_CALLS: dict[tuple[str, str], Callable[[World], tuple[dict[str, Any], Any]]] = {
+    ("GET", "/api/v1/organizations/{id}/users/"): lambda w: ({"id": _acme(w).pk}, None),
+    ("POST", "/api/v1/organizations/{id}/users/"): lambda w: (
+        {"id": _acme(w).pk},
+        {"email": "new@acme.example"},
+    ),
+    ("POST", "/api/v1/users/{id}/deactivate/"): lambda w: ({"id": w.teammate.pk}, None),
+    ("POST", "/api/v1/users/{id}/administrator/"): lambda w: ({"id": w.teammate.pk}, {"is_admin": True}),
+    ("POST", "/api/v1/invitations/{id}/revoke/"): lambda w: ({"id": w.invitation.pk}, None),
     ("POST", "/api/v1/auth/token/"): lambda w: ({}, {"username": "customer", "password": PASSWORD}),
     ("POST", "/api/v1/compliance-holds/"): lambda w: (
         {},

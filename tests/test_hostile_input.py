@@ -73,13 +73,13 @@ def test_a_sheet_declaring_the_whole_grid_is_read_by_its_real_cells(api_as, cust
 
 
 def test_a_sheet_is_read_no_wider_than_the_import_needs():
-    from relicensing.services import imports
+    from relicensing.services.imports import files as import_files
 
     content = sheet_rewritten(
         sheet_bytes([COLUMNS, ["juniper", "AB12CD34EF56", "ACX2200", "secondary_market"]]),
         lambda xml: xml.replace(b'<dimension ref="A1:D2" />', b'<dimension ref="A1:XFD1048576" />'),
     )
-    rows = list(imports._xlsx_table(content))
+    rows = list(import_files._xlsx_table(content))
     assert len(rows) == 2
     assert [len(row) for row in rows] == [16, 16]  # not 16,384 cells each
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
 
@@ -225,7 +225,8 @@ def quotes_expire(*, today: dt.date | None = None) -> int:
 def _quotes_expire_batch(due: list[tuple[int, int]], today: dt.date) -> int:
     requests_lock(sorted({request_id for _, request_id in due}))
     moved = transitions_sweep(
-        Quote.objects.filter(pk__in=[quote_id for quote_id, _ in due], valid_until__lt=today),
+        Quote.objects.filter(valid_until__lt=today),
+        ids=[quote_id for quote_id, _ in due],
         expected_from=QuoteStatus.ISSUED,
         to=QuoteStatus.EXPIRED,
         returning=("id", "request_id", "number", "valid_until", "total", "currency"),
@@ -239,7 +240,8 @@ def _quotes_expire_batch(due: list[tuple[int, int]], today: dt.date) -> int:
         Quote, moved=list(reasons.items()), from_status=QuoteStatus.ISSUED, to_status=QuoteStatus.EXPIRED
     )
     back = transitions_sweep(
-        Request.objects.filter(pk__in=list(quotes)),
+        Request.objects.all(),
+        ids=list(quotes),
         expected_from=RequestStatus.QUOTED,
         to=RequestStatus.SUBMITTED,
         returning=("id", "number", "site_name", "customer_id"),
@@ -267,10 +269,13 @@ class _ExpiredQuote(NamedTuple):
 
 
 def requests_lock(request_ids: Sequence[int]) -> None:
-    """Lock these requests, in id order (two sweeps lock in the same order, so never in a circle)."""
-    list(
-        Request.objects.select_for_update(of=("self",)).filter(pk__in=request_ids).order_by("pk").values("pk")
-    )
+    """Lock these requests, in id order (two sweeps lock in the same order, so never in a circle).
+    The ids go as one array: a `pk__in` filter of thousands costs Django more than the lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM relicensing_request WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+            [list(request_ids)],
+        )
 
 
 def _expiry_notices(
@@ -311,7 +316,7 @@ def _expiry_notices(
                 link=f"/requests/{request_id}/",
             )
         )
-    notices_create_many(drafts)
+    notices_create_many(drafts, fresh=True)  # each occurrence names a transition row written just now
 
 
 def _quote_context(quote: "Quote | _ExpiredQuote") -> dict[str, Any]:

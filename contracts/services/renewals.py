@@ -19,6 +19,7 @@ Locks, in the order of common.workflow: the contract first, then its renewal quo
 """
 
 import datetime as dt
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -32,6 +33,7 @@ from django.utils import timezone
 from accounts.choices import Role
 from accounts.models import User
 from accounts.permissions import action_require
+from common import locks
 from common.errors import Conflict, DomainError, InvalidInput, NotPermitted
 from common.formats import day, money
 from common.workflow import transition, transition_start, transitions_record, transitions_sweep
@@ -50,7 +52,6 @@ from contracts.services.money import money_in_range
 from contracts.services.orders import order_amount
 from contracts.services.reinstatement import COVERAGE
 from notices.events import NoticeEvent
-from notices.models import Notice
 from notices.services import NoticeDraft, notice_create, notices_create_many
 from relicensing.models import Vendor
 
@@ -208,8 +209,13 @@ def contract_lock(contract_id: int) -> Contract:
 
 
 def contracts_lock(contract_ids: Sequence[int]) -> None:
-    """Lock these contracts, in id order (two sweeps lock in the same order, so never in a circle)."""
-    list(Contract.objects.select_for_update().filter(pk__in=contract_ids).order_by("pk").values("pk"))
+    """Lock these contracts, in id order (two sweeps lock in the same order, so never in a circle).
+    The ids go as one array: a `pk__in` filter of thousands costs Django more than the lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM contracts_contract WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+            [list(contract_ids)],
+        )
 
 
 # Rows per transaction in the sweeps: a failure keeps the batches before it, and locks stay short.
@@ -423,7 +429,8 @@ def renewal_quotes_expire(*, today: dt.date | None = None) -> int:
             after = due[-1][0]
             contracts_lock(sorted({contract_id for _, contract_id in due}))
             moved = transitions_sweep(
-                RenewalQuote.objects.filter(pk__in=[pk for pk, _ in due], valid_until__lt=today),
+                RenewalQuote.objects.filter(valid_until__lt=today),
+                ids=[pk for pk, _ in due],
                 expected_from=RenewalQuoteStatus.ISSUED,
                 to=RenewalQuoteStatus.EXPIRED,
                 returning=("id", "valid_until"),
@@ -484,16 +491,16 @@ def _reminders(batch: list[tuple[Any, ...]], vendor: Vendor, tiers: list[int], t
     """The reminders due in this batch of contracts (pk, number, site, ends_on, owner, owner's
     name), skipping an occurrence already written (as an earlier run left it)."""
     due = {}
+    tier_of: dict[dt.date, int | None] = {}  # per end date: a batch's contracts share a few
     for pk, number, site_name, ends_on, owner_id, owner_name in batch:
-        tier = reminder_tier_due(tiers, ends_on=ends_on, today=today)
+        if ends_on not in tier_of:
+            tier_of[ends_on] = reminder_tier_due(tiers, ends_on=ends_on, today=today)
+        tier = tier_of[ends_on]
         if tier is not None:
             occurrence = f"contract:{pk}:renewal-reminder:{tier}:{ends_on.isoformat()}"
             due[occurrence] = (pk, number, site_name, ends_on, owner_id, owner_name, tier)
-    written = set(
-        Notice.objects.filter(
-            event=NoticeEvent.CONTRACT_RENEWAL_REMINDER, occurrence__in=list(due)
-        ).values_list("occurrence", flat=True)
-    )
+    locks.lock(locks.PERIODIC, REMINDERS_LOCK)
+    written = _occurrences_written(list(due))
     due = {occurrence: row for occurrence, row in due.items() if occurrence not in written}
     if not due:
         return 0
@@ -530,7 +537,24 @@ def _reminders(batch: list[tuple[Any, ...]], vendor: Vendor, tiers: list[int], t
                 link=f"/contracts/{number}/",
             )
         )
-    return len({occurrence for _, occurrence in notices_create_many(drafts)})
+    return len({occurrence for _, occurrence in notices_create_many(drafts, fresh=True)})
+
+
+# One reminder sweep writes at a time: each batch takes the lock of the periodic job's own name
+# (which `common.periodic` holds for a whole scheduled run) before it reads what is written, so a
+# second sweep reads the first one's reminders once they are committed and writes none of them
+# again. The insert can then go without ON CONFLICT (see `notices_create_many`'s `fresh`).
+REMINDERS_LOCK = zlib.crc32(b"renewal-reminders-send") & 0x7FFFFFFF
+
+
+def _occurrences_written(occurrences: list[str]) -> set[str]:
+    """Which of these reminders the outbox holds. One array and no ORDER BY: the model's default
+    ordering made this a sort over a scan of the whole outbox, batch after batch."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT occurrence FROM notices_notice WHERE occurrence = ANY(%s::text[])", [occurrences]
+        )
+        return {occurrence for (occurrence,) in cursor.fetchall()}
 
 
 # The units by primary key, then sorted (OFFSET 0 keeps the planner from walking the serial index
@@ -549,14 +573,15 @@ def _covered_serials(contract_ids: list[int]) -> dict[int, list[str]]:
     units once hashed the million-unit equipment table; a subquery per contract once scanned the
     lines table 5,000 times): the lines of these contracts, then their units by primary key, in
     serial order."""
-    lines = list(
-        ContractLine.objects.filter(contract_id__in=contract_ids).values_list("contract_id", "equipment_id")
-    )
     contracts_of: dict[int, list[int]] = {}
-    for contract_id, equipment_id in lines:
-        contracts_of.setdefault(equipment_id, []).append(contract_id)
     serials: dict[int, list[str]] = {contract_id: [] for contract_id in contract_ids}
     with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT contract_id, equipment_id FROM contracts_contractline WHERE contract_id = ANY(%s::bigint[])",
+            [contract_ids],
+        )
+        for contract_id, equipment_id in cursor.fetchall():
+            contracts_of.setdefault(equipment_id, []).append(contract_id)
         cursor.execute(_UNITS_BY_SERIAL_SQL, [list(contracts_of)])
         for equipment_id, serial in cursor.fetchall():
             for contract_id in contracts_of[equipment_id]:

@@ -15,7 +15,7 @@ from relicensing.eligibility import PATHS, REASONS, Explanation
 from relicensing.forms import BulkCheckForm, SerialCheckForm
 from relicensing.models import Vendor
 from relicensing.serials import serial_refusal, serial_rule
-from relicensing.services.imports import cell_neutral
+from relicensing.services.imports.files import cell_neutral
 
 CSV_COLUMNS = [
     "vendor",

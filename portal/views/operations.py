@@ -13,7 +13,7 @@ from common.pages import post_only
 from notices.models import Notice
 from notices.services import notices_resend
 from portal.operations import NOTICE_OVERDUE_AFTER, REINSTATEMENT_OVERDUE_AFTER, operations_overview
-from relicensing.services.imports import STALE_AFTER as IMPORT_STALE_AFTER
+from relicensing.services.imports.jobs import STALE_AFTER as IMPORT_STALE_AFTER
 from relicensing.views.access import staff_page
 from relicensing.views.confirm import confirm_page
 

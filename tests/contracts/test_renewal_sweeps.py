@@ -176,10 +176,12 @@ def test_renewal_quote_expiry_moves_issued_quotes_past_their_date_only(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_reminder_sweeps_at_once_remind_each_person_once(contract_for, time_machine):
-    # Guard: ON CONFLICT DO NOTHING on the outbox's unique (occurrence, recipient). Both sweeps
-    # find no reminder written yet and pause just before their insert; the second then waits
-    # for the first to commit and adds nothing, so one reminder per person and one counted.
-    # Without the clause the second fails on the unique key.
+    # Guard: the reminder sweep's advisory lock (`locks.lock(locks.PERIODIC, REMINDERS_LOCK)`,
+    # taken per batch before it reads which reminders the outbox holds). The first sweep takes
+    # it and pauses just before its insert; the second waits on the lock, then reads the first
+    # one's reminders, committed, and writes none: one reminder per person and one counted.
+    # Without the lock (checked by hand) both read nothing written and both insert; the second
+    # fails on the outbox's unique (occurrence, recipient), as the insert has no ON CONFLICT.
     due = contract_for(END, "JN11AC220001")
     on(time_machine, dt.date(2027, 11, 6))
     first, second = race(

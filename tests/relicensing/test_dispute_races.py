@@ -4,7 +4,7 @@ chunks overlap in different orders), and an import against a single registration
 holding the serial lock first. Afterwards every serial claimed by both organisations is disputed
 for both: on the registration rows, in the stored eligibility answer, and in the API's answers.
 
-The guard is the serial lock (relicensing.locks) that `imports._insert` and `registration_create`
+The guard is the serial lock (relicensing.locks) that `registrations._insert` and `registration_create`
 both take, on the same key, before they read rival claims. Each test names the lock it proves;
 with that lock removed, the test fails every time (the pause points make both sides read before
 either commits)."""
@@ -17,6 +17,8 @@ from relicensing.choices import EventKind, ImportStatus, Reason
 from relicensing.models import Equipment, EquipmentEvent, Registration
 from relicensing.services import equipment as services
 from relicensing.services import imports
+from relicensing.services.imports import jobs as import_jobs
+from relicensing.services.imports import registrations as import_registrations
 from tests.races import Racer, race
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -90,14 +92,14 @@ def disputes_opened() -> dict[str, int]:
 def test_two_imports_of_overlapping_serials_in_different_orders_dispute_every_shared_serial(
     customer, other_customer, acx2200
 ):
-    # Guard: the serial locks `imports._insert` takes for the batch before it reads rival claims.
+    # Guard: the serial locks `registrations._insert` takes for the batch before it reads rival claims.
     # Both imports pause having read the facts; without the locks neither sees the other (S3 is a
     # unit known already, S2 and S4 are new) and every shared serial comes out eligible twice.
     Equipment.objects.create(vendor=acx2200.vendor, serial_number=S3, product=acx2200)
     acme, borealis = race(
         api_import(customer, S1, S2, S3, S4),
         api_import(other_customer, S4, S3, S5, S2),
-        pause_at=[(imports, "_staging_csv")],
+        pause_at=[(import_registrations, "_staging_csv")],
     )
     assert acme.ok and borealis.ok, (acme.error, borealis.error)
     assert acme.value.status_code == borealis.value.status_code == 200, (
@@ -121,13 +123,13 @@ def test_two_imports_of_overlapping_serials_in_different_orders_dispute_every_sh
 def test_two_import_jobs_whose_chunks_overlap_in_different_orders_dispute_every_shared_serial(
     customer, other_customer, acx2200, monkeypatch
 ):
-    # Guard: the serial locks `imports._insert` takes per chunk. Chunks of two rows: Acme's
+    # Guard: the serial locks `registrations._insert` takes per chunk. Chunks of two rows: Acme's
     # [S1 S2 | S3 S4] and Borealis' [S3 S2 | S1 S5]. The first chunks share S2 (listed in another
     # order); S1 and S3 sit in a first chunk of one job and the second chunk of the other. Without
     # the locks both first chunks read their facts before either commits: S2 is claimed twice and
     # disputed by neither.
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
-    monkeypatch.setattr(imports, "import_jobs_dispatch", lambda job_ids: None)  # run here, in the race
+    monkeypatch.setattr(import_jobs, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(import_jobs, "import_jobs_dispatch", lambda job_ids: None)  # run here, in the race
     jobs = [
         imports.import_job_create(
             organization=user.organization,
@@ -138,7 +140,7 @@ def test_two_import_jobs_whose_chunks_overlap_in_different_orders_dispute_every_
     ]
     acme, borealis = race(
         *(lambda job=job: imports.import_job_run(job_id=job.pk) for job in jobs),
-        pause_at=[(imports, "_staging_csv")],
+        pause_at=[(import_registrations, "_staging_csv")],
     )
     assert acme.ok and borealis.ok, (acme.error, borealis.error)
     assert [(j.status, j.created_count, j.rejected) for j in (acme.value, borealis.value)] == [
@@ -157,7 +159,7 @@ def test_two_import_jobs_whose_chunks_overlap_in_different_orders_dispute_every_
 def test_an_import_while_a_single_registration_holds_the_serial_lock_disputes_both(
     customer, other_customer, acx2200
 ):
-    # Guard: the serial lock `imports._insert` takes before it reads rival claims. Borealis'
+    # Guard: the serial lock `registrations._insert` takes before it reads rival claims. Borealis'
     # single registration holds the serial lock when both first meet; the import has not asked for
     # it yet. They meet again with the registration written and the import's facts read; with the
     # lock the import never gets there before the registration commits, so it reads the claim.
@@ -169,7 +171,7 @@ def test_an_import_while_a_single_registration_holds_the_serial_lock_disputes_bo
     )
     bulk = Racer(
         api_import(customer, S1, S2, S3),
-        pause_at=[(imports, "products_share_lock"), (imports, "_staging_csv")],
+        pause_at=[(import_registrations, "products_share_lock"), (import_registrations, "_staging_csv")],
         before=True,  # before the import's locks; before its judging, the facts read
     )
     single, imported = race(registration, bulk)
@@ -194,7 +196,7 @@ def test_a_single_registration_while_an_import_holds_the_serial_lock_disputes_bo
     # there before the import commits, so it reads the import's claim.
     bulk = Racer(
         api_import(customer, S1, S2, S3),
-        pause_at=[(imports, "serials_lock"), (imports, "_staging_csv")],
+        pause_at=[(import_registrations, "serials_lock"), (import_registrations, "_staging_csv")],
         before=False,  # after taking the locks; after judging its rows
     )
     registration = Racer(

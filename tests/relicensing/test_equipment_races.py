@@ -82,6 +82,7 @@ def test_two_organisations_importing_one_serial_at_once_both_end_in_dispute(
     # unit is known already; without the locks each import reads no rival and both claims come
     # out eligible, with no dispute: the race the review found in bulk imports.
     from relicensing.services import imports
+    from relicensing.services.imports import registrations as import_registrations
 
     Equipment.objects.create(vendor=acx2200.vendor, serial_number=SERIAL, product=acx2200)
     content = f"vendor,serial_number,product,acquisition_channel\njuniper,{SERIAL},ACX2200,secondary_market\n"
@@ -93,7 +94,7 @@ def test_two_organisations_importing_one_serial_at_once_both_end_in_dispute(
     acme, borealis = race(
         lambda: import_for(customer),
         lambda: import_for(other_customer),
-        pause_at=[(imports, "_staging_csv")],
+        pause_at=[(import_registrations, "_staging_csv")],
     )
     assert acme.ok and borealis.ok, (acme.error, borealis.error)
     assert acme.value.created == borealis.value.created == 1

@@ -12,6 +12,7 @@ from relicensing.choices import Reason
 from relicensing.models import ComplianceHold, Registration
 from relicensing.services import catalog, imports
 from relicensing.services import equipment as services
+from relicensing.services.imports import jobs as import_jobs
 from tests.races import Racer, race
 from tests.relicensing.registering import register
 
@@ -58,7 +59,7 @@ def test_a_hold_cannot_be_deleted_in_the_admin_only_released(admin_client, custo
 def test_a_long_import_judges_each_chunk_with_the_catalog_as_it_is_then(
     customer, staff, acx2200, monkeypatch
 ):
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 1)
+    monkeypatch.setattr(import_jobs, "CHUNK_ROWS", 1)
     content = (
         b"vendor,serial_number,product,acquisition_channel\n"
         b"juniper,AB12CD000001,ACX2200,secondary_market\n"

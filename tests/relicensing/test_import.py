@@ -8,6 +8,7 @@ from openpyxl import Workbook
 
 from relicensing.models import Registration
 from relicensing.services import imports
+from relicensing.services.imports import files as import_files
 
 pytestmark = pytest.mark.django_db
 
@@ -123,14 +124,14 @@ def test_unusable_files_are_a_clear_400(api_as, customer, acx2200, content, code
 
 
 def test_file_over_the_size_limit(api_as, customer, acx2200, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(import_files, "MAX_FILE_BYTES", 100)
     response = upload(api_as(customer), (HEADER + GOOD * 5).encode())
     assert response.status_code == 400
     assert response.json()["code"] == "file_too_large"
 
 
 def test_too_many_rows(api_as, customer, acx2200, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ROWS", 2)
+    monkeypatch.setattr(import_files, "MAX_ROWS", 2)
     rows = "".join(GOOD.replace("AB12CD34EF56", f"AB12CD34EF{n:02d}") for n in range(3))
     response = upload(api_as(customer), (HEADER + rows).encode())
     assert response.status_code == 400

@@ -13,6 +13,7 @@ from relicensing import tasks
 from relicensing.choices import ImportStatus
 from relicensing.models import ImportJob, Registration
 from relicensing.services import imports
+from relicensing.services.imports import jobs as import_jobs
 from tests.relicensing.registering import text
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +68,7 @@ class WorkerKilled(BaseException):
 def test_a_job_whose_worker_was_killed_resumes_after_its_last_chunk(
     customer, acx2200, time_machine, monkeypatch
 ):
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(import_jobs, "CHUNK_ROWS", 10)
     time_machine.move_to(T0, tick=False)
     job = imports.import_job_create(
         organization=customer.organization, user=customer, upload=SimpleUploadedFile("units.csv", csv_of(25))
@@ -107,7 +108,7 @@ def test_a_job_whose_worker_was_killed_resumes_after_its_last_chunk(
 
 
 def test_a_run_given_up_for_dead_stops_without_touching_the_job(customer, acx2200, time_machine, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(import_jobs, "CHUNK_ROWS", 10)
     time_machine.move_to(T0, tick=False)
     job = imports.import_job_create(
         organization=customer.organization, user=customer, upload=SimpleUploadedFile("units.csv", csv_of(25))
@@ -160,7 +161,7 @@ def test_a_run_out_of_time_hands_the_rest_to_a_new_run(
 ):
     from celery.exceptions import SoftTimeLimitExceeded
 
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(import_jobs, "CHUNK_ROWS", 10)
     job = imports.import_job_create(
         organization=customer.organization, user=customer, upload=SimpleUploadedFile("units.csv", csv_of(25))
     )

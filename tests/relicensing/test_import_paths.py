@@ -8,6 +8,8 @@ from django.db import connection
 from relicensing.locks import ids_array, texts_array
 from relicensing.models import Equipment, EquipmentEvent, Registration
 from relicensing.services import imports
+from relicensing.services.imports import registrations as import_registrations
+from relicensing.services.imports import writes as import_writes
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +28,11 @@ def write_path(request, monkeypatch) -> str:
     if request.param == "insert":
 
         def through_staging(cursor, staged, params):
-            return imports._rows_insert(cursor, staged, params, new_units=sum(1 for row in staged if row[3]))
+            return import_writes.rows_insert(
+                cursor, staged, params, new_units=sum(1 for row in staged if row[3])
+            )
 
-        monkeypatch.setattr(imports, "_rows_copy", through_staging)
+        monkeypatch.setattr(import_writes, "rows_copy", through_staging)
     return request.param
 
 
@@ -62,13 +66,13 @@ def test_a_new_unit_makes_the_importer_owner_of_record_and_a_known_one_does_not(
 def test_a_unit_inserted_meanwhile_by_a_path_without_the_serial_lock_is_registered_all_the_same(
     customer, juniper, acx2200, monkeypatch
 ):
-    staging_csv = imports._staging_csv
+    staging_csv = import_registrations._staging_csv
 
     def unit_appears_after_the_facts_are_read(*args, **kwargs):
         Equipment.objects.create(vendor=juniper, serial_number="JN0000000003", product=acx2200)
         return staging_csv(*args, **kwargs)
 
-    monkeypatch.setattr(imports, "_staging_csv", unit_appears_after_the_facts_are_read)
+    monkeypatch.setattr(import_registrations, "_staging_csv", unit_appears_after_the_facts_are_read)
 
     result = imports.registrations_import(
         organization=customer.organization, user=customer, rows=rows_of("JN0000000003", "JN0000000004")

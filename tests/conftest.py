@@ -9,6 +9,7 @@ from email.message import Message
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 from rest_framework.test import APIClient
@@ -27,12 +28,12 @@ from tests.factories import (
 
 
 @pytest.fixture(autouse=True)
-def count_estimates_forgotten() -> None:
-    """Long lists keep their estimated count in the cache for a minute (common.paging); the cache
-    is Redis, shared by every run, and a new test database repeats the last one's ids, so each test
-    starts with none kept."""
+def cache_starts_empty() -> None:
+    """The cache is Redis, shared by every test and every run: rate limits (password resets,
+    invitations) and the estimated counts of long lists (common.paging) live there, and a new test
+    database repeats the last one's ids. Each test starts with nothing kept."""
     client = cache._cache.get_client(write=True)
-    for key in client.scan_iter("*count-estimate:*"):
+    for key in client.scan_iter(f"{settings.CACHES['default']['KEY_PREFIX']}:*"):
         client.delete(key)
 
 

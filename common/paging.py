@@ -152,6 +152,9 @@ def keyset_page(
     ordering = NEWEST_FIRST if older else ("created_at", "id")
     if cursor is not None:
         queryset = queryset.filter(_position(queryset, cursor))
+    if partition is not None and len(partition[1]) == 1:
+        # One organisation: its own rows, read straight off its index in the list's order.
+        queryset = queryset.filter(**{partition[0]: partition[1][0]})
     if partition is not None and len(partition[1]) > 1:
         column, values = partition
         parts = [queryset.filter(**{column: value}).order_by(*ordering) for value in values]

@@ -312,3 +312,14 @@ def test_site_country_must_be_an_iso_code(api_as, customer, acme_chassis):
     response = open_request(api_as(customer), [acme_chassis], site={**SITE, "country": "XX"})
     assert response.status_code == 400
     assert "country" in response.json()["site"]
+
+
+def test_a_filter_the_list_does_not_know_is_a_400_and_other_parameters_pass(api_as, customer, acme_chassis):
+    client = api_as(customer)
+    open_request(client, [acme_chassis])
+
+    refused = client.get("/api/v1/requests/?status=lost")
+    paged = client.get("/api/v1/requests/?page_size=1&unrelated=1")
+
+    assert refused.status_code == 400 and "status" in refused.json()
+    assert paged.status_code == 200 and paged.json()["count"] == 1

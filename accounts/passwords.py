@@ -1,5 +1,6 @@
 """Changing and resetting a password: Django's own views in the portal's layout, the reset email
-through the outbox, and reset attempts limited per address and per client, as sign-in is.
+through the outbox, reset attempts limited per address and per client, and wrong old passwords on
+the change form limited per user, as sign-in is.
 
 A reset never says whether an address is registered: the same page follows whatever is typed.
 A new password, changed or reset, ends every API key of the user (accounts.models.User.save) and
@@ -16,7 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 
 from notices.events import NoticeEvent
 from notices.services import notice_create
@@ -26,6 +27,13 @@ from notices.services import notice_create
 RESET_RATE_PER_ADDRESS = "5/h"
 RESET_RATE_PER_CLIENT = "20/h"
 LIMITED_RETRY_AFTER = 3600
+# Wrong old passwords on the change form, per user: as many as sign-in allows before axes locks.
+CHANGE_RATE = "5/15m"
+CHANGE_WINDOW = 15 * 60
+
+
+def _user(group: str, request: HttpRequest) -> str:
+    return str(request.user.pk)
 
 
 def _client(group: str, request: HttpRequest) -> str:
@@ -107,10 +115,41 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
-    """Keeps this session (Django renews its hash); every other session and API key ends."""
+    """Keeps this session (Django renews its hash); every other session and API key ends.
+
+    The old password is checked by the form, out of django-axes' sight, so a stolen session could
+    guess it freely: wrong old passwords are counted per user, and past the limit every attempt,
+    right or wrong, is refused until the window ends."""
 
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("password-changed")
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        usage = get_usage(request, group="password-change", key=_user, rate=CHANGE_RATE, method="POST")
+        if usage is not None and usage["count"] >= usage["limit"]:
+            # The count ends with its window (at most 15 minutes away): say when, to the minute.
+            wait = min(max(usage["time_left"], 1), CHANGE_WINDOW)
+            response = render(
+                request,
+                "accounts/password_change_limited.html",
+                {"wrong_limit": usage["limit"], "minutes": -(-wait // 60)},
+                status=429,
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        if form.has_error("old_password", code="password_incorrect"):
+            get_usage(
+                self.request,
+                group="password-change",
+                key=_user,
+                rate=CHANGE_RATE,
+                method="POST",
+                increment=True,
+            )
+        return super().form_invalid(form)
 
 
 class PasswordChangedView(auth_views.PasswordChangeDoneView):

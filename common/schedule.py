@@ -100,6 +100,12 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         "Folds each organisation's registration count changes into one row, so dashboards sum a few rows.",
     ),
     PeriodicJob(
+        "export-jobs-sweep",
+        "relicensing.tasks.export_jobs_sweep",
+        10 * _MINUTE,
+        "Forgets spreadsheet exports older than a day with their files, and hands over again any that missed the broker.",
+    ),
+    PeriodicJob(
         "idempotency-keys-forget",
         "common.tasks.idempotency_keys_forget",
         _HOUR,

@@ -5,9 +5,13 @@ import datetime as dt
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils import timezone
 
-from contracts.models import Contract
-from relicensing.exports import CHUNK_SIZE, Row
+from accounts.models import User
+from contracts.models import Contract, ContractLine
+from contracts.views import contracts_matching
+from relicensing.exports import CHUNK_SIZE, ExportSource, Row
 
 CONTRACTS_HEADER = (
     "Contract",
@@ -71,3 +75,19 @@ def contract_rows(contracts: QuerySet[Contract], *, today: dt.date) -> Iterator[
             vendor,
             model or reported_model,
         )
+
+
+def contract_export_source(*, user: User, params: QueryDict) -> ExportSource:
+    """The contracts the person may see; with `q`, those the list page's search finds. Counted
+    by their lines, one row each."""
+    query = " ".join(params.get("q", "").split())[:64]  # as the list page reads it
+    contracts: QuerySet[Contract] = Contract.objects.visible_to(user)
+    if query:
+        contracts = contracts_matching(contracts, query)
+    return ExportSource(
+        CONTRACTS_HEADER,
+        contract_rows(contracts, today=timezone.localdate()),
+        ContractLine.objects.filter(contract__in=contracts),
+        "Contracts",
+        "contracts",
+    )

@@ -3,7 +3,7 @@ staff calendar, the inspectors' private feeds and the vendors' checklists."""
 
 from django.urls import path
 
-from inspections.views import calendar, checklists, results, visits
+from inspections.views import calendar, checklists, messages, results, visits
 
 urlpatterns = [
     path("inspections/", visits.inspection_list, name="inspection-list"),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("inspections/<int:pk>/", visits.inspection_detail, name="inspection-detail"),
     path("inspections/<int:pk>/book/", visits.inspection_book, name="inspection-book"),
     path("inspections/<int:pk>/move/", visits.inspection_move, name="inspection-move"),
+    path("inspections/<int:pk>/messages/", messages.inspection_message_post, name="inspection-message-post"),
     path("inspections/<int:pk>/photos/<int:photo>/", visits.inspection_photo, name="inspection-photo"),
     path("inspections/<int:pk>/results/", results.inspection_results, name="inspection-results"),
     path(

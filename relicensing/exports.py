@@ -3,7 +3,8 @@
 Both formats read the rows through one server-side cursor (`iterator(chunk_size=...)`) as plain
 tuples, never as model objects, so half a million registrations pass through a fixed amount of
 memory. The CSV is streamed as it is read; the XLSX is written row by row (openpyxl's write-only
-workbook) to a temporary file, which is then streamed. Contracts' export (contracts/exports.py)
+workbook) to a temporary file, which is then streamed, or, past XLSX_MAX_ROWS, by a background
+job to storage. Contracts' export (contracts/exports.py)
 goes through the same two writers.
 """
 
@@ -11,19 +12,22 @@ import csv
 import datetime as dt
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import IO, Any
 
-from django.contrib import messages
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from openpyxl import Workbook
 
+from accounts.models import User
 from common.paging import count_bounded
+from relicensing import selectors
 from relicensing.choices import AcquisitionChannel, Condition
 from relicensing.eligibility import PATHS, REASONS
+from relicensing.forms import EquipmentFilterForm
 from relicensing.models import Registration
 from relicensing.services.imports.files import cell_neutral
 
@@ -137,23 +141,52 @@ def csv_chunks(header: Row, rows: Iterable[Row]) -> Iterator[str]:
 
 # An XLSX file is a zip written whole before its first byte can go (openpyxl draws about 3,000
 # rows a second), so a web request builds one of at most this many rows, well inside the web
-# worker's time limit; a larger list downloads as CSV, which streams as it is read.
+# worker's time limit; a longer one is written by a background job (relicensing.services.exports)
+# and downloaded from its page once ready. CSV streams as it is read, at any length.
 XLSX_MAX_ROWS = 50_000
 
 
-def xlsx_too_long(request: HttpRequest, rows: QuerySet[Any], *, list_url: str) -> HttpResponse | None:
-    """A redirect back to the list, saying why, when `rows` is over XLSX_MAX_ROWS; else None."""
-    count = count_bounded(rows)
+@dataclass(frozen=True)
+class ExportSource:
+    """What one export holds: its columns, its rows (read through a cursor when iterated), what
+    counts them, and its sheet title and file name stem."""
+
+    header: Row
+    rows: Iterable[Row]
+    counted: QuerySet[Any]
+    title: str
+    stem: str
+
+
+def equipment_export_source(*, user: User, params: QueryDict) -> ExportSource:
+    """The registrations the person may see, with the page's filters (the same form, the same
+    query string); a cursor from the page's paging is ignored: the export holds every match."""
+    registrations = EquipmentFilterForm(params, user=user).apply(selectors.registration_list(user=user))
+    return ExportSource(
+        EQUIPMENT_HEADER, equipment_rows(registrations), registrations, "Equipment", "equipment"
+    )
+
+
+def xlsx_offer_background(
+    request: HttpRequest, source: ExportSource, *, kind: str, list_url: str
+) -> HttpResponse | None:
+    """When the list is over XLSX_MAX_ROWS, a page offering to write the spreadsheet in the
+    background (a button, so following a link never starts one); else None."""
+    count = count_bounded(source.counted)
     if count.n <= XLSX_MAX_ROWS:
         return None
-    about = "" if count.exact else "about "
-    messages.error(
-        request,
-        f"This list has {about}{count.n:,} rows; a spreadsheet download holds at most {XLSX_MAX_ROWS:,}. "
-        "Download it as CSV (which any spreadsheet opens), or narrow it with the filters first.",
-    )
     query = request.GET.urlencode()
-    return redirect(f"{list_url}?{query}" if query else list_url)
+    context = {
+        "rows": count.n,
+        "exact": count.exact,
+        "kind": kind,
+        "title": source.title,
+        "query": query,
+        "list_url": f"{list_url}?{query}" if query else list_url,
+        "csv_url": request.path.rsplit(".", 1)[0] + ".csv" + (f"?{query}" if query else ""),
+        "max_rows": XLSX_MAX_ROWS,
+    }
+    return render(request, "relicensing/export_offer.html", context)
 
 
 def csv_response(header: Row, rows: Iterable[Row], *, filename: str) -> StreamingHttpResponse:

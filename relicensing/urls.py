@@ -1,4 +1,4 @@
-"""URLs of the relicensing pages: the installed base, imports, requests and their actions, staff
+"""URLs of the relicensing pages: the installed base, imports, long exports, requests and their actions, staff
 tools. (The catalog, a unit's page, the serial checks, the new-request wizard and a request's
 page are portal's.)"""
 
@@ -6,6 +6,7 @@ from django.urls import path
 
 from relicensing.views import (
     equipment,
+    export_jobs,
     exports,
     imports,
     request_actions,
@@ -20,6 +21,9 @@ urlpatterns = [
         exports.equipment_export,
         name="equipment-export",
     ),
+    path("exports/", export_jobs.export_job_create, name="export-job-create"),
+    path("exports/<int:pk>/", export_jobs.export_job, name="export-job"),
+    path("exports/<int:pk>/download/", export_jobs.export_job_download, name="export-job-download"),
     path("equipment/register/", equipment.equipment_register, name="equipment-register"),
     path("equipment/import/", imports.import_start, name="equipment-import"),
     path("equipment/import/template.csv", imports.import_template, name="equipment-import-template"),

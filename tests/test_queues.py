@@ -17,6 +17,7 @@ ROOT = Path(__file__).parents[1]
         ("notices.tasks.notice_send", "notices"),
         ("contracts.tasks.request_reinstate", "workflow"),
         ("relicensing.tasks.import_job_run", "imports"),
+        ("relicensing.tasks.export_job_run", "imports"),
         ("notices.tasks.notices_resend_due", "sweeps"),
         ("contracts.tasks.quotes_expire", "sweeps"),
         ("contracts.tasks.requests_reinstate_due", "sweeps"),
@@ -47,6 +48,7 @@ def test_beat_sends_every_periodic_job_to_the_sweeps_queue():
         "registration-tallies-fold",
         "idempotency-keys-forget",
         "staged-documents-sweep",
+        "export-jobs-sweep",
     } == set(schedule)
     assert {entry["options"]["queue"] for entry in schedule.values()} == {"sweeps"}
     assert schedule["quotes-expire"]["schedule"] == 15 * 60

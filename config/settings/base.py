@@ -276,6 +276,7 @@ CELERY_TASK_ROUTES = {
     "notices.tasks.notice_send": {"queue": schedule.NOTICES},
     "contracts.tasks.request_reinstate": {"queue": schedule.WORKFLOW},
     "relicensing.tasks.import_job_run": {"queue": schedule.IMPORTS},
+    "relicensing.tasks.export_job_run": {"queue": schedule.IMPORTS},
     **{job.task: {"queue": schedule.SWEEPS} for job in schedule.PERIODIC_JOBS},
 }
 CELERY_BEAT_SCHEDULE = schedule.beat_schedule()

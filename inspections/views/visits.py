@@ -28,6 +28,8 @@ from inspections.selectors import available_dates, inspections_visible
 from inspections.services.visits import inspection_reschedule, inspection_schedule, reschedule_last_day
 from inspections.views.access import inspection_page, visit_get
 from relicensing.choices import RequestStatus
+from relicensing.message_forms import MessageForm
+from relicensing.services.messages import messages_visible
 from relicensing.templatetags.request_display import country_name
 from relicensing.views.confirm import confirm_page
 
@@ -195,6 +197,7 @@ def detail_context(
     *,
     book_form: BookForm | None = None,
     move_form: MoveForm | None = None,
+    message_form: MessageForm | None = None,
 ) -> dict[str, Any]:
     user: User = request.user  # type: ignore[assignment]
     rq = inspection.request
@@ -231,6 +234,11 @@ def detail_context(
         info = move_info(inspection)
         context["move"] = info
         context["move_form"] = move_form or MoveForm(dates=info.dates)
+    if not sees_request:
+        # The inspector has no request page: the request's conversation lives on the visit's.
+        context["conversation"] = list(messages_visible(request=rq, user=user))
+        context["message_form"] = message_form or MessageForm(user=user)
+        context["conversation_post_url"] = reverse("inspection-message-post", args=[inspection.pk])
     context["moves_made"] = (
         inspection.reschedules
         if scheduled and (user.is_programme_staff or user.role == Role.INSPECTOR)

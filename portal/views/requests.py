@@ -2,6 +2,8 @@
 actions the viewer may take. It gathers from relicensing, contracts and inspections (and, next,
 contracts issued), hence its place in the portal layer."""
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django import forms
@@ -11,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from accounts.choices import Role
 from accounts.models import User
 from accounts.permissions import action_allowed
 from common.errors import DomainError, InvalidInput
@@ -20,6 +23,7 @@ from contracts.selectors import quote_may_be_accepted
 from contracts.services.orders import final_quote, purchase_order_receive
 from contracts.views import approval_row
 from inspections.models import Inspection
+from inspections.selectors import inspections_visible
 from relicensing import selectors
 from relicensing.choices import REQUEST_WORKFLOW, RequestStatus
 from relicensing.message_forms import MessageForm
@@ -61,6 +65,24 @@ class PurchaseOrderForm(forms.Form):
         return checked_document(self.cleaned_data.get("document"))
 
 
+def assigned_inspector_to_visit(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """An inspector has no request page; the one assigned to the request's visit is sent to the
+    visit's page, which holds the request's conversation (a message's notice links to the request).
+    Any other inspector meets the request page's refusal, as before."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, pk: int) -> HttpResponse:
+        user = request.user
+        if request.method in ("GET", "HEAD") and user.is_authenticated and user.role == Role.INSPECTOR:  # type: ignore[union-attr]
+            visit = inspections_visible(user=user).filter(request_id=pk).values_list("pk", flat=True).first()  # type: ignore[arg-type]
+            if visit is not None:
+                return redirect(reverse("inspection-detail", args=[visit]) + "#conversation")
+        return view(request, pk)
+
+    return wrapper
+
+
+@assigned_inspector_to_visit
 @installed_base_page
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The request's page; a POST on it sends the purchase order from the form the page holds,

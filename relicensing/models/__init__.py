@@ -1,4 +1,4 @@
-"""Relicensing models, split by noun: the catalog, the installed base, bulk imports, requests."""
+"""Relicensing models, split by noun: the catalog, the installed base, bulk imports, exports, requests."""
 
 from relicensing.models.catalog import Product, Vendor
 from relicensing.models.equipment import (
@@ -9,6 +9,7 @@ from relicensing.models.equipment import (
     RegistrationTally,
     SoftwareLicence,
 )
+from relicensing.models.exports import ExportJob
 from relicensing.models.imports import ImportJob
 from relicensing.models.messages import RequestMessage
 from relicensing.models.requests import Request, RequestDocument, RequestDraft, RequestItem
@@ -17,6 +18,7 @@ __all__ = [
     "ComplianceHold",
     "Equipment",
     "EquipmentEvent",
+    "ExportJob",
     "ImportJob",
     "Product",
     "Registration",

@@ -2,6 +2,7 @@
 reset email through the outbox and sent once, a link that works once, attempts limited per
 address and per client, and a new password that ends every other session and API key."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -118,6 +119,63 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(client, cu
     assert not AuthToken.objects.filter(user=customer).exists()
     api = Client(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/v1/vendors/").status_code == 401
+
+
+@pytest.fixture
+def still(time_machine):
+    # Wrong passwords are counted in windows of 15 minutes; time stands still inside one.
+    time_machine.move_to(dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC), tick=False)
+
+
+def change(client, old):
+    return client.post(
+        "/account/password/", {"old_password": old, "new_password1": NEW, "new_password2": NEW}
+    )
+
+
+def test_five_wrong_old_passwords_pause_the_change_even_for_the_right_one(client, customer, still):
+    client.force_login(customer)
+    assert [change(client, f"guess-{n}").status_code for n in range(5)] == [200] * 5
+    refused = change(client, PASSWORD)
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 15 * 60
+    page = refused.content.decode()
+    assert "Too many wrong passwords" in page
+    assert "entered wrongly 5 times" in page
+    assert 'class="auth-card card"' in page  # the portal's layout, not a bare error
+    customer.refresh_from_db()
+    assert customer.check_password(PASSWORD)  # not changed
+
+
+def test_the_right_old_password_within_the_limit_still_changes_it(client, customer, still):
+    client.force_login(customer)
+    assert [change(client, f"guess-{n}").status_code for n in range(4)] == [200] * 4
+    done = change(client, PASSWORD)
+    assert done.status_code == 302 and done["Location"] == "/account/password/changed/"
+    customer.refresh_from_db()
+    assert customer.check_password(NEW)
+
+
+def test_other_mistakes_on_the_form_are_not_counted(client, customer, still):
+    client.force_login(customer)
+    for _ in range(6):
+        mismatched = client.post(
+            "/account/password/",
+            {"old_password": PASSWORD, "new_password1": NEW, "new_password2": NEW + "x"},
+        )
+        assert mismatched.status_code == 200
+    assert change(client, PASSWORD).status_code == 302
+
+
+def test_one_users_wrong_passwords_do_not_pause_another(client, customer, partner, still):
+    client.force_login(customer)
+    for n in range(6):
+        change(client, f"guess-{n}")
+    assert change(client, PASSWORD).status_code == 429
+    other = Client()
+    other.force_login(partner)
+    assert change(other, "not-it").status_code == 200
+    assert change(other, PASSWORD).status_code == 302
 
 
 def test_the_pages_link_to_each_other(client, customer):

@@ -110,3 +110,43 @@ def test_customer_asks_partner_answers_staff_note_stays_internal(browser, live_s
     ) <= {"staff"}
     for page in (customer, partner, staff):
         page.context.close()
+
+
+INSPECTOR_ANSWER = "I will come at 9:00 and start with rack B4."
+
+
+def test_the_assigned_inspector_follows_the_notice_and_answers_on_the_visit_page(browser, live_server, demo):
+    from accounts.models import User
+    from inspections.models import Inspection
+    from notices.models import Notice
+    from relicensing.services.messages import request_message_post
+
+    request = acme_request()
+    inspector = User.objects.get(username="inspector")
+    visit = Inspection.objects.create(request=request, inspector=inspector)
+    request_message_post(request=request, user=User.objects.get(username="staff"), body=NOTE, internal=True)
+
+    customer = as_person(browser, live_server, "customer", f"/requests/{request.pk}/")
+    customer.locator("#conversation").get_by_label("Message").fill(QUESTION)
+    customer.locator("#conversation").get_by_role("button", name="Post message").click()
+    expect(customer.locator(".messages")).to_contain_text("Your message is posted")
+
+    # The inspector opens the link of the notice they were sent and lands on the visit's conversation.
+    link = Notice.objects.get(recipient=inspector, occurrence__startswith="message:").link
+    inspector_page = as_person(browser, live_server, "inspector", link)
+    expect(inspector_page).to_have_url(f"{live_server.url}/inspections/{visit.pk}/#conversation")
+    conversation = inspector_page.locator("#conversation")
+    expect(conversation).to_contain_text(QUESTION)
+    expect(inspector_page.locator("main")).not_to_contain_text(NOTE)
+    expect(conversation.get_by_label("Internal note", exact=False)).to_have_count(0)
+    conversation.get_by_label("Message").fill(INSPECTOR_ANSWER)
+    conversation.get_by_role("button", name="Post message").click()
+    expect(inspector_page.locator(".messages")).to_contain_text("Your message is posted")
+    expect(inspector_page.locator("#conversation")).to_contain_text(INSPECTOR_ANSWER)
+    snap(inspector_page, "inspector-answered")
+
+    customer.reload()
+    expect(customer.locator("#conversation")).to_contain_text(INSPECTOR_ANSWER)
+    snap(customer, "customer-reads-the-inspector")
+    for page in (customer, inspector_page):
+        page.context.close()

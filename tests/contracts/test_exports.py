@@ -223,12 +223,14 @@ def test_the_query_count_does_not_grow_with_the_rows(client, partner, customer, 
     assert queries_for_five == queries_for_fifty
 
 
-def test_a_workbook_over_the_ceiling_is_refused_with_the_way_out(client, contracts, customer, monkeypatch):
+def test_a_workbook_over_the_ceiling_is_offered_in_the_background(client, contracts, customer, monkeypatch):
     from relicensing import exports
 
     monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 1)
-    response = download(client, customer, "/contracts/export.xlsx")
-    assert response.status_code == 302 and response["Location"] == "/contracts/"
-    page = client.get("/contracts/").content.decode()
-    assert "a spreadsheet download holds at most 1." in page
-    assert "Download it as CSV" in page
+    response = download(client, customer, "/contracts/export.xlsx?q=CT-2026-000001")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "This list has 2 rows." in page
+    assert 'name="kind" value="contracts"' in page
+    assert 'name="query" value="q=CT-2026-000001"' in page
+    assert "Download as CSV now" in page

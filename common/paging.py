@@ -15,7 +15,7 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -94,7 +94,7 @@ class BoundedCountPaginator(Paginator):
 
     @cached_property
     def bounded(self) -> Count:
-        return count_bounded(self.object_list)
+        return count_bounded(cast(models.QuerySet[Any], self.object_list))  # only ever given querysets
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 and the staff tools. They parse what a person typed; every rule stays in the services."""
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -102,9 +102,12 @@ class EquipmentFilterForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         vendors = list(Vendor.objects.order_by("name").values_list("slug", "name"))
-        self.fields["vendor"].choices = [("", "All vendors"), *vendors]
+        cast(forms.ChoiceField, self.fields["vendor"]).choices = [("", "All vendors"), *vendors]
         models = Product.objects.order_by("model").values_list("model", flat=True).distinct()
-        self.fields["product"].choices = [("", "All products"), *((m, m) for m in models)]
+        cast(forms.ChoiceField, self.fields["product"]).choices = [
+            ("", "All products"),
+            *((m, m) for m in models),
+        ]
         if user.role != Role.CUSTOMER:
             customers = customers_for(user).values_list("pk", "name")
             self.fields["customer"] = forms.TypedChoiceField(
@@ -203,6 +206,6 @@ class SettleForm(forms.Form):
 
     def __init__(self, *args: Any, equipment: Equipment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = Organization.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["organization"]).queryset = Organization.objects.filter(
             registrations__equipment=equipment, registrations__status=RegistrationStatus.ACTIVE
         ).order_by("name")

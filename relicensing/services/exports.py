@@ -11,7 +11,7 @@ written to the job's row until the end."""
 import datetime as dt
 import logging
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
@@ -99,7 +99,7 @@ def export_job_rows_done(job: ExportJob) -> int:
     return job.rows_done
 
 
-def _reporting(rows: Iterable[Row], job_id: int, written: list[int]) -> Iterator[Row]:
+def _reporting(rows: Iterable[Row], job_id: int, written: list[int]) -> Generator[Row, None, None]:
     """The rows, counted into `written[0]` and reported every PROGRESS_EVERY rows."""
     for row in rows:
         written[0] += 1

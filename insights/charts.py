@@ -7,7 +7,7 @@ its numbers are also a table beside it (the page's).
 Coordinates are in a 400-wide viewBox that scales to its box: on a 390 px phone the text stays at
 its drawn size, and on a desktop the box is capped by `.chart` in app.css."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.utils.html import escape, format_html
@@ -48,16 +48,16 @@ def bar_chart(
     never squeeze the bars on a phone."""
     top = max((bar.value for bar in bars), default=0)
     scale_to = maximum if maximum is not None else top
-    row, bar_h, room = 40, 16, WIDTH - 70
+    row, bar_h, room = 46, 18, WIDTH - 80
     parts = []
     for i, bar in enumerate(bars):
         y = i * row
         length = room * bar.value / scale_to if scale_to else 0
         parts.append(
-            f'<text class="chart-label" x="0" y="{y + 13}">{escape(bar.label)}</text>'
-            f'<rect class="chart-track" x="0" y="{y + 18}" width="{room}" height="{bar_h}" rx="2"/>'
-            f'<rect x="0" y="{y + 18}" width="{length:.1f}" height="{bar_h}" rx="2" fill="{PALETTE[0]}"/>'
-            f'<text class="chart-value" x="{length + 4:.1f}" y="{y + 31}">{escape(bar.text)}</text>'
+            f'<text class="chart-label" x="0" y="{y + 15}">{escape(bar.label)}</text>'
+            f'<rect class="chart-track" x="0" y="{y + 21}" width="{room}" height="{bar_h}" rx="2"/>'
+            f'<rect x="0" y="{y + 21}" width="{length:.1f}" height="{bar_h}" rx="2" fill="{PALETTE[0]}"/>'
+            f'<text class="chart-value" x="{length + 5:.1f}" y="{y + 35}">{escape(bar.text)}</text>'
         )
     return _svg(title=title, desc=desc, height=max(len(bars), 1) * row, body="".join(parts), name=name)
 
@@ -67,17 +67,17 @@ def paired_bar_chart(
 ) -> SafeString:
     """Two bars a row (a median and a 90th percentile), on one scale, with a legend."""
     top = max((max(a.value, b.value) for _, a, b in rows), default=0)
-    row, bar_h, room, head = 50, 12, WIDTH - 80, 22
+    row, bar_h, room, head = 60, 16, WIDTH - 90, 26
     parts = [_legend(legend, y=0)]
     for i, (label, first, second) in enumerate(rows):
         y = head + i * row
-        parts.append(f'<text class="chart-label" x="0" y="{y + 13}">{escape(label)}</text>')
+        parts.append(f'<text class="chart-label" x="0" y="{y + 15}">{escape(label)}</text>')
         for j, bar in enumerate((first, second)):
             length = room * bar.value / top if top else 0
-            by = y + 17 + j * (bar_h + 2)
+            by = y + 21 + j * (bar_h + 2)
             parts.append(
                 f'<rect x="0" y="{by}" width="{length:.1f}" height="{bar_h}" rx="2" fill="{PALETTE[j]}"/>'
-                f'<text class="chart-value chart-small" x="{length + 4:.1f}" y="{by + 10}">{escape(bar.text)}</text>'
+                f'<text class="chart-value chart-small" x="{length + 5:.1f}" y="{by + 13}">{escape(bar.text)}</text>'
             )
     return _svg(title=title, desc=desc, height=head + max(len(rows), 1) * row, body="".join(parts), name=name)
 
@@ -86,10 +86,10 @@ def _legend(names: Sequence[str], *, y: float) -> str:
     parts, x = [], 0.0
     for i, label in enumerate(names):
         parts.append(
-            f'<rect x="{x:.1f}" y="{y + 3}" width="10" height="10" fill="{PALETTE[i % len(PALETTE)]}"/>'
-            f'<text class="chart-small" x="{x + 14:.1f}" y="{y + 12}">{escape(label)}</text>'
+            f'<rect x="{x:.1f}" y="{y + 3}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
+            f'<text class="chart-small" x="{x + 17:.1f}" y="{y + 14}">{escape(label)}</text>'
         )
-        x += 22 + 6.2 * len(label)
+        x += 30 + 7.5 * len(label)
     return "".join(parts)
 
 
@@ -99,47 +99,41 @@ def stacked_columns(
     title: str,
     desc: str,
     columns: Sequence[tuple[str, Sequence[float]]],
-    series: Sequence[str],
+    top_label: Callable[[float], str],
 ) -> SafeString:
-    """Columns (months) stacked by series (fee kinds), with a legend in rows that wrap on a phone
-    and the highest total written on the axis."""
-    legend_rows = [series[i : i + 2] for i in range(0, len(series), 2)]
-    head = 18 * len(legend_rows) + 8
-    plot_h, axis = 150, 34
+    """Columns (months) stacked by series (fee kinds, in PALETTE's order: the page draws their
+    legend once for several charts), with the highest column's total written at its level."""
+    head, plot_h = 22, 150
     top = max((sum(values) for _, values in columns), default=0)
     parts = []
-    for r, names in enumerate(legend_rows):
-        parts.append(_legend_at(names, offset=r * 2, y=r * 18))
-    left = 8
-    step = (WIDTH - left) / max(len(columns), 1)
+    step = WIDTH / max(len(columns), 1)
     width = max(step * 0.7, 2)
     base = head + plot_h
     for c, (label, values) in enumerate(columns):
-        x = left + c * step + (step - width) / 2
+        x = c * step + (step - width) / 2
         y = base
         for s, value in enumerate(values):
             h = plot_h * value / top if top else 0
             y -= h
             if h > 0:
                 parts.append(
-                    f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{h:.1f}" fill="{PALETTE[s % len(PALETTE)]}"/>'
+                    f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{h:.1f}" '
+                    f'fill="{PALETTE[s % len(PALETTE)]}"/>'
                 )
         parts.append(
-            f'<text class="chart-small chart-tick" x="{x + width / 2:.1f}" y="{base + 14}">{escape(label)}</text>'
+            f'<text class="chart-small chart-tick" x="{x + width / 2:.1f}" y="{base + 17}">{escape(label)}</text>'
         )
+    parts.append(_top_line(head, top_label(top)))
     parts.append(f'<line class="chart-axis" x1="0" y1="{base}" x2="{WIDTH}" y2="{base}"/>')
-    return _svg(title=title, desc=desc, height=base + axis - 14, body="".join(parts), name=name)
+    return _svg(title=title, desc=desc, height=base + 24, body="".join(parts), name=name)
 
 
-def _legend_at(names: Sequence[str], *, offset: int, y: float) -> str:
-    parts = []
-    for i, label in enumerate(names):
-        x = i * 200
-        parts.append(
-            f'<rect x="{x}" y="{y + 3}" width="10" height="10" fill="{PALETTE[(offset + i) % len(PALETTE)]}"/>'
-            f'<text class="chart-small" x="{x + 14}" y="{y + 12}">{escape(label)}</text>'
-        )
-    return "".join(parts)
+def _top_line(y: float, label: str) -> str:
+    """A dashed line at the scale's top, with its value: the chart's one gridline."""
+    return (
+        f'<line class="chart-grid" x1="0" y1="{y}" x2="{WIDTH}" y2="{y}" stroke-dasharray="4 4"/>'
+        f'<text class="chart-small chart-end" x="{WIDTH}" y="{y - 5}">{escape(label)}</text>'
+    )
 
 
 def columns_with_line(
@@ -151,9 +145,9 @@ def columns_with_line(
     labels: tuple[str, str],
 ) -> SafeString:
     """Columns (visits per week) under a stepped line (capacity per week), one scale."""
-    head, plot_h = 26, 150
+    head, plot_h = 40, 150
     top = max((max(value, line) for _, value, line in columns), default=0)
-    parts = [_legend(labels, y=0)]
+    parts = [_legend(labels, y=0), _top_line(head, f"{top:g}")]
     step = WIDTH / max(len(columns), 1)
     width = max(step * 0.7, 1.5)
     base = head + plot_h
@@ -172,8 +166,8 @@ def columns_with_line(
         )
     parts.append(f'<line class="chart-axis" x1="0" y1="{base}" x2="{WIDTH}" y2="{base}"/>')
     if columns:
-        parts.append(f'<text class="chart-small" x="0" y="{base + 14}">{escape(columns[0][0])}</text>')
+        parts.append(f'<text class="chart-small" x="0" y="{base + 17}">{escape(columns[0][0])}</text>')
         parts.append(
-            f'<text class="chart-small chart-end" x="{WIDTH}" y="{base + 14}">{escape(columns[-1][0])}</text>'
+            f'<text class="chart-small chart-end" x="{WIDTH}" y="{base + 17}">{escape(columns[-1][0])}</text>'
         )
-    return _svg(title=title, desc=desc, height=base + 20, body="".join(parts), name=name)
+    return _svg(title=title, desc=desc, height=base + 24, body="".join(parts), name=name)

@@ -176,8 +176,11 @@ def fees(scope: InsightScope, **_: object) -> Figure:
             title=f"Fees {measure} per month, USD",
             desc=f"Fees {measure} per month by fee kind: "
             + "; ".join(f"{r[0]} USD {r[-1]}" for r in rows if r[1] == measure),
-            columns=[(r[0][5:], [float(v) for v in r[2:-1]]) for r in rows if r[1] == measure],
-            series=kinds,
+            columns=[
+                (month.strftime("%b"), [float(v) for v in r[2:-1]])
+                for month, r in zip(months, (r for r in rows if r[1] == measure), strict=True)
+            ],
+            top_label=lambda top: f"USD {top:,.0f}",
         )
         for measure in FEE_MEASURES
     }
@@ -191,7 +194,7 @@ def fees(scope: InsightScope, **_: object) -> Figure:
         header=("Month", "Measure", *kinds, "Total"),
         rows=rows,
         chart=None,
-        extra=fee_charts,
+        extra={"charts": fee_charts, "kinds": list(enumerate(kinds))},
     )
 
 

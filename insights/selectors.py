@@ -23,17 +23,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import (
     Count,
     DateField,
-    Exists,
-    Expression,
     F,
-    IntegerField,
     Min,
     OuterRef,
     Q,
@@ -41,15 +37,14 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.expressions import Func
-from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
+from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.visibility import organizations_reached
 from common.models import Transition
 from contracts.choices import PurchaseOrderStatus, QuoteStatus, SkuKind
-from contracts.models import PurchaseOrder, QuoteLine
+from contracts.models import QuoteLine
 from inspections.choices import InspectionStatus
 from inspections.models import Inspection, InspectionLine
 from relicensing.business_days import holidays_between
@@ -261,12 +256,15 @@ def fees_per_month(*, scope: InsightScope) -> list[FeeMonth]:
     accepted = lines.filter(
         quote__is_final=False, **{f"quote__accepted_at__{k}": v for k, v in period.items()}
     ).annotate(month=TruncMonth("quote__accepted_at"))
-    ordered_quotes = PurchaseOrder.objects.exclude(status=PurchaseOrderStatus.WITHDRAWN).filter(
-        quote_id=OuterRef("quote_id"), **{f"received_at__{k}": v for k, v in period.items()}
-    )
-    ordered = lines.filter(Exists(ordered_quotes)).annotate(
-        month=TruncMonth(Subquery(ordered_quotes.values("received_at")[:1]))
-    )
+    # The request's one purchase order, joined (not a subquery per line), when it orders this quote.
+    order = "quote__request__purchase_order"
+    ordered = lines.filter(
+        **{
+            f"{order}__quote": F("quote"),
+            f"{order}__status__in": [PurchaseOrderStatus.RECEIVED, PurchaseOrderStatus.APPROVED],
+            **{f"{order}__received_at__{k}": v for k, v in period.items()},
+        }
+    ).annotate(month=TruncMonth(f"{order}__received_at"))
     months: dict[dt.date, FeeMonth] = {}
     for measure, queryset in (("quoted", quoted), ("accepted", accepted), ("ordered", ordered)):
         for month, kind, amount in (
@@ -327,42 +325,11 @@ def inspector_utilisation(*, scope: InsightScope, visits_per_day: int) -> list[W
 
 
 # --- waiting longer than the vendor allows ------------------------------------------------------
-class BusinessDaysSince(Func):
-    """Business days after `since` up to `today` (both dates): weekdays, less the public holidays
-    of the row's country passed in as two parallel arrays (country, date). Weekdays come from a
-    closed form (weekdays since a Monday in 1970), so no calendar is generated per row."""
-
-    output_field = IntegerField()
-
-    def __init__(self, since: Expression, today: dt.date, country: str, holidays: list[tuple[str, dt.date]]):
-        self.today = today
-        self.holidays = holidays
-        super().__init__(since, F(country))
-
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
-        since_sql, since_params = compiler.compile(self.source_expressions[0])
-        country_sql, country_params = compiler.compile(self.source_expressions[1])
-        weekdays = (
-            "(5 * ((({d}) - DATE '1970-01-05' + 1) / 7) + LEAST((({d}) - DATE '1970-01-05' + 1) %% 7, 5))"
-        )
-        # Compiled expressions and fixed text only; every value is a parameter.
-        sql = (
-            f"({weekdays.format(d='%s::date')} - {weekdays.format(d=since_sql)}"  # noqa: S608
-            f" - (SELECT count(*) FROM unnest(%s::text[], %s::date[]) AS off(country, day)"
-            f" WHERE off.country = {country_sql} AND off.day > {since_sql} AND off.day <= %s::date))"
-        )
-        params = [
-            self.today,
-            self.today,
-            *since_params,
-            *since_params,
-            [c for c, _ in self.holidays],
-            [d for _, d in self.holidays],
-            *country_params,
-            *since_params,
-            self.today,
-        ]
-        return sql, params
+def _weekdays_sql(day: str) -> str:
+    """Weekdays from Monday 5 January 1970 up to `day` (an SQL date), in closed form: the
+    difference of two is the weekdays between them, with no calendar generated per row."""
+    since_epoch = f"(({day}) - DATE '1970-01-05' + 1)"
+    return f"(5 * ({since_epoch} / 7) + LEAST({since_epoch} %% 7, 5))"
 
 
 @dataclass(frozen=True)
@@ -385,32 +352,90 @@ class Waiting:
 
 def requests_waiting_too_long(*, scope: InsightScope, now: dt.datetime | None = None) -> Waiting:
     """Requests waiting on the vendor now, past its limit of business days (the day of the last
-    move not counted): counts per vendor and status, and the longest waits. Three queries: the
-    site countries with their longest wait (for their holidays), the counts, the longest."""
+    move not counted; business days are weekdays less the public holidays of the site's country):
+    counts per vendor and status, and the longest waits. Three queries: the site countries with
+    their longest wait (for their holidays); the waits, each request's last move read once, with
+    their counts per vendor and status and the longest (window functions); the longest's rows."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    waiting = Request.objects.filter(scope.reach("customer_id"), status__in=WAITING_ON_VENDOR)
     last_move = Transition.objects.filter(
         target_type_id=_request_type_id(), target_id=OuterRef("pk")
     ).order_by("-at", "-pk")
-    moved_at = Subquery(last_move.values("at")[:1])
-    annotated = waiting.annotate(moved_at=moved_at).filter(moved_at__lte=now - dt.timedelta(days=1))
-    # The holidays of each site country, from its longest wait on: a short list to pass in.
-    oldest_by_country = annotated.order_by().values_list("site_country").annotate(oldest=Min("moved_at"))
+    waiting = Request.objects.filter(scope.reach("customer_id"), status__in=WAITING_ON_VENDOR).annotate(
+        moved_at=Subquery(last_move.values("at")[:1])
+    )
     holidays = [
         (country, day)
-        for country, oldest in oldest_by_country
+        for country, oldest in waiting.order_by().values_list("site_country").annotate(oldest=Min("moved_at"))
+        if oldest is not None
         for day in holidays_between(timezone.localdate(oldest), today, country)
     ]
-    over = annotated.annotate(
-        waited=BusinessDaysSince(TruncDate("moved_at"), today, "site_country", holidays)
-    ).filter(waited__gt=F("vendor__escalate_after_business_days"))
+    waits_sql, waits_params = (
+        waiting.order_by()
+        .values_list("pk", "vendor_id", "status", "site_country", "moved_at")
+        .query.sql_with_params()
+    )
+    moved_on = "(waits.moved_at AT TIME ZONE %s)::date"
+    # The waits are materialised so each request's last move is looked up once, however often the
+    # statement reads it. Names are fixed text and the ORM's own SQL; every value is a parameter.
+    sql = f"""
+        WITH waits (id, vendor_id, status, site_country, moved_at) AS MATERIALIZED ({waits_sql}),
+        counted AS (
+            SELECT waits.id, vendor.name AS vendor, waits.status, waits.moved_at,
+                   {_weekdays_sql("%s::date")} - {_weekdays_sql(moved_on)}
+                   - (SELECT count(*) FROM unnest(%s::text[], %s::date[]) AS off(country, day)
+                      WHERE off.country = waits.site_country AND off.day > {moved_on} AND off.day <= %s::date)
+                   AS waited,
+                   vendor.escalate_after_business_days AS allowed
+            FROM waits JOIN relicensing_vendor AS vendor ON vendor.id = waits.vendor_id
+            WHERE waits.moved_at <= %s
+        ),
+        ranked AS (
+            SELECT id, vendor, status, moved_at, waited,
+                   count(*) OVER per_group AS n,
+                   min(moved_at) OVER per_group AS since,
+                   row_number() OVER (PARTITION BY vendor, status ORDER BY moved_at, id) AS in_group,
+                   row_number() OVER (ORDER BY moved_at, id) AS rank
+            FROM counted WHERE waited > allowed
+            WINDOW per_group AS (PARTITION BY vendor, status)
+        )
+        SELECT id, vendor, status, moved_at, waited, n, since, in_group, rank FROM ranked
+        WHERE in_group = 1 OR rank <= %s
+        ORDER BY vendor, status, rank
+    """  # noqa: S608
+    tz = timezone.get_current_timezone_name()
+    params = [
+        *waits_params,
+        today,
+        today,
+        tz,
+        tz,
+        [country for country, _ in holidays],
+        [day for _, day in holidays],
+        tz,
+        today,
+        now - dt.timedelta(days=1),
+        WAITING_LISTED,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     counts = [
         WaitingCount(vendor=vendor, status=status, requests=n, since=since)
-        for vendor, status, n, since in over.order_by()
-        .values_list("vendor__name", "status")
-        .annotate(n=Count("pk"), since=Min("moved_at"))
-        .order_by("vendor__name", "status")
+        for _, vendor, status, _, _, n, since, in_group, _ in rows
+        if in_group == 1
     ]
-    longest = list(over.select_related("vendor", "customer").order_by("moved_at", "pk")[:WAITING_LISTED])
-    return Waiting(counts=counts, longest=longest)
+    longest = {
+        pk: (rank, moved_at, waited)
+        for pk, _, _, moved_at, waited, _, _, _, rank in rows
+        if rank <= WAITING_LISTED
+    }
+    requests = (
+        list(Request.objects.filter(pk__in=list(longest)).select_related("vendor", "customer"))
+        if longest
+        else []
+    )
+    for request in requests:
+        _, request.moved_at, request.waited = longest[request.pk]  # type: ignore[attr-defined]
+    requests.sort(key=lambda request: longest[request.pk][0])
+    return Waiting(counts=counts, longest=requests)

@@ -353,68 +353,66 @@ class Waiting:
 def requests_waiting_too_long(*, scope: InsightScope, now: dt.datetime | None = None) -> Waiting:
     """Requests waiting on the vendor now, past its limit of business days (the day of the last
     move not counted; business days are weekdays less the public holidays of the site's country):
-    counts per vendor and status, and the longest waits. Three queries: the site countries with
-    their longest wait (for their holidays); the waits, each request's last move read once, with
-    their counts per vendor and status and the longest (window functions); the longest's rows."""
+    counts per vendor and status, and the longest waits. Three queries: the site countries (for
+    their holidays); the waits, each request's last move read once, grouped and the longest; the
+    longest's rows."""
     now = now or timezone.now()
     today = timezone.localdate(now)
+    waiting = Request.objects.filter(scope.reach("customer_id"), status__in=WAITING_ON_VENDOR)
+    # Each site country's holidays since its oldest waiting request was opened (no later than its
+    # last move, and read without looking the moves up).
+    holidays = [
+        (country, day)
+        for country, oldest in waiting.order_by()
+        .values_list("site_country")
+        .annotate(oldest=Min("created_at"))
+        for day in holidays_between(timezone.localdate(oldest), today, country)
+    ]
     last_move = Transition.objects.filter(
         target_type_id=_request_type_id(), target_id=OuterRef("pk")
     ).order_by("-at", "-pk")
-    waiting = Request.objects.filter(scope.reach("customer_id"), status__in=WAITING_ON_VENDOR).annotate(
-        moved_at=Subquery(last_move.values("at")[:1])
-    )
-    holidays = [
-        (country, day)
-        for country, oldest in waiting.order_by().values_list("site_country").annotate(oldest=Min("moved_at"))
-        if oldest is not None
-        for day in holidays_between(timezone.localdate(oldest), today, country)
-    ]
     waits_sql, waits_params = (
-        waiting.order_by()
+        waiting.annotate(moved_at=Subquery(last_move.values("at")[:1]))
+        .order_by()
         .values_list("pk", "vendor_id", "status", "site_country", "moved_at")
         .query.sql_with_params()
     )
     moved_on = "(waits.moved_at AT TIME ZONE %s)::date"
-    # The waits are materialised so each request's last move is looked up once, however often the
-    # statement reads it. Names are fixed text and the ORM's own SQL; every value is a parameter.
+    # Materialised, so each request's last move is looked up once and its wait counted once for
+    # both the groups (a hash aggregate) and the longest (a top-N sort). Fixed text and the ORM's
+    # own SQL only; every value is a parameter.
     sql = f"""
         WITH waits (id, vendor_id, status, site_country, moved_at) AS MATERIALIZED ({waits_sql}),
-        counted AS (
-            SELECT waits.id, vendor.name AS vendor, waits.status, waits.moved_at,
+        over AS MATERIALIZED (
+            SELECT waits.id, waits.vendor_id, waits.status, waits.moved_at,
                    {_weekdays_sql("%s::date")} - {_weekdays_sql(moved_on)}
                    - (SELECT count(*) FROM unnest(%s::text[], %s::date[]) AS off(country, day)
                       WHERE off.country = waits.site_country AND off.day > {moved_on} AND off.day <= %s::date)
-                   AS waited,
-                   vendor.escalate_after_business_days AS allowed
+                   AS waited
             FROM waits JOIN relicensing_vendor AS vendor ON vendor.id = waits.vendor_id
-            WHERE waits.moved_at <= %s
-        ),
-        ranked AS (
-            SELECT id, vendor, status, moved_at, waited,
-                   count(*) OVER per_group AS n,
-                   min(moved_at) OVER per_group AS since,
-                   row_number() OVER (PARTITION BY vendor, status ORDER BY moved_at, id) AS in_group,
-                   row_number() OVER (ORDER BY moved_at, id) AS rank
-            FROM counted WHERE waited > allowed
-            WINDOW per_group AS (PARTITION BY vendor, status)
+            WHERE waits.moved_at <= %s AND {_weekdays_sql("%s::date")} - {_weekdays_sql(moved_on)}
+                  > vendor.escalate_after_business_days
         )
-        SELECT id, vendor, status, moved_at, waited, n, since, in_group, rank FROM ranked
-        WHERE in_group = 1 OR rank <= %s
-        ORDER BY vendor, status, rank
+        (SELECT vendor.name, over.status, count(*), min(over.moved_at), NULL::bigint, NULL::int
+         FROM over JOIN relicensing_vendor AS vendor ON vendor.id = over.vendor_id
+         WHERE over.waited > vendor.escalate_after_business_days
+         GROUP BY vendor.name, over.status ORDER BY vendor.name, over.status)
+        UNION ALL
+        (SELECT NULL, NULL, NULL, over.moved_at, over.id, over.waited
+         FROM over JOIN relicensing_vendor AS vendor ON vendor.id = over.vendor_id
+         WHERE over.waited > vendor.escalate_after_business_days
+         ORDER BY over.moved_at, over.id LIMIT %s)
     """  # noqa: S608
     tz = timezone.get_current_timezone_name()
     params = [
         *waits_params,
-        today,
-        today,
-        tz,
-        tz,
+        *(today, today, tz, tz),  # weekdays to today, less weekdays to the move
         [country for country, _ in holidays],
         [day for _, day in holidays],
         tz,
         today,
         now - dt.timedelta(days=1),
+        *(today, today, tz, tz),  # weekdays alone: holidays only lower them, so this narrows first
         WAITING_LISTED,
     ]
     with connection.cursor() as cursor:
@@ -422,19 +420,11 @@ def requests_waiting_too_long(*, scope: InsightScope, now: dt.datetime | None = 
         rows = cursor.fetchall()
     counts = [
         WaitingCount(vendor=vendor, status=status, requests=n, since=since)
-        for _, vendor, status, _, _, n, since, in_group, _ in rows
-        if in_group == 1
+        for vendor, status, n, since, pk, _ in rows
+        if pk is None
     ]
-    longest = {
-        pk: (rank, moved_at, waited)
-        for pk, _, _, moved_at, waited, _, _, _, rank in rows
-        if rank <= WAITING_LISTED
-    }
-    requests = (
-        list(Request.objects.filter(pk__in=list(longest)).select_related("vendor", "customer"))
-        if longest
-        else []
-    )
+    longest = {row[4]: (rank, row[3], row[5]) for rank, row in enumerate(r for r in rows if r[4] is not None)}
+    requests = list(Request.objects.filter(pk__in=list(longest)).select_related("vendor", "customer"))
     for request in requests:
         _, request.moved_at, request.waited = longest[request.pk]  # type: ignore[attr-defined]
     requests.sort(key=lambda request: longest[request.pk][0])

@@ -23,28 +23,26 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import (
     Count,
     DateField,
-    F,
     Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Sum,
 )
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.visibility import organizations_reached
 from common.models import Transition
 from contracts.choices import PurchaseOrderStatus, QuoteStatus, SkuKind
-from contracts.models import QuoteLine
 from inspections.choices import InspectionStatus
 from inspections.models import Inspection, InspectionLine
 from relicensing.business_days import holidays_between
@@ -237,41 +235,51 @@ class FeeMonth:
 
 
 def fees_per_month(*, scope: InsightScope) -> list[FeeMonth]:
-    """Quoted, accepted and ordered fees per month of the period and fee kind: three grouped sums."""
-    lines = QuoteLine.objects.filter(scope.reach("quote__request__customer_id"))
-    period = {"gte": scope.starts_at, "lt": scope.ends_before}
-    quoted = lines.filter(
-        Q(
-            quote__status__in=[
-                QuoteStatus.ISSUED,
-                QuoteStatus.ACCEPTED,
-                QuoteStatus.EXPIRED,
-                QuoteStatus.WITHDRAWN,
-            ]
-        )
-        | Q(quote__accepted_at__isnull=False),
-        quote__is_final=False,
-        **{f"quote__issued_at__{k}": v for k, v in period.items()},
-    ).annotate(month=TruncMonth("quote__issued_at"))
-    accepted = lines.filter(
-        quote__is_final=False, **{f"quote__accepted_at__{k}": v for k, v in period.items()}
-    ).annotate(month=TruncMonth("quote__accepted_at"))
-    # The request's one purchase order, joined (not a subquery per line), when it orders this quote.
-    order = "quote__request__purchase_order"
-    ordered = lines.filter(
-        **{
-            f"{order}__quote": F("quote"),
-            f"{order}__status__in": [PurchaseOrderStatus.RECEIVED, PurchaseOrderStatus.APPROVED],
-            **{f"{order}__received_at__{k}": v for k, v in period.items()},
-        }
-    ).annotate(month=TruncMonth(f"{order}__received_at"))
+    """Quoted, accepted and ordered fees per month of the period and fee kind, in one pass over the
+    quote lines: each line stands for up to three dated amounts (when its quote was issued, when
+    it was accepted, when its order arrived), unpivoted and summed by measure, month and kind."""
+    reach: list[str] = []
+    reach_params: list[int | list[int]] = []
+    if scope.customers is not None:
+        reach.append("request.customer_id = ANY(%s)")
+        reach_params.append(list(scope.customers))
+    if scope.vendor is not None:
+        reach.append("request.vendor_id = %s")
+        reach_params.append(scope.vendor.pk)
+    # A quote replaced before anyone accepted it is no longer quoted; a final quote restates an
+    # accepted one, so it counts only as what its purchase order orders. Fixed text only; every
+    # value is a parameter.
+    sql = f"""
+        SELECT dated.measure, date_trunc('month', dated.at AT TIME ZONE %s)::date AS month, line.kind,
+               sum(line.amount)
+        FROM contracts_quoteline AS line
+        JOIN contracts_quote AS quote ON quote.id = line.quote_id
+        JOIN relicensing_request AS request ON request.id = quote.request_id
+        LEFT JOIN contracts_purchaseorder AS ordered
+               ON ordered.request_id = quote.request_id AND ordered.quote_id = quote.id
+              AND ordered.status = ANY(%s)
+        CROSS JOIN LATERAL (VALUES
+            ('quoted', CASE WHEN NOT quote.is_final AND (quote.status <> %s OR quote.accepted_at IS NOT NULL)
+                            THEN quote.issued_at END),
+            ('accepted', CASE WHEN NOT quote.is_final THEN quote.accepted_at END),
+            ('ordered', ordered.received_at)
+        ) AS dated (measure, at)
+        WHERE dated.at >= %s AND dated.at < %s {"".join(f" AND {condition}" for condition in reach)}
+        GROUP BY 1, 2, 3
+    """  # noqa: S608
+    params: list[Any] = [
+        timezone.get_current_timezone_name(),
+        [PurchaseOrderStatus.RECEIVED, PurchaseOrderStatus.APPROVED],
+        QuoteStatus.SUPERSEDED,
+        scope.starts_at,
+        scope.ends_before,
+        *reach_params,
+    ]
     months: dict[dt.date, FeeMonth] = {}
-    for measure, queryset in (("quoted", quoted), ("accepted", accepted), ("ordered", ordered)):
-        for month, kind, amount in (
-            queryset.order_by().values_list("month", "kind").annotate(amount=Sum("amount"))
-        ):
-            day = month.date() if isinstance(month, dt.datetime) else month
-            row = months.setdefault(day, FeeMonth(month=day))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for measure, month, kind, amount in cursor.fetchall():
+            row = months.setdefault(month, FeeMonth(month=month))
             row.amounts.setdefault(measure, {})[kind] = amount
     return [months[month] for month in sorted(months)]
 

@@ -174,9 +174,9 @@ def test_filters_that_do_not_read_say_so_and_show_the_last_twelve_months(client,
 
 # --- cost ----------------------------------------------------------------------------------------
 # The page: session, user, the request's savepoint (2), vendors for the filter (1), the figures
-# (funnel 1, time in status 1, pass rates 2, fees 3, utilisation 2, waiting 3), the menu's unread
+# (funnel 1, time in status 1, pass rates 2, fees 1, utilisation 2, waiting 3), the menu's unread
 # count and the reader's organisation (2); a partner's served customers, read once (1).
-PAGE_QUERIES = {"staff": 19, "partner": 20}
+PAGE_QUERIES = {"staff": 17, "partner": 18}
 # A CSV: session, user, savepoints of the request and of the streamed rows (4), vendors (1), and
 # the figure's own queries.
 CSV_QUERIES = {
@@ -184,7 +184,7 @@ CSV_QUERIES = {
     "time-in-status": 8,
     "pass-rate-by-family": 8,
     "pass-rate-by-vendor": 8,
-    "fees-per-month": 10,
+    "fees-per-month": 8,
     "inspector-utilisation": 9,
     "waiting-too-long": 10,
 }

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("contracts.urls")),
     path("", include("contracts.coverage_urls")),
     path("", include("inspections.urls")),
+    path("", include("insights.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),

@@ -66,6 +66,7 @@ SECTIONS = (
     Section("Holds & disputes", "staff-holds", _staff, ("staff-",)),
     Section("People", "organization-people", _organization_admin),
     Section("Organisations", "organization-list", _staff, ("organization-list", "organization-detail")),
+    Section("Insights", "insights", _role(Role.PARTNER, staff=True)),
     Section("Operations", "operations", _staff),
     Section("Catalog & prices", "catalog", _everyone),
     Section("Notices", "notice-list", _everyone),

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "contracts",
     "notices",
     "portal",
+    "insights",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

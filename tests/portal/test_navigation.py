@@ -16,13 +16,14 @@ def labels(user, url_name=""):
 def test_each_person_sees_their_sections(customer, partner, inspector, staff):
     customer.is_organization_admin = True
     assert labels(customer) == [*ALL_WORK, "Serial check", "People", "Catalog & prices", "Notices"]
-    assert labels(partner) == [*ALL_WORK, "Serial check", "Catalog & prices", "Notices", "API"]
+    assert labels(partner) == [*ALL_WORK, "Serial check", "Insights", "Catalog & prices", "Notices", "API"]
     assert labels(inspector) == ["Dashboard", "Inspections", "Catalog & prices", "Notices"]
     assert labels(staff) == [
         *ALL_WORK,
         "Approvals",
         "Holds & disputes",
         "Organisations",
+        "Insights",
         "Operations",
         "Catalog & prices",
         "Notices",
@@ -47,6 +48,7 @@ def test_a_customer_who_is_not_an_administrator_has_no_people_section(customer):
         ("serial-check-bulk", "Serial check"),
         ("staff-disputes", "Holds & disputes"),
         ("organization-detail", "Organisations"),
+        ("insights-csv", "Insights"),
         ("operations-notice-resend", "Operations"),
         ("notice-list", "Notices"),
     ],

@@ -54,6 +54,8 @@ from contracts.services.reinstatement import COVERAGE
 from notices.events import NoticeEvent
 from notices.services import NoticeDraft, notice_create, notices_create_many
 from relicensing.models import Vendor
+from webhooks.choices import WebhookEvent
+from webhooks.services import webhook_events_record_many
 
 ONE_DAY = dt.timedelta(days=1)
 PO_NUMBER_MAX = 64
@@ -534,6 +536,11 @@ def _reminders(batch: list[tuple[Any, ...]], vendor: Vendor, tiers: list[int], t
                 link=f"/contracts/{number}/",
             )
         )
+    webhook_events_record_many(
+        type=WebhookEvent.CONTRACT_EXPIRING,
+        model=Contract,
+        rows=[(row[0], row[4], occurrence) for occurrence, row in due.items()],
+    )
     return len({occurrence for _, occurrence in notices_create_many(drafts, fresh=True)})
 
 

@@ -10,8 +10,10 @@ from webhooks.models import WebhookDelivery, WebhookEndpoint
 def webhook_endpoint_list(*, user: User) -> QuerySet[WebhookEndpoint]:
     """The caller's own organisation's endpoints (staff: every one). A partner does not see its
     customers' endpoints, nor they its: another organisation's endpoint is a 404."""
-    endpoints = WebhookEndpoint.objects.select_related("organization").annotate(
-        failed=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.FAILED))
+    endpoints = (
+        WebhookEndpoint.objects.select_related("organization")
+        .annotate(failed=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.FAILED)))
+        .order_by("-created_at", "-id")
     )
     if not user.is_authenticated or not user.is_active:
         return endpoints.none()

@@ -255,7 +255,10 @@ def webhook_delivery_claim(*, delivery_id: int, now: dt.datetime) -> bool:
             pk=delivery_id,
             status=DeliveryStatus.PENDING,
             next_attempt_at__lte=now,
-            endpoint__status=EndpointStatus.ACTIVE,
+            # A subquery, not a join: with a join Django updates `pk IN (SELECT ...)`, and Postgres
+            # re-checks the status of a row another worker just claimed only on the updated row's
+            # own conditions, so both claims would succeed.
+            endpoint_id__in=WebhookEndpoint.objects.filter(status=EndpointStatus.ACTIVE).values("pk"),
         ).update(status=DeliveryStatus.SENDING, claimed_until=now + LEASE, attempts=F("attempts") + 1)
     )
 

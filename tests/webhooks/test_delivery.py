@@ -10,10 +10,10 @@ import json
 import pytest
 
 from notices.models import Notice
-from webhooks import services, tasks
-from webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.relicensing.registering import register
 from tests.relicensing.requesting import open_request
+from webhooks import services, tasks
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -86,7 +86,9 @@ def test_a_webhook_is_signed_retried_after_a_500_and_delivered_once(
 
 def test_a_registered_private_address_is_refused(api_as, customer_admin):
     for url in ("https://10.1.2.3/hook", "https://192.168.0.10/hook", "https://169.254.169.254/latest"):
-        answer = api_as(customer_admin).post("/api/v1/webhooks/", {"url": url, "events": ["quote.issued"]}, format="json")
+        answer = api_as(customer_admin).post(
+            "/api/v1/webhooks/", {"url": url, "events": ["quote.issued"]}, format="json"
+        )
         assert answer.status_code == 400, url
         assert answer.json()["code"] == "url_not_public", url
     assert not WebhookEndpoint.objects.exists()
@@ -142,7 +144,9 @@ def test_a_failed_delivery_is_sent_again_on_request(
     receiver.script = [500]
     open_request(customer_admin, register(customer_admin, "JN11AC220001"))
     delivery = WebhookDelivery.objects.get()
-    answer = api_as(customer_admin).post(f"/api/v1/webhooks/{endpoint['id']}/deliveries/{delivery.pk}/resend/")
+    answer = api_as(customer_admin).post(
+        f"/api/v1/webhooks/{endpoint['id']}/deliveries/{delivery.pk}/resend/"
+    )
     assert answer.status_code == 202
     assert len(receiver.received) == 2
     delivery.refresh_from_db()

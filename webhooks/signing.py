@@ -41,9 +41,10 @@ VERIFICATION_EXAMPLE = """
 Each delivery is a POST with a JSON body `{"id", "type", "created_at", "data"}` (`data`: the object
 as this API returns it at the time of the event) and the header
 
-    Relicensing-Signature: t=1767225600,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd
+    Relicensing-Signature: t=1767225600,v1=6bbc2e217ae6cc30ea42c1a53abb4f941db79f555ead79ec4c6a5023a4688659
 
-`v1` is the hex HMAC-SHA256, under your endpoint's secret, of the timestamp, a dot and the raw body.
+`v1` is the hex HMAC-SHA256, under your endpoint's secret, of the timestamp, a dot and the raw body
+(the example is the secret `whsec_example` and the body `{}`, to check your code against).
 After a secret rotation, for 24 hours, a second `v1` is signed with the old secret. Answer 2xx
 within 5 seconds; anything else is retried with growing delays for a day. The same `id` may arrive
 twice (a re-send, a retry after a lost answer): treat it once. Verifying in Python:

@@ -236,6 +236,9 @@ SPECTACULAR_SETTINGS = {
         "QuoteStatusEnum": "contracts.choices.QuoteStatus",
         "RegistrationStatusEnum": "relicensing.choices.RegistrationStatus",
         "InspectionStatusEnum": "inspections.choices.InspectionStatus",
+        "WebhookEventEnum": "webhooks.choices.WebhookEvent",
+        "WebhookEndpointStatusEnum": "webhooks.choices.EndpointStatus",
+        "WebhookDeliveryStatusEnum": "webhooks.choices.DeliveryStatus",
     },
 }
 

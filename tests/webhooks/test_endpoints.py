@@ -124,3 +124,13 @@ def test_an_unrelated_organisation_hears_nothing(
     )
     open_request(customer, register(customer, "JN11AC220001"))
     assert receiver.received == []
+
+
+def test_the_documented_signature_example_verifies():
+    """The example in the API documentation is a real signature (secret whsec_example, body {})."""
+    from webhooks.signing import VERIFICATION_EXAMPLE
+
+    header = next(
+        line.strip() for line in VERIFICATION_EXAMPLE.splitlines() if "Relicensing-Signature: t=" in line
+    )
+    assert verified("whsec_example", header.removeprefix("Relicensing-Signature: "), "{}")

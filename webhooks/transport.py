@@ -77,9 +77,9 @@ def url_check(url: str) -> Target:
         raise UrlRefused(f"{parts.hostname} does not resolve to an address.", code="url_unresolvable")
     for address in addresses:
         if not address_public(address):
+            where = address if address == parts.hostname else f"{parts.hostname} resolves to {address}, which"
             raise UrlRefused(
-                f"{parts.hostname} resolves to {address}, a loopback, private or link-local address; "
-                "webhooks go only to public addresses.",
+                f"{where} is a loopback, private or link-local address; webhooks go only to public addresses.",
                 code="url_not_public",
             )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")

@@ -19,6 +19,8 @@ def webhook_endpoint_list(*, user: User) -> QuerySet[WebhookEndpoint]:
         return endpoints.none()
     if user.is_programme_staff:
         return endpoints
+    if user.organization_id is None:
+        return endpoints.none()
     return endpoints.filter(organization_id=user.organization_id)
 
 

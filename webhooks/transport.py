@@ -72,7 +72,7 @@ def url_check(url: str) -> Target:
         raise UrlRefused(
             f"{parts.hostname} does not resolve to an address.", code="url_unresolvable"
         ) from exc
-    addresses = list(dict.fromkeys(info[4][0] for info in found))
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
     if not addresses:
         raise UrlRefused(f"{parts.hostname} does not resolve to an address.", code="url_unresolvable")
     for address in addresses:

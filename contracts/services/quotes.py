@@ -40,7 +40,7 @@ from relicensing.services.lifecycle import (
 )
 from relicensing.services.requests import request_chassis_check
 from webhooks.choices import WebhookEvent
-from webhooks.services import webhook_event_record
+from webhooks.services import webhook_event_record, webhook_events_record_many
 
 # The columns' sizes, read from the model so the rule and the table cannot disagree.
 REFERENCE_MAX_LENGTH: int = Quote._meta.get_field("reference").max_length  # type: ignore[assignment]
@@ -264,6 +264,14 @@ def _quotes_expire_batch(due: list[tuple[int, int]], today: dt.date) -> int:
         to_status=RequestStatus.SUBMITTED,
     )
     _expiry_notices(back, quotes=quotes, reasons=reasons, timeline=timeline)
+    webhook_events_record_many(
+        type=WebhookEvent.REQUEST_STATUS_CHANGED,
+        model=Request,
+        rows=[
+            (request_id, customer_id, f"transition:{timeline[request_id]}")
+            for request_id, _, _, customer_id in back
+        ],
+    )
     return len(moved)
 
 

@@ -100,3 +100,19 @@ def test_an_rma_and_a_contract_nearing_its_end_send_their_events(
     assert [line["serial_number"] for line in sent[0]["data"]["lines"]] == ["JN11AC220002", "JN11AC229999"]
     assert sent[1]["data"]["number"] == "CT-2026-000001"
     assert sent[1]["data"]["ends_on"] == "2027-05-31"
+
+
+def test_a_quote_expiring_sends_the_request_back_to_submitted_as_an_event(
+    subscribed, frozen_friday, acx2200, customer_admin, partner, time_machine
+):
+    from contracts.services.quotes import quote_issue, quotes_expire
+    from tests.relicensing.registering import register
+    from tests.relicensing.requesting import open_request
+
+    request = open_request(customer_admin, register(customer_admin, "JN11AC220001"))
+    quote_issue(request=request, user=partner)
+    time_machine.move_to(dt.datetime(2027, 1, 20, 9, tzinfo=dt.UTC), tick=False)  # long past its validity
+    quotes_expire()
+
+    statuses = [e["data"]["status"] for e in events(subscribed) if e["type"] == "request.status_changed"]
+    assert statuses == ["submitted", "quoted", "submitted"]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import passwords, people_views, views
+from accounts import passwords, views
 from common.pages import post_only
 
 urlpatterns = [
@@ -30,13 +30,4 @@ urlpatterns = [
     path("account/api-keys/", views.api_key_list, name="api-keys"),
     path("account/api-keys/revoke-all/", views.api_keys_revoke_all, name="api-keys-revoke-all"),
     path("account/api-keys/<str:token_key>/revoke/", views.api_key_revoke, name="api-key-revoke"),
-    path("account/invitation/<str:token>/", people_views.invitation_accept, name="invitation-accept"),
-    path("organization/people/", people_views.organization_people, name="organization-people"),
-    path("people/<int:pk>/deactivate/", people_views.person_deactivate, name="person-deactivate"),
-    path("people/<int:pk>/administrator/", people_views.person_administrator, name="person-administrator"),
-    path("invitations/<int:pk>/revoke/", people_views.invitation_revoke, name="invitation-revoke"),
-    path("organizations/", people_views.organization_list, name="organization-list"),
-    path("organizations/<int:pk>/", people_views.organization_detail, name="organization-detail"),
-    path("organizations/<int:pk>/partnerships/", people_views.partnership_add, name="partnership-add"),
-    path("partnerships/<int:pk>/remove/", people_views.partnership_remove, name="partnership-remove"),
 ]

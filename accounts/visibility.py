@@ -69,11 +69,16 @@ def organizations_reached(user: "User") -> list[int]:
 
 
 def reach_partition(user: "User", column: str | None) -> tuple[str, list[int]] | None:
-    """For a list of rows whose organisation is in `column`: the organisations to read a page from
-    one by one (common.paging.keyset_page), when the user reaches several of them but not all."""
+    """For a list of customers' rows (registrations, requests) whose customer is in `column`: the
+    customers to read a page from one by one (common.paging.keyset_page), when the user reaches
+    several of them but not all. A partner's own organisation owns no such row, so it is left out:
+    a partner serving one customer reads that customer's index alone."""
     if column is None or not user.is_authenticated or user.is_programme_staff:
         return None
-    return column, organizations_reached(user)
+    reached = organizations_reached(user)
+    if user.role == Role.PARTNER:
+        reached = [pk for pk in reached if pk != user.organization_id]
+    return column, reached
 
 
 def _is_forward(model: type[models.Model], lookup: str) -> bool:

@@ -17,10 +17,12 @@ The registrations it makes stay (serials starting ML, outside the scale dataset'
 """
 
 import argparse
+import html
 import itertools
 import json
 import os
 import random
+import re
 import string
 import tempfile
 from pathlib import Path
@@ -32,6 +34,7 @@ PEOPLE_FILE = Path(
 )
 _people: list[dict] | None = None
 _turn = itertools.count()
+OLDER_LINK = re.compile(r'<a href="([^"]+)" rel="next">')  # templates/_keyset_pagination.html
 
 
 def people(role: str) -> list[dict]:
@@ -72,7 +75,18 @@ class Person(FastHttpUser):
 
     @task(1)
     def equipment_page_later(self) -> None:
-        self.get(f"/equipment/?page={random.randint(2, 40)}", "page: equipment list, page 2-40", api=False)
+        # Reading on, as a person does: the first page, then one to five pages further by each
+        # page's "Older" link (a keyset cursor).
+        response = self.client.get("/equipment/", headers=self.page, name="page: equipment list")
+        for _ in range(random.randint(1, 5)):
+            older = OLDER_LINK.search(response.text or "")
+            if older is None:
+                return
+            response = self.client.get(
+                "/equipment/" + html.unescape(older.group(1)),
+                headers=self.page,
+                name="page: equipment list, older pages (by the Older link)",
+            )
 
     @task(2)
     def requests_list(self) -> None:

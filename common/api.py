@@ -37,7 +37,8 @@ class Pagination(pagination.PageNumberPagination):
 
 COUNT_DESCRIPTION = (
     f"How many rows the list holds: exact up to {EXACT_COUNT_UP_TO:,}; above that, the database's "
-    "estimate (within a few percent), so a long list costs no more to page through than a short one."
+    "estimate (within a few percent, and on the lists paged by cursor the same for a minute while "
+    "you page on), so a long list costs no more to page through than a short one."
 )
 
 

@@ -4,27 +4,34 @@ being exact past a threshold, and keyset cursors for lists kept newest first.
 A page-number page (`?page=5000`) makes the database step over every row before it; a cursor
 names the last row shown, and the next page starts right after it in the list's index. A count
 of half a million rows reads half a million index entries; past `EXACT_COUNT_UP_TO` the planner's
-estimate (one EXPLAIN, inside the same statement) stands in for it.
+estimate (one EXPLAIN, inside the same statement) stands in for it, and a cursor-paged list keeps
+that estimate for a minute, so its next pages need not reach the threshold again.
 """
 
 import base64
 import binascii
 import datetime as dt
+import hashlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connections, models
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
+from redis.exceptions import RedisError
 
 from common.errors import DomainError
 
 EXACT_COUNT_UP_TO = 10_000
+ESTIMATE_KEPT_SECONDS = 60
 NEWEST_FIRST = ("-created_at", "-id")
 
 M = TypeVar("M", bound=models.Model)
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,24 +40,49 @@ class Count:
     exact: bool
 
 
-def count_bounded(queryset: models.QuerySet[Any]) -> Count:
+def count_bounded(queryset: models.QuerySet[Any], *, remember_estimate: bool = False) -> Count:
     """How many rows `queryset` has: exact up to EXACT_COUNT_UP_TO, the planner's estimate above
-    (never below the threshold), in one statement whatever the size."""
-    capped = queryset.order_by().values("pk")[: EXACT_COUNT_UP_TO + 1]
-    sql, params = capped.query.sql_with_params()
-    whole_sql, whole_params = queryset.order_by().values("pk").query.sql_with_params()
+    (never below the threshold), in one statement whatever the size.
+
+    `remember_estimate`: keep an estimate for ESTIMATE_KEPT_SECONDS in the cache, keyed by the
+    list's query, so paging through a long list counts it once, not on every page. Reaching the
+    threshold reads EXACT_COUNT_UP_TO + 1 index entries, the most expensive part of such a page;
+    an exact count is never kept, so a short list is always exact."""
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
     connection = connections[queryset.db]
     with connection.cursor() as cursor:
-        # The estimate's query goes in as text (row_count_estimate EXPLAINs it); mogrify binds its
-        # parameters the way the driver would, so the text is exactly the query the ORM built.
-        whole = cursor.mogrify(whole_sql, whole_params).decode()
+        # The list's query is compiled once and goes in twice: capped, to count, and as text for
+        # row_count_estimate to EXPLAIN. mogrify binds its parameters the way the driver would, so
+        # the text is exactly the query the ORM built.
+        whole = cursor.mogrify(sql, params).decode()
+        key = f"count-estimate:{hashlib.sha256(f'{queryset.db}:{whole}'.encode()).hexdigest()}"
+        kept = _estimate_kept(key) if remember_estimate else None
+        if kept is not None:
+            return Count(n=kept, exact=False)
         cursor.execute(
             f"SELECT CASE WHEN n > %s THEN greatest(row_count_estimate(%s), n) ELSE n END, n > %s "  # noqa: S608
-            f"FROM (SELECT count(*) AS n FROM ({sql}) AS capped) AS counted",
-            [EXACT_COUNT_UP_TO, whole, EXACT_COUNT_UP_TO, *params],
+            f"FROM (SELECT count(*) AS n FROM ({sql} LIMIT %s) AS capped) AS counted",
+            [EXACT_COUNT_UP_TO, whole, EXACT_COUNT_UP_TO, *params, EXACT_COUNT_UP_TO + 1],
         )
         n, estimated = cursor.fetchone()
+    if estimated and remember_estimate:
+        _estimate_keep(key, n)
     return Count(n=n, exact=not estimated)
+
+
+def _estimate_kept(key: str) -> int | None:
+    try:
+        return cache.get(key)
+    except RedisError:  # the cache is an economy: without it the list is counted again
+        logger.warning("count estimates: the cache is unavailable", exc_info=True)
+        return None
+
+
+def _estimate_keep(key: str, n: int) -> None:
+    try:
+        cache.set(key, n, ESTIMATE_KEPT_SECONDS)
+    except RedisError:
+        logger.warning("count estimates: the cache is unavailable", exc_info=True)
 
 
 class BoundedCountPaginator(Paginator):
@@ -120,6 +152,9 @@ def keyset_page(
     ordering = NEWEST_FIRST if older else ("created_at", "id")
     if cursor is not None:
         queryset = queryset.filter(_position(queryset, cursor))
+    if partition is not None and len(partition[1]) == 1:
+        # One organisation: its own rows, read straight off its index in the list's order.
+        queryset = queryset.filter(**{partition[0]: partition[1][0]})
     if partition is not None and len(partition[1]) > 1:
         column, values = partition
         parts = [queryset.filter(**{column: value}).order_by(*ordering) for value in values]
@@ -142,7 +177,7 @@ def keyset_page(
         has_older, has_newer = True, has_more
     return KeysetPage(
         rows=rows,
-        count=count_bounded(whole),
+        count=count_bounded(whole, remember_estimate=True),
         older=_cursor(rows[-1], older=True) if rows and has_older else None,
         newer=_cursor(rows[0], older=False) if rows and has_newer else None,
     )

@@ -26,6 +26,10 @@ class QuoteStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn with its request"
 
 
+# The quote a request stands on: issued (awaiting the customer) or accepted.
+CURRENT_QUOTE_STATUSES = frozenset({QuoteStatus.ISSUED, QuoteStatus.ACCEPTED})
+
+
 # An issued quote is accepted, superseded by the next revision, expires, or is withdrawn when its
 # request is cancelled or rejected. An accepted quote stays accepted (it records what was agreed)
 # until inspection results finalise it: the final quote, a new revision, supersedes it.

@@ -16,6 +16,7 @@ from common.history import price_book_trackers
 from common.workflow import WorkflowModel, WorkflowQuerySet
 from contracts.choices import (
     APPROVAL_WORKFLOW,
+    CURRENT_QUOTE_STATUSES,
     PER_CHASSIS_KINDS,
     PURCHASE_ORDER_WORKFLOW,
     QUOTE_WORKFLOW,
@@ -367,7 +368,7 @@ class Quote(WorkflowModel):
 
     @property
     def is_current(self) -> bool:
-        return self.status in (QuoteStatus.ISSUED, QuoteStatus.ACCEPTED)
+        return self.status in CURRENT_QUOTE_STATUSES
 
 
 class QuoteLine(models.Model):

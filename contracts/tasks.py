@@ -4,7 +4,7 @@ the periodic sweeps (common.schedule), each safe to overlap or run twice."""
 from celery import shared_task
 
 from common.periodic import periodic_run
-from contracts.services import quotes, reinstatement, renewals
+from contracts.services import quotes, reinstatement, renewal_sweeps
 
 
 @shared_task(name="contracts.tasks.request_reinstate")
@@ -25,14 +25,14 @@ def requests_reinstate_due() -> int | None:
 
 @shared_task(name="contracts.tasks.renewal_reminders_send")
 def renewal_reminders_send() -> int | None:
-    return periodic_run(job="renewal-reminders-send", work=renewals.renewal_reminders_send)
+    return periodic_run(job="renewal-reminders-send", work=renewal_sweeps.renewal_reminders_send)
 
 
 @shared_task(name="contracts.tasks.renewal_quotes_expire")
 def renewal_quotes_expire() -> int | None:
-    return periodic_run(job="renewal-quotes-expire", work=renewals.renewal_quotes_expire)
+    return periodic_run(job="renewal-quotes-expire", work=renewal_sweeps.renewal_quotes_expire)
 
 
 @shared_task(name="contracts.tasks.contracts_expire")
 def contracts_expire() -> int | None:
-    return periodic_run(job="contracts-expire", work=renewals.contracts_expire)
+    return periodic_run(job="contracts-expire", work=renewal_sweeps.contracts_expire)

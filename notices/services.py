@@ -160,24 +160,26 @@ def notices_create_many(drafts: Iterable[NoticeDraft], *, fresh: bool = False) -
     }
     audiences: dict[tuple[int, ...], int] = {}
     people: dict[str, list[Any]] = {"people_audience": [], "recipient_id": [], "to_email": []}
+    # Per recipients list and per event, not per draft: a sweep's drafts share a few of each. (The
+    # drafts are held in a list, so no list of recipients is freed and its id() reused meanwhile.)
+    drafts = list(drafts)
+    audience_of: dict[int, int | None] = {}
+    events: dict[str, str] = {}
     for draft in drafts:
-        users = {user.pk: user for user in draft.recipients}
-        if not users:
+        if id(draft.recipients) not in audience_of:
+            audience_of[id(draft.recipients)] = _audience(draft.recipients, audiences, people)
+        audience = audience_of[id(draft.recipients)]
+        if audience is None:
             continue
-        key = tuple(users)
-        if key not in audiences:
-            audiences[key] = len(audiences)
-            for user in users.values():
-                people["people_audience"].append(audiences[key])
-                people["recipient_id"].append(user.pk)
-                people["to_email"].append(getattr(user, "email", ""))
-        rows["event"].append(NoticeEvent(draft.event).value)
+        if draft.event not in events:
+            events[draft.event] = NoticeEvent(draft.event).value
+        rows["event"].append(events[draft.event])
         rows["occurrence"].append(draft.occurrence)
         rows["target_type_id"].append(draft.target_type_id)
         rows["target_id"].append(draft.target_id)
         rows["context"].append(json.dumps(draft.context))  # as Notice.context (a JSONField) writes it
         rows["link"].append(draft.link)
-        rows["audience"].append(audiences[key])
+        rows["audience"].append(audience)
     if not rows["event"]:
         return []
     now = timezone.now()
@@ -189,6 +191,23 @@ def notices_create_many(drafts: Iterable[NoticeDraft], *, fresh: bool = False) -
         written: list[tuple[int, str]] = cursor.fetchall()
     transaction.on_commit(lambda: notices_dispatch_many([pk for pk, _ in written]))
     return written
+
+
+def _audience(
+    recipients: Sequence["User"], audiences: dict[tuple[int, ...], int], people: dict[str, list[Any]]
+) -> int | None:
+    """The number of this audience (its people added to `people` the first time); None for nobody."""
+    users = {user.pk: user for user in recipients}
+    if not users:
+        return None
+    key = tuple(users)
+    if key not in audiences:
+        audiences[key] = len(audiences)
+        for user in users.values():
+            people["people_audience"].append(audiences[key])
+            people["recipient_id"].append(user.pk)
+            people["to_email"].append(getattr(user, "email", ""))
+    return audiences[key]
 
 
 def notices_dispatch_many(notice_ids: Sequence[int]) -> None:

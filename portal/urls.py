@@ -8,6 +8,7 @@ from portal.views import (
     dashboard,
     equipment_detail,
     operations,
+    people,
     request_messages,
     request_wizard,
     requests,
@@ -31,4 +32,14 @@ urlpatterns = [
     ),
     path("operations/", operations.operations, name="operations"),
     path("operations/notices/<int:pk>/resend/", operations.notice_resend, name="operations-notice-resend"),
+    # An organisation's people (accounts' services; here because staff pages gather from several areas).
+    path("account/invitation/<str:token>/", people.invitation_accept, name="invitation-accept"),
+    path("organization/people/", people.organization_people, name="organization-people"),
+    path("people/<int:pk>/deactivate/", people.person_deactivate, name="person-deactivate"),
+    path("people/<int:pk>/administrator/", people.person_administrator, name="person-administrator"),
+    path("invitations/<int:pk>/revoke/", people.invitation_revoke, name="invitation-revoke"),
+    path("organizations/", people.organization_list, name="organization-list"),
+    path("organizations/<int:pk>/", people.organization_detail, name="organization-detail"),
+    path("organizations/<int:pk>/partnerships/", people.partnership_add, name="partnership-add"),
+    path("partnerships/<int:pk>/remove/", people.partnership_remove, name="partnership-remove"),
 ]

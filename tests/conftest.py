@@ -9,6 +9,8 @@ from email.message import Message
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.conf import settings
+from django.core.cache import cache
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -23,6 +25,16 @@ from tests.factories import (
     VendorFactory,
     priced_product,
 )
+
+
+@pytest.fixture(autouse=True)
+def cache_starts_empty() -> None:
+    """The cache is Redis, shared by every test and every run: rate limits (password resets,
+    invitations) and the estimated counts of long lists (common.paging) live there, and a new test
+    database repeats the last one's ids. Each test starts with nothing kept."""
+    client = cache._cache.get_client(write=True)
+    for key in client.scan_iter(f"{settings.CACHES['default']['KEY_PREFIX']}:*"):
+        client.delete(key)
 
 
 # --- people -------------------------------------------------------------------

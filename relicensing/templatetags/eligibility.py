@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import template
+from django.utils.html import format_html, format_html_join
 
 from relicensing.choices import Path
 from relicensing.eligibility import PATHS, REASONS, Explanation
@@ -35,3 +36,21 @@ def path_explained(path: str) -> Explanation:
 def path_label(path: str) -> str:
     """The short name of a path, for a table cell beside the eligible badge."""
     return Path(path).label if path in Path.values else path
+
+
+@register.simple_tag
+def eligibility_badge(eligible: bool, path: str | None = None, reasons: list[str] | None = None) -> str:
+    """The eligible / not eligible badge, with the path and each reason by its title: once per row
+    of a list of hundreds, so built here rather than through an included template."""
+    kind, word = ("badge-ok", "Eligible") if eligible else ("badge-danger", "Not eligible")
+    return format_html(
+        '<span class="badge {}">{}</span>{}{}',
+        kind,
+        word,
+        format_html(' <span class="muted small">{}</span>', path_label(path))
+        if path and path != Path.NONE
+        else "",
+        format_html_join(
+            "", ' <span class="badge" title="{}">{}</span>', ((c, reason_title(c)) for c in reasons or [])
+        ),
+    )

@@ -2,8 +2,8 @@
 
 import pytest
 
-from accounts.models import Organization
-from accounts.visibility import Scope, restrict
+from accounts.models import Organization, Partnership
+from accounts.visibility import Scope, reach_partition, restrict
 from notices.models import Notice
 from tests.factories import UserFactory
 
@@ -92,3 +92,15 @@ def test_a_scope_through_a_reverse_relation_never_repeats_a_row(partner, boreali
         )
     through_claims = Scope(organization="registrations__organization")
     assert list(restrict(Equipment.objects.all(), partner, through_claims)) == [unit]
+
+
+def test_lists_of_customers_rows_are_read_customer_by_customer(everyone, acme, borealis):
+    # A partner's own organisation owns no registration or request: only the customers it serves
+    # are read one by one (common.paging.keyset_page); staff read everything at once.
+    assert reach_partition(everyone["partner"], "organization_id") == ("organization_id", [acme.pk])
+    assert reach_partition(everyone["customer"], "customer_id") == ("customer_id", [acme.pk])
+    assert reach_partition(everyone["staff"], "organization_id") is None
+    Partnership.objects.create(partner=everyone["partner"].organization, customer=borealis)
+    assert sorted(reach_partition(everyone["partner"], "organization_id")[1]) == sorted(
+        [acme.pk, borealis.pk]
+    )

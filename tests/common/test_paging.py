@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from common import paging
 from relicensing.models import Equipment, Registration
@@ -175,3 +176,43 @@ def test_a_partners_page_merges_its_customers_newest_rows(api_as, customer, othe
     rest = client.get(first["next"]).json()
     assert serials(rest) == ["MA0000000001"] and rest["next"] is None
     assert serials(client.get(rest["previous"]).json()) == ["MA0000000002", "MC0000000001"]
+
+
+def test_a_long_lists_estimate_is_kept_for_its_next_pages_and_an_exact_count_never(
+    monkeypatch, customer, acx2200
+):
+    seed(customer.organization, acx2200, [f"CK{n:010d}" for n in range(40)], at=[AT] * 40)
+    registrations = Registration.objects.filter(organization=customer.organization)
+    with CaptureQueriesContext(connection) as exact:
+        assert paging.count_bounded(registrations, remember_estimate=True).exact
+        assert paging.count_bounded(registrations, remember_estimate=True).exact
+    assert len(exact) == 2  # counted each time: a short list is always exact
+
+    monkeypatch.setattr(paging, "EXACT_COUNT_UP_TO", 25)
+    first = paging.count_bounded(registrations, remember_estimate=True)
+    with CaptureQueriesContext(connection) as later:
+        again = paging.count_bounded(registrations, remember_estimate=True)
+
+    assert first.exact is False and again == first
+    assert len(later) == 0  # the next page reads the kept estimate
+    other = Registration.objects.filter(organization=customer.organization, eligible=False)
+    with CaptureQueriesContext(connection) as filtered:
+        paging.count_bounded(other, remember_estimate=True)
+    assert len(filtered) == 1  # another filter is another list, counted on its own
+
+
+def test_without_the_cache_a_long_list_is_counted_again(monkeypatch, customer, acx2200):
+    seed(customer.organization, acx2200, [f"CU{n:010d}" for n in range(40)], at=[AT] * 40)
+    registrations = Registration.objects.filter(organization=customer.organization)
+    monkeypatch.setattr(paging, "EXACT_COUNT_UP_TO", 25)
+
+    def down(*args, **kwargs):
+        raise RedisConnectionError("Connection refused")
+
+    monkeypatch.setattr(paging.cache, "get", down)
+    monkeypatch.setattr(paging.cache, "set", down)
+    with CaptureQueriesContext(connection) as captured:
+        counted = paging.count_bounded(registrations, remember_estimate=True)
+
+    assert counted.exact is False and counted.n >= 26
+    assert len(captured) == 1

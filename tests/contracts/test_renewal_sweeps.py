@@ -14,7 +14,7 @@ import pytest
 from common.models import Transition
 from contracts.choices import ContractEventKind, RenewalQuoteStatus
 from contracts.models import Contract, ContractEvent, ContractExpiry, ContractLine
-from contracts.services import renewals
+from contracts.services import renewal_sweeps, renewals
 from notices.events import NoticeEvent
 from notices.models import Notice
 from tests.races import race
@@ -57,7 +57,7 @@ def contract_for(frozen_friday, juniper, acx2200, customer, partner):
 def test_reminders_are_the_notices_the_per_contract_sweep_wrote(
     contract_for, time_machine, customer, partner, monkeypatch
 ):
-    monkeypatch.setattr(renewals, "SWEEP_BATCH", 1)  # one contract per batch: batches change nothing
+    monkeypatch.setattr(renewal_sweeps, "SWEEP_BATCH", 1)  # one contract per batch: batches change nothing
     due = contract_for(END, "JN11AC220002", "JN11AC220001")
     later = contract_for(dt.date(2028, 6, 1), "JN11AC220003")  # 208 days left: no tier reached
     earlier_run = contract_for(END, "JN11AC220004")
@@ -73,7 +73,7 @@ def test_reminders_are_the_notices_the_per_contract_sweep_wrote(
     )
     on(time_machine, dt.date(2027, 11, 6))  # 30 days before 6 December 2027
 
-    assert renewals.renewal_reminders_send() == 1
+    assert renewal_sweeps.renewal_reminders_send() == 1
 
     notices = Notice.objects.filter(event="contract_renewal_reminder", target_id=due.pk).order_by("to_email")
     assert [(n.recipient, n.to_email) for n in notices] == [
@@ -99,14 +99,14 @@ def test_reminders_are_the_notices_the_per_contract_sweep_wrote(
     assert not Notice.objects.filter(target_id=later.pk, event="contract_renewal_reminder").exists()
     assert Notice.objects.filter(occurrence=occurrence).count() == 1
 
-    assert renewals.renewal_reminders_send() == 0  # the same day again
+    assert renewal_sweeps.renewal_reminders_send() == 0  # the same day again
     assert Notice.objects.filter(event="contract_renewal_reminder").count() == 3
 
 
 def test_a_reminder_after_the_end_names_the_back_support_date(contract_for, time_machine):
     due = contract_for(END, "JN11AC220001")
     on(time_machine, dt.date(2028, 1, 6))  # 31 days after the end, within grace
-    assert renewals.renewal_reminders_send() == 1
+    assert renewal_sweeps.renewal_reminders_send() == 1
     notice = Notice.objects.filter(event="contract_renewal_reminder", target_id=due.pk).first()
     assert (notice.context["tier"], notice.context["phase"], notice.context["renew_by"]) == (
         7,
@@ -118,17 +118,17 @@ def test_a_reminder_after_the_end_names_the_back_support_date(contract_for, time
 
 # --- contract expiry --------------------------------------------------------------------------
 def test_expiry_marks_each_ended_contract_once_per_end_date(contract_for, time_machine, monkeypatch):
-    monkeypatch.setattr(renewals, "SWEEP_BATCH", 1)
+    monkeypatch.setattr(renewal_sweeps, "SWEEP_BATCH", 1)
     ended = contract_for(END, "JN11AC220001")
     last_day = contract_for(dt.date(2027, 12, 7), "JN11AC220002")
     renewed = contract_for(dt.date(2027, 12, 1), "JN11AC220003")
     on(time_machine, dt.date(2027, 12, 2))
-    assert renewals.contracts_expire() == 1  # `renewed` ended on 1 December
+    assert renewal_sweeps.contracts_expire() == 1  # `renewed` ended on 1 December
     Contract.objects.filter(pk=renewed.pk).update(ends_on=END)  # then renewed to 6 December
 
     on(time_machine, dt.date(2027, 12, 7))
-    assert renewals.contracts_expire() == 2
-    assert renewals.contracts_expire() == 0
+    assert renewal_sweeps.contracts_expire() == 2
+    assert renewal_sweeps.contracts_expire() == 0
 
     def notes(contract):
         return [
@@ -153,17 +153,17 @@ def test_expiry_marks_each_ended_contract_once_per_end_date(contract_for, time_m
 def test_renewal_quote_expiry_moves_issued_quotes_past_their_date_only(
     contract_for, time_machine, partner, customer, monkeypatch
 ):
-    monkeypatch.setattr(renewals, "SWEEP_BATCH", 1)
+    monkeypatch.setattr(renewal_sweeps, "SWEEP_BATCH", 1)
     on(time_machine, dt.date(2027, 11, 6))
     issued = renewals.renewal_quote_issue(contract=contract_for(END, "JN11AC220001"), user=partner)
     ordered = renewals.renewal_quote_issue(contract=contract_for(END, "JN11AC220002"), user=partner)
     renewals.renewal_quote_order(quote=ordered, user=customer, po_number="PO-1", amount="437.00")
     assert issued.valid_until == END
     on(time_machine, END)
-    assert renewals.renewal_quotes_expire() == 0  # valid through its last day
+    assert renewal_sweeps.renewal_quotes_expire() == 0  # valid through its last day
     on(time_machine, dt.date(2027, 12, 7))
-    assert renewals.renewal_quotes_expire() == 1
-    assert renewals.renewal_quotes_expire() == 0
+    assert renewal_sweeps.renewal_quotes_expire() == 1
+    assert renewal_sweeps.renewal_quotes_expire() == 0
     issued.refresh_from_db()
     ordered.refresh_from_db()
     assert (issued.status, ordered.status) == (RenewalQuoteStatus.EXPIRED, RenewalQuoteStatus.ORDERED)
@@ -185,9 +185,9 @@ def test_two_reminder_sweeps_at_once_remind_each_person_once(contract_for, time_
     due = contract_for(END, "JN11AC220001")
     on(time_machine, dt.date(2027, 11, 6))
     first, second = race(
-        renewals.renewal_reminders_send,
-        renewals.renewal_reminders_send,
-        pause_at=[(renewals, "notices_create_many")],
+        renewal_sweeps.renewal_reminders_send,
+        renewal_sweeps.renewal_reminders_send,
+        pause_at=[(renewal_sweeps, "notices_create_many")],
     )
     assert first.ok and second.ok, (first.error, second.error)
     assert first.value + second.value == 1

@@ -22,7 +22,7 @@ import pytest
 from common.errors import Conflict
 from contracts.choices import ContractEventKind, RenewalQuoteStatus
 from contracts.models import Contract, ContractEvent, ContractLine, RenewalQuote
-from contracts.services import renewals
+from contracts.services import renewal_sweeps, renewals
 from contracts.services.orders import purchase_order_receive, request_approve
 from notices.models import Notice
 from relicensing.models import Vendor
@@ -235,8 +235,8 @@ def test_an_issued_quote_is_not_approved_and_an_expired_one_not_ordered(
     on(time_machine, dt.date(2027, 12, 7))  # valid until the end, 6 December
     with pytest.raises(Conflict):
         renewals.renewal_quote_order(quote=quote, user=customer, po_number="PO-1", amount="437.00")
-    assert renewals.renewal_quotes_expire() == 1
-    assert renewals.renewal_quotes_expire() == 0
+    assert renewal_sweeps.renewal_quotes_expire() == 1
+    assert renewal_sweeps.renewal_quotes_expire() == 0
     quote.refresh_from_db()
     assert quote.status == RenewalQuoteStatus.EXPIRED
 
@@ -264,7 +264,7 @@ def test_each_reminder_tier_is_sent_once_to_the_owner_and_its_partner(
     ]
     for day, expected in runs:
         on(time_machine, day)
-        assert renewals.renewal_reminders_send() == expected, day
+        assert renewal_sweeps.renewal_reminders_send() == expected, day
     assert reminders() == [
         (7, "customer"),
         (7, "partner"),
@@ -284,13 +284,13 @@ def test_a_missed_tier_after_the_end_names_the_back_support_date_and_stops_past_
     contract, time_machine
 ):
     on(time_machine, dt.date(2028, 1, 6))  # the sweep never ran before: only the nearest tier
-    assert renewals.renewal_reminders_send() == 1
+    assert renewal_sweeps.renewal_reminders_send() == 1
     assert {tier for tier, _ in reminders()} == {7}
     notice = Notice.objects.filter(event="contract_renewal_reminder").first()
     assert "renew by 6 Mar 2028 to avoid back-support" in notice.render("subject.txt")
     Notice.objects.all().delete()
     on(time_machine, dt.date(2028, 12, 7))  # renewal no longer possible
-    assert renewals.renewal_reminders_send() == 0
+    assert renewal_sweeps.renewal_reminders_send() == 0
 
 
 def test_no_reminder_while_a_renewal_is_ordered(contract, time_machine, partner, customer):
@@ -298,7 +298,7 @@ def test_no_reminder_while_a_renewal_is_ordered(contract, time_machine, partner,
     quote = renewals.renewal_quote_issue(contract=contract, user=partner)
     renewals.renewal_quote_order(quote=quote, user=customer, po_number="PO-1", amount="437.00")
     on(time_machine, dt.date(2027, 9, 7))
-    assert renewals.renewal_reminders_send() == 0
+    assert renewal_sweeps.renewal_reminders_send() == 0
 
 
 # --- expiry sweep -----------------------------------------------------------------------------
@@ -306,10 +306,10 @@ def test_the_expiry_sweep_records_the_end_once_however_often_it_runs(
     contract, time_machine, api_as, customer
 ):
     on(time_machine, OLD_END)
-    assert renewals.contracts_expire() == 0  # the last covered day
+    assert renewal_sweeps.contracts_expire() == 0  # the last covered day
     on(time_machine, OLD_END + dt.timedelta(days=1))
-    assert renewals.contracts_expire() == 1
-    assert renewals.contracts_expire() == 0
+    assert renewal_sweeps.contracts_expire() == 1
+    assert renewal_sweeps.contracts_expire() == 0
     expired = contract.events.filter(kind=ContractEventKind.EXPIRED)
     assert [e.note for e in expired] == ["Expired: coverage ended on 2027-12-06."]
     assert api_as(customer).get(f"/api/v1/contracts/{contract.number}/").json()["status"] == "expired"
@@ -388,9 +388,9 @@ def test_two_expiry_sweeps_at_once_record_one_expiry(plain_contract, time_machin
     # mark and records nothing. Checked by hand: with contract_lock not locking, this fails.
     on(time_machine, OLD_END + dt.timedelta(days=1))
     first, second = race(
-        renewals.contracts_expire,
-        renewals.contracts_expire,
-        pause_at=[(renewals, "_expiry_mark")],
+        renewal_sweeps.contracts_expire,
+        renewal_sweeps.contracts_expire,
+        pause_at=[(renewal_sweeps, "_expiry_mark")],
     )
     assert first.ok and second.ok, (first.error, second.error)
     assert first.value + second.value == 1

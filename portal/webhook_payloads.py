@@ -10,12 +10,16 @@ from contracts.orders_api import ContractOutputSerializer
 from inspections.api import InspectionOutputSerializer
 from inspections.models import Inspection
 from portal.api.requests import RequestOutputSerializer
+from portal.selectors import requests_answered
 from relicensing.models import Request
 from webhooks.payloads import payload_builder_register
 
 
 def _request(request: Request) -> dict[str, Any]:
-    return dict(RequestOutputSerializer(request).data)
+    # Read again with what the serializer expects on it (as the API's list reads it), inside the
+    # caller's transaction: the status the event reports.
+    answered = requests_answered(Request.objects.filter(pk=request.pk)).get()
+    return dict(RequestOutputSerializer(answered).data)
 
 
 def _quote(quote: Quote) -> dict[str, Any]:

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from contracts.services import renewals
+from contracts.services import renewal_sweeps as renewals
 from contracts.services.orders import purchase_order_receive, request_approve
 from contracts.services.rma import contract_rma_swap
 from inspections.services.results import inspection_results_record
@@ -82,6 +82,21 @@ def test_a_request_s_life_sends_each_of_its_events(
     contract = by_type["contract.issued"]["data"]
     assert [line["serial_number"] for line in contract["lines"]] == ["JN11AC220001"]
     assert len({e["id"] for e in sent}) == len(sent)  # one event id per event
+
+
+def test_the_data_is_the_object_as_the_api_returns_it(
+    subscribed, api_as, frozen_friday, acx2200, customer_admin, partner
+):
+    from contracts.services.quotes import quote_issue
+    from tests.relicensing.registering import register
+    from tests.relicensing.requesting import open_request
+
+    request = open_request(customer_admin, register(customer_admin, "JN11AC220001"))
+    quote = quote_issue(request=request, user=partner)
+    sent = {e["type"]: e["data"] for e in events(subscribed)}
+    listed = api_as(customer_admin).get("/api/v1/requests/").json()["results"][0]
+    assert sent["request.status_changed"] == listed
+    assert sent["quote.issued"] == api_as(customer_admin).get(f"/api/v1/quotes/{quote.pk}/").json()
 
 
 def test_an_rma_and_a_contract_nearing_its_end_send_their_events(

@@ -85,3 +85,25 @@ def test_a_teammate_is_refused_and_an_outsider_finds_nothing(
     assert client.get("/webhooks/").status_code == 200
     assert client.get(f"/webhooks/{endpoint.pk}/").status_code == 404
     assert client.post(f"/webhooks/{endpoint.pk}/delete/", {"confirmed": "yes"}).status_code == 404
+
+
+def test_a_paused_endpoint_says_so_and_its_administrator_resumes_it(client, customer_admin, staff):
+    endpoint = WebhookEndpoint.objects.create(
+        organization=customer_admin.organization,
+        url="https://hooks.example/in",
+        events=["quote.issued"],
+        secret="s",
+        status="paused",
+        paused_at="2026-11-20T12:00:00Z",
+    )
+    client.force_login(staff)
+    listed = text(client.get("/webhooks/"))
+    assert "Acme Networks" in listed and "Paused" in listed  # staff see every organisation's
+    client.force_login(customer_admin)
+    page = text(client.get(f"/webhooks/{endpoint.pk}/"))
+    assert "every attempt failed for a day" in page
+    assert "Resume sending" in page
+    client.post(f"/webhooks/{endpoint.pk}/resume/")
+    endpoint.refresh_from_db()
+    assert endpoint.status == "active"
+    assert "Resume sending" not in text(client.get(f"/webhooks/{endpoint.pk}/"))

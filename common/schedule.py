@@ -40,6 +40,12 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         "Hands the worker notices that missed the broker or whose retry after a refusal is due.",
     ),
     PeriodicJob(
+        "webhooks-send-due",
+        "webhooks.tasks.webhooks_send_due",
+        _MINUTE,
+        "Posts webhook deliveries that missed the broker, whose retry is due, or whose worker died mid-post.",
+    ),
+    PeriodicJob(
         "requests-reinstate-due",
         "contracts.tasks.requests_reinstate_due",
         _MINUTE,

@@ -64,6 +64,9 @@ class Workflow:
     # accepted). Declared on the child, so the parent's app needs no import of the child's.
     opened_by: str = ""
     opener: str = ""
+    # Dotted path of `f(record, *, transition)` told of every move made one at a time (a
+    # request's webhooks); set-based sweeps (`transitions_sweep`) do not call it.
+    observe: str = ""
 
     def __post_init__(self) -> None:
         known = set(self.statuses.values)
@@ -202,6 +205,7 @@ def transition(
         moved = _record(locked, current, to, actor=actor, reason=reason)
         _children_follow(locked, actor=actor, reason=reason)
         _notify(locked, moved, context=context, target=target)
+        _observe(locked, moved)
         return moved
 
 
@@ -216,6 +220,7 @@ def transition_start(
     """Record the creation of a record (from nothing to its initial status) and its notice."""
     started = _record(record, "", record.workflow.initial, actor=actor, reason=reason)
     _notify(record, started, context=context, target=target)
+    _observe(record, started)
     return started
 
 
@@ -384,6 +389,11 @@ def _notify(
         return
     notify: Callable[..., None] = import_string(workflow.notify)
     notify(record, event=event, transition=moved, context=dict(context or {}), target=target)
+
+
+def _observe(record: WorkflowModel, moved: "Transition") -> None:
+    if record.workflow.observe:
+        import_string(record.workflow.observe)(record, transition=moved)
 
 
 def _has_field(model: type[models.Model], name: str) -> bool:

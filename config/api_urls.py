@@ -41,6 +41,14 @@ from relicensing.api.equipment import (
     RegistrationListCreateApi,
 )
 from relicensing.api.messages import RequestMessageAttachmentApi, RequestMessagesApi
+from webhooks.api import (
+    WebhookDeliveryListApi,
+    WebhookDeliveryResendApi,
+    WebhookDetailApi,
+    WebhookListCreateApi,
+    WebhookResumeApi,
+    WebhookRotateSecretApi,
+)
 
 urlpatterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="api-token"),
@@ -118,6 +126,16 @@ urlpatterns = [
         name="api-inspection-photo",
     ),
     path("notices/", NoticeListApi.as_view(), name="api-notices"),
+    path("webhooks/", WebhookListCreateApi.as_view(), name="api-webhooks"),
+    path("webhooks/<int:pk>/", WebhookDetailApi.as_view(), name="api-webhook"),
+    path("webhooks/<int:pk>/rotate-secret/", WebhookRotateSecretApi.as_view(), name="api-webhook-rotate"),
+    path("webhooks/<int:pk>/resume/", WebhookResumeApi.as_view(), name="api-webhook-resume"),
+    path("webhooks/<int:pk>/deliveries/", WebhookDeliveryListApi.as_view(), name="api-webhook-deliveries"),
+    path(
+        "webhooks/<int:pk>/deliveries/<int:delivery_id>/resend/",
+        WebhookDeliveryResendApi.as_view(),
+        name="api-webhook-delivery-resend",
+    ),
     path("", include("contracts.contract_api_urls")),
     path("", include("contracts.coverage_api_urls")),
     path("", include("contracts.renewal_api_urls")),

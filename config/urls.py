@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("portal.urls")),
     path("", include("accounts.urls")),
     path("notices/", include("notices.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("", include("relicensing.urls")),
     path("", include("contracts.urls")),
     path("", include("contracts.coverage_urls")),

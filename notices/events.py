@@ -28,6 +28,7 @@ class NoticeEvent(models.TextChoices):
     PASSWORD_RESET = "password_reset", "Password reset"
     REQUEST_MESSAGE_POSTED = "request_message_posted", "New message on a request"
     ORGANIZATION_INVITATION = "organization_invitation", "Invitation to join an organisation"
+    WEBHOOK_ENDPOINT_PAUSED = "webhook_endpoint_paused", "A webhook endpoint was paused"
 
 
 PARTS = ("subject.txt", "body.txt", "body.html")

@@ -29,6 +29,10 @@ def _organization_admin(user: User) -> bool:
     return bool(user.is_organization_admin and user.organization_id and not user.is_programme_staff)
 
 
+def _webhook_manager(user: User) -> bool:
+    return bool(user.is_organization_admin and user.organization_id) or user.is_programme_staff
+
+
 @dataclass(frozen=True)
 class Section:
     label: str
@@ -65,6 +69,7 @@ SECTIONS = (
     ),
     Section("Holds & disputes", "staff-holds", _staff, ("staff-",)),
     Section("People", "organization-people", _organization_admin),
+    Section("Webhooks", "webhook-list", _webhook_manager, ("webhook-",)),
     Section("Organisations", "organization-list", _staff, ("organization-list", "organization-detail")),
     Section("Insights", "insights", _role(Role.PARTNER, staff=True)),
     Section("Operations", "operations", _staff),

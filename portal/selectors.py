@@ -141,6 +141,12 @@ def request_answers(*, user: User) -> QuerySet[Request]:
     chassis (serial and model joined in, `chassis`), the current quote's id, the visit's id and the
     contract's number. A page of them is a fixed number of queries and builds no object for a
     unit, a product, a visit or a contract."""
+    return requests_answered(Request.objects.visible_to(user)).order_by("-created_at", "-id")
+
+
+def requests_answered(requests: QuerySet[Request]) -> QuerySet[Request]:
+    """`requests` with what `request_answers` adds (the reach is the caller's: a webhook's payload
+    is written for one request the event is about)."""
     current_quote = (
         Quote.objects.filter(request=OuterRef("pk"), status__in=CURRENT_QUOTE_STATUSES)
         .order_by("-revision")
@@ -150,15 +156,13 @@ def request_answers(*, user: User) -> QuerySet[Request]:
         serial_number=F("equipment__serial_number"), product_model=F("equipment__product__model")
     ).only("request_id", "registration_id", "outcome")
     return (
-        Request.objects.visible_to(user)
-        .select_related("vendor")
+        requests.select_related("vendor")
         .annotate(
             current_quote_id=Subquery(current_quote),
             inspection_pk=F("inspection__id"),
             contract_number=F("contract__number"),
         )
         .prefetch_related(Prefetch("items", queryset=chassis, to_attr="chassis"))
-        .order_by("-created_at", "-id")
     )
 
 

@@ -174,6 +174,7 @@ REQUEST_WORKFLOW = Workflow(
         (_S.INSPECTED, _S.PO_RECEIVED): "purchase_order_received",
     },
     notify="relicensing.services.lifecycle.request_notify",
+    observe="relicensing.services.lifecycle.request_status_changed",
 )
 CLOSED_STATUSES = REQUEST_WORKFLOW.closed
 OPEN_STATUSES = REQUEST_WORKFLOW.open

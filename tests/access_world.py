@@ -40,6 +40,7 @@ from tests.factories import (
 from tests.inspections.visits import MONDAY, answers, checklist, coverage
 from tests.relicensing.registering import register
 from tests.relicensing.requesting import PDF, SITE, open_request
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 FRIDAY = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
 LATER_VISIT = dt.date(2026, 12, 22)  # Tuesday; the rescheduling target's booked day
@@ -87,6 +88,8 @@ class World:
     message: RequestMessage | None = None  # on `ready`, by Acme's customer, with a PDF attached
     teammate: User | None = None  # another Acme customer user, not an administrator
     invitation: Invitation | None = None  # pending, to Acme, sent by staff
+    webhook: WebhookEndpoint | None = None  # Acme's endpoint, with one failed delivery
+    webhook_delivery: WebhookDelivery | None = None
     markers: dict[str, set[str]] = field(default_factory=dict)  # side -> strings only it may see
 
 
@@ -233,6 +236,17 @@ def _world(clock: _Clock) -> World:
         actor=staff, organization=customer.organization, email="invited@acme.example"
     )
 
+    # Acme's webhook endpoint (written directly: its address is never resolved or posted to here).
+    webhook = WebhookEndpoint.objects.create(
+        organization=customer.organization,
+        url="https://hooks.acme.example/in",
+        events=["quote.issued"],
+        secret="s",
+    )
+    webhook_delivery = WebhookDelivery.objects.create(
+        endpoint=webhook, type="quote.issued", body="{}", status="failed"
+    )
+
     acme_requests = RelicensingRequest.objects.filter(customer=customer.organization)
     borealis_requests = RelicensingRequest.objects.filter(customer=other_customer.organization)
     return World(
@@ -258,6 +272,8 @@ def _world(clock: _Clock) -> World:
         message=message,
         teammate=teammate,
         invitation=invitation,
+        webhook=webhook,
+        webhook_delivery=webhook_delivery,
         markers={
             "acme": {"Acme Networks", "NetReseller", "Acme HQ", "JN11AC2", "CT-2026-000001", "CT-2026-000002"}
             | {r.number for r in acme_requests},

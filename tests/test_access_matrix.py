@@ -55,6 +55,27 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/v1/users/{id}/deactivate/"): (403, 404, 403, 404, 404, 404, 200, 401),
     ("POST", "/api/v1/users/{id}/administrator/"): (403, 404, 403, 404, 404, 404, 200, 401),
     ("POST", "/api/v1/invitations/{id}/revoke/"): (403, 404, 403, 404, 404, 404, 200, 401),
+    # Webhooks: an organisation's administrators and staff. Nobody in the world is an administrator:
+    # the list and registering are 403 to all but staff (who register for their own organisation);
+    # Acme's endpoint is 403 to Acme's customer (a teammate) and 404 to everyone else, its partner
+    # included (a partner does not manage its customers' webhooks).
+    ("GET", "/api/v1/webhooks/"): STAFF_TOOL,
+    ("POST", "/api/v1/webhooks/"): (403, 403, 403, 403, 403, 403, 201, 401),
+    ("GET", "/api/v1/webhooks/{id}/"): (403, 404, 404, 404, 404, 404, 200, 401),
+    ("DELETE", "/api/v1/webhooks/{id}/"): (403, 404, 404, 404, 404, 404, 204, 401),
+    ("POST", "/api/v1/webhooks/{id}/rotate-secret/"): (403, 404, 404, 404, 404, 404, 200, 401),
+    ("POST", "/api/v1/webhooks/{id}/resume/"): (403, 404, 404, 404, 404, 404, 200, 401),
+    ("GET", "/api/v1/webhooks/{id}/deliveries/"): (403, 404, 404, 404, 404, 404, 200, 401),
+    ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/resend/"): (
+        403,
+        404,
+        404,
+        404,
+        404,
+        404,
+        202,
+        401,
+    ),
     # Catalog and price book: read by everyone signed in, written by staff.
     ("GET", "/api/v1/vendors/"): SIGNED_IN_READ,
     ("GET", "/api/v1/products/"): SIGNED_IN_READ,
@@ -240,6 +261,19 @@ JSON_CALLS: dict[tuple[str, str], Callable[[World], tuple[dict[str, Any], Any]]]
     ("POST", "/api/v1/users/{id}/deactivate/"): lambda w: ({"id": w.teammate.pk}, None),
     ("POST", "/api/v1/users/{id}/administrator/"): lambda w: ({"id": w.teammate.pk}, {"is_admin": True}),
     ("POST", "/api/v1/invitations/{id}/revoke/"): lambda w: ({"id": w.invitation.pk}, None),
+    ("POST", "/api/v1/webhooks/"): lambda w: (
+        {},
+        {"url": "https://93.184.215.14/in", "events": ["quote.issued"]},
+    ),
+    ("GET", "/api/v1/webhooks/{id}/"): lambda w: ({"id": w.webhook.pk}, None),
+    ("DELETE", "/api/v1/webhooks/{id}/"): lambda w: ({"id": w.webhook.pk}, None),
+    ("POST", "/api/v1/webhooks/{id}/rotate-secret/"): lambda w: ({"id": w.webhook.pk}, None),
+    ("POST", "/api/v1/webhooks/{id}/resume/"): lambda w: ({"id": w.webhook.pk}, None),
+    ("GET", "/api/v1/webhooks/{id}/deliveries/"): lambda w: ({"id": w.webhook.pk}, None),
+    ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/resend/"): lambda w: (
+        {"id": w.webhook.pk, "delivery_id": w.webhook_delivery.pk},
+        None,
+    ),
     ("POST", "/api/v1/auth/token/"): lambda w: ({}, {"username": "customer", "password": PASSWORD}),
     ("POST", "/api/v1/compliance-holds/"): lambda w: (
         {},

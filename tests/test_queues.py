@@ -15,6 +15,8 @@ ROOT = Path(__file__).parents[1]
     ("task", "queue"),
     [
         ("notices.tasks.notice_send", "notices"),
+        ("webhooks.tasks.webhook_send", "notices"),
+        ("webhooks.tasks.webhooks_send_due", "sweeps"),
         ("contracts.tasks.request_reinstate", "workflow"),
         ("relicensing.tasks.import_job_run", "imports"),
         ("relicensing.tasks.export_job_run", "imports"),
@@ -36,6 +38,7 @@ def test_beat_sends_every_periodic_job_to_the_sweeps_queue():
     schedule = app.conf.beat_schedule
     assert {
         "notices-resend-due",
+        "webhooks-send-due",
         "requests-reinstate-due",
         "import-jobs-resume",
         "quotes-expire",

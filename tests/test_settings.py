@@ -62,3 +62,23 @@ def test_production_asks_staff_for_a_second_factor_and_counts_clients_behind_the
     assert result.stdout.strip().splitlines()[-1] == (
         "True ['HTTP_X_FORWARDED_FOR', 'REMOTE_ADDR'] 1 right-most"
     )
+
+
+@pytest.mark.parametrize("module", ["config.settings.production", "config.settings.local"])
+def test_webhooks_reach_loopback_only_under_the_test_settings(module):
+    clean = {k: v for k, v in os.environ.items() if k not in COMPLETE and k != "DEBUG"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; print(s.WEBHOOKS_ALLOW_LOOPBACK)",
+        ],
+        cwd=ROOT,
+        env={**clean, **COMPLETE, "DJANGO_SETTINGS_MODULE": module},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "inspections",
     "contracts",
     "notices",
+    "webhooks",
     "portal",
     "insights",
 ]
@@ -236,6 +237,9 @@ SPECTACULAR_SETTINGS = {
         "QuoteStatusEnum": "contracts.choices.QuoteStatus",
         "RegistrationStatusEnum": "relicensing.choices.RegistrationStatus",
         "InspectionStatusEnum": "inspections.choices.InspectionStatus",
+        "WebhookEventEnum": "webhooks.choices.WebhookEvent",
+        "WebhookEndpointStatusEnum": "webhooks.choices.EndpointStatus",
+        "WebhookDeliveryStatusEnum": "webhooks.choices.DeliveryStatus",
     },
 }
 
@@ -275,6 +279,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = schedule.WORKFLOW
 CELERY_TASK_ROUTES = {
     "notices.tasks.notice_send": {"queue": schedule.NOTICES},
+    # Posts that end in seconds, like emails: beside the notices, never behind an import or sweep.
+    "webhooks.tasks.webhook_send": {"queue": schedule.NOTICES},
     "contracts.tasks.request_reinstate": {"queue": schedule.WORKFLOW},
     "relicensing.tasks.import_job_run": {"queue": schedule.IMPORTS},
     "relicensing.tasks.export_job_run": {"queue": schedule.IMPORTS},
@@ -322,4 +328,8 @@ DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG
 
 # Absolute address of the site, for links in emails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# Webhooks go only to public addresses (webhooks.transport). The test settings alone allow loopback
+# (and plain http) for a receiver the tests start on 127.0.0.1; never local or production.
+WEBHOOKS_ALLOW_LOOPBACK = False
 METRICS_TOKEN = env("METRICS_TOKEN", default="")

@@ -26,3 +26,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # errors only, as JSON lines like production's. A worker started with --loglevel=INFO logs at INFO
 # (tests/test_logs.py reads those lines).
 LOGGING["root"]["level"] = "WARNING"  # type: ignore[index]  # noqa: F405
+
+# A test's webhook receiver listens on 127.0.0.1 over plain http (tests/webhooks/). Only here.
+WEBHOOKS_ALLOW_LOOPBACK = True

@@ -39,6 +39,8 @@ from relicensing.services.lifecycle import (
     request_transition,
 )
 from relicensing.services.requests import request_chassis_check
+from webhooks.choices import WebhookEvent
+from webhooks.services import webhook_event_record, webhook_events_record_many
 
 # The columns' sizes, read from the model so the rule and the table cannot disagree.
 REFERENCE_MAX_LENGTH: int = Quote._meta.get_field("reference").max_length  # type: ignore[assignment]
@@ -137,6 +139,9 @@ def quote_issue(
         notice_context=_quote_context(quote),
         notice_target=quote,
     )
+    webhook_event_record(
+        type=WebhookEvent.QUOTE_ISSUED, target=quote, organization=request.customer_id, occurrence="issued"
+    )
     return quote
 
 
@@ -191,6 +196,12 @@ def quote_accept(*, quote: Quote, user: User) -> Quote:
         notice_target=quote,
     )
     quote.refresh_from_db()
+    webhook_event_record(
+        type=WebhookEvent.QUOTE_ACCEPTED,
+        target=quote,
+        organization=request.customer_id,
+        occurrence="accepted",
+    )
     return quote
 
 
@@ -253,6 +264,14 @@ def _quotes_expire_batch(due: list[tuple[int, int]], today: dt.date) -> int:
         to_status=RequestStatus.SUBMITTED,
     )
     _expiry_notices(back, quotes=quotes, reasons=reasons, timeline=timeline)
+    webhook_events_record_many(
+        type=WebhookEvent.REQUEST_STATUS_CHANGED,
+        model=Request,
+        rows=[
+            (request_id, customer_id, f"transition:{timeline[request_id]}")
+            for request_id, _, _, customer_id in back
+        ],
+    )
     return len(moved)
 
 

@@ -23,6 +23,8 @@ from notices.services import notice_create
 from relicensing.choices import EventKind, ItemOutcome, LicenceKind, LicenceStatus, RequestStatus
 from relicensing.models import Equipment, EquipmentEvent, Request, SoftwareLicence
 from relicensing.services.lifecycle import request_lock, request_recipients, request_transition
+from webhooks.choices import WebhookEvent
+from webhooks.services import webhook_event_record
 
 # Coverage: one year from the start (the last day included).
 COVERAGE = dt.timedelta(days=365)
@@ -77,6 +79,12 @@ def request_reinstate(*, request_id: int) -> Contract | None:
             f"{day(contract.ends_on)}.",
         )
         _welcome(contract, request)
+        webhook_event_record(
+            type=WebhookEvent.CONTRACT_ISSUED,
+            target=contract,
+            organization=contract.owner_id,
+            occurrence="issued",
+        )
         return contract
 
 

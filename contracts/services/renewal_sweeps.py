@@ -33,6 +33,8 @@ from contracts.services.renewals import (
 from notices.events import NoticeEvent
 from notices.services import NoticeDraft, notices_create_many
 from relicensing.models import Vendor
+from webhooks.choices import WebhookEvent
+from webhooks.services import webhook_events_record_many
 
 # Rows per transaction in the sweeps: a failure keeps the batches before it, and locks stay short.
 SWEEP_BATCH = 5000
@@ -169,6 +171,11 @@ def _reminders(batch: list[tuple[Any, ...]], vendor: Vendor, tiers: list[int], t
                 link=f"/contracts/{number}/",
             )
         )
+    webhook_events_record_many(
+        type=WebhookEvent.CONTRACT_EXPIRING,
+        model=Contract,
+        rows=[(row[0], row[4], occurrence) for occurrence, row in due.items()],
+    )
     return len({occurrence for _, occurrence in notices_create_many(drafts, fresh=True)})
 
 

@@ -32,6 +32,8 @@ from relicensing.locks import products_share_lock, serials_lock
 from relicensing.models import Equipment, Registration, RequestItem, SoftwareLicence
 from relicensing.serials import serial_clean, serial_normalise
 from relicensing.services.equipment import _event, registration_create, registrations_refresh, retired_refusal
+from webhooks.choices import WebhookEvent
+from webhooks.services import webhook_event_record
 
 
 def contract_is_donated(contract: Contract) -> bool:
@@ -125,6 +127,12 @@ def contract_rma_swap(
     if replacement.current_owner_id != contract.owner_id:
         Equipment.objects.filter(pk=replacement.pk).update(current_owner=contract.owner)
     _swap_record(contract, user, returned, replacement)
+    webhook_event_record(
+        type=WebhookEvent.RMA_RECORDED,
+        target=contract,
+        organization=contract.owner_id,
+        occurrence=f"rma:{returned.serial_number}:{replacement.serial_number}",
+    )
     return contract
 
 

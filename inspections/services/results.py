@@ -27,6 +27,8 @@ from relicensing.models import Request, RequestItem
 from relicensing.serials import serial_normalise
 from relicensing.services.lifecycle import request_lock, request_transition
 from relicensing.services.requests import document_check
+from webhooks.choices import WebhookEvent
+from webhooks.services import webhook_event_record
 
 PHOTO_TYPES = ("image/png", "image/jpeg")
 
@@ -90,6 +92,12 @@ def inspection_results_record(
         reason=f"Inspection results recorded: {summary}",
     )
     quote_finalise(request=request, reason=f"Inspection results: {summary}")
+    webhook_event_record(
+        type=WebhookEvent.INSPECTION_RESULTS_RECORDED,
+        target=inspection,
+        organization=request.customer_id,
+        occurrence="results",
+    )
     return inspection
 
 

@@ -30,6 +30,8 @@ from relicensing.choices import RequestStatus
 from relicensing.models import Request
 from relicensing.services.lifecycle import request_lock, request_transition
 from relicensing.services.requests import inspection_date_check
+from webhooks.choices import WebhookEvent
+from webhooks.services import webhook_event_record
 
 
 def inspection_open(request: Request, *, actor: User | None) -> Inspection:
@@ -271,4 +273,11 @@ def _book(
     )
     if request.status == RequestStatus.QUOTE_ACCEPTED:
         request_transition(request=request, to=RequestStatus.INSPECTION_SCHEDULED, actor=actor, reason=reason)
+    event = WebhookEvent.INSPECTION_SCHEDULED if before is None else WebhookEvent.INSPECTION_RESCHEDULED
+    webhook_event_record(
+        type=event,
+        target=inspection,
+        organization=request.customer_id,
+        occurrence=f"{date}:{inspection.reschedules}:{inspection.updated_at.isoformat()}",
+    )
     return inspection

@@ -15,6 +15,8 @@ from common.workflow import transition
 from notices.services import notice_create
 from relicensing.choices import CLOSED_STATUSES, REQUEST_WORKFLOW, RequestStatus
 from relicensing.models import Request
+from webhooks.choices import WebhookEvent
+from webhooks.services import webhook_event_record
 
 
 def request_lock(request_id: int) -> Request:
@@ -111,4 +113,15 @@ def request_notify(
             **context,
         },
         link=f"/requests/{request.pk}/",
+    )
+
+
+def request_status_changed(request: Request, *, transition: Transition) -> None:
+    """Every move of a request, to the webhooks of its customer and partners (the workflow's
+    `observe`): the request as the API returns it, once per transition row."""
+    webhook_event_record(
+        type=WebhookEvent.REQUEST_STATUS_CHANGED,
+        target=request,
+        organization=request.customer_id,
+        occurrence=f"transition:{transition.pk}",
     )

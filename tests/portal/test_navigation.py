@@ -15,13 +15,21 @@ def labels(user, url_name=""):
 
 def test_each_person_sees_their_sections(customer, partner, inspector, staff):
     customer.is_organization_admin = True
-    assert labels(customer) == [*ALL_WORK, "Serial check", "People", "Catalog & prices", "Notices"]
+    assert labels(customer) == [
+        *ALL_WORK,
+        "Serial check",
+        "People",
+        "Webhooks",
+        "Catalog & prices",
+        "Notices",
+    ]
     assert labels(partner) == [*ALL_WORK, "Serial check", "Insights", "Catalog & prices", "Notices", "API"]
     assert labels(inspector) == ["Dashboard", "Inspections", "Catalog & prices", "Notices"]
     assert labels(staff) == [
         *ALL_WORK,
         "Approvals",
         "Holds & disputes",
+        "Webhooks",
         "Organisations",
         "Insights",
         "Operations",
@@ -35,6 +43,7 @@ def test_each_person_sees_their_sections(customer, partner, inspector, staff):
 def test_a_customer_who_is_not_an_administrator_has_no_people_section(customer):
     customer.is_organization_admin = False
     assert "People" not in labels(customer)
+    assert "Webhooks" not in labels(customer)
 
 
 @pytest.mark.parametrize(
@@ -51,6 +60,7 @@ def test_a_customer_who_is_not_an_administrator_has_no_people_section(customer):
         ("insights-csv", "Insights"),
         ("operations-notice-resend", "Operations"),
         ("notice-list", "Notices"),
+        ("webhook-detail", "Webhooks"),
     ],
 )
 def test_a_page_marks_the_section_it_belongs_to(staff, customer, url_name, section):

@@ -4,7 +4,6 @@ the web processes share their Prometheus counters through files (prometheus_clie
 multiprocess mode), so /metrics answers the same sums whichever worker serves the scrape; and
 each worker, once it has loaded the app, sets the loaded objects aside from the garbage collector."""
 
-import gc
 import os
 import shutil
 from pathlib import Path
@@ -35,15 +34,8 @@ def child_exit(server: object, worker: object) -> None:
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
 
 
-GC_THRESHOLDS = (20_000, 10, 10)  # Python's defaults: (700, 10, 10)
-
-
 def post_worker_init(worker: object) -> None:
-    """A list page builds a few thousand short-lived objects, and with Python's default thresholds
-    the cycle collector ran some 200 times a request, each time walking every object the app loaded
-    (Django, the URL conf, the templates): a fifth of a list's CPU at a million serials
-    (bench/RESULTS.md). Frozen, the loaded objects are never walked again, and a larger first
-    generation collects a request's garbage a few times instead of hundreds."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+    """Once the worker has loaded the app: its objects out of the garbage collector's walks."""
+    from config.workers import garbage_collector_tune
+
+    garbage_collector_tune()

@@ -1,12 +1,12 @@
-"""The web workers' garbage collector (config/gunicorn.py): once a worker has loaded the app, the
-loaded objects are frozen out of the collector's walks and young garbage is collected in bigger
-batches."""
+"""The web workers' garbage collector (config/workers.py, called by config/gunicorn.py): once a
+worker has loaded the app, the loaded objects are frozen out of the collector's walks and young
+garbage is collected in bigger batches."""
 
 import gc
 
 import pytest
 
-from config import gunicorn
+from config import workers
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def test_a_worker_freezes_what_it_loaded_and_collects_in_bigger_batches(collecto
     gc.unfreeze()
     loaded = [object() for _ in range(1000)]  # stands for the app the worker loaded
 
-    gunicorn.post_worker_init(worker=None)
+    workers.garbage_collector_tune()
 
     assert gc.get_freeze_count() >= len(loaded)
     assert gc.get_threshold() == (20_000, 10, 10)

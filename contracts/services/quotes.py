@@ -226,9 +226,7 @@ def quotes_expire(*, today: dt.date | None = None) -> int:
 
 def _quotes_expire_batch(due: list[tuple[int, int, int]], today: dt.date) -> int:
     requests_lock(sorted({request_id for _, request_id, _ in due}))
-    return quotes_expiry_write(
-        quote_ids=[quote_id for quote_id, _, _ in due], customer_ids={row[2] for row in due}, today=today
-    )
+    return quotes_expiry_write(due=due, today=today)
 
 
 def requests_lock(request_ids: Sequence[int]) -> None:
@@ -246,7 +244,8 @@ def requests_lock(request_ids: Sequence[int]) -> None:
 # row changed since the statement's snapshot (an acceptance that held the request's lock), so
 # `quotes` and `requests` hold only the rows this run moved. The reason is `day()`'s "j M Y"
 # (4 Dec 2026); the notice's context is `_quote_context` and the request's part of
-# `request_notify`'s, with the fixed keys (status, actor) passed in.
+# `request_notify`'s, with the fixed keys (status, actor) passed in. The requests are named by id
+# as well as by their quotes, so they are found by primary key, not by a scan of every quoted one.
 _EXPIRY_SQL = """
 WITH quotes AS (
     UPDATE contracts_quote q SET status = %(quote_to)s
@@ -258,7 +257,8 @@ WITH quotes AS (
     SELECT %(quote_type)s, quotes.id, %(quote_from)s, %(quote_to)s, NULL, quotes.reason, %(now)s FROM quotes
 ), requests AS (
     UPDATE relicensing_request r SET status = %(request_to)s, updated_at = %(now)s
-    FROM quotes WHERE r.id = quotes.request_id AND r.status = %(request_from)s
+    FROM quotes WHERE r.id = ANY(%(request_ids)s::bigint[]) AND r.id = quotes.request_id
+        AND r.status = %(request_from)s
     RETURNING r.id, r.number, r.site_name, r.customer_id, quotes.id AS quote_id, quotes.number AS quote_number,
         quotes.total, quotes.currency, quotes.valid_until, quotes.reason
 ), request_timeline AS (
@@ -287,15 +287,15 @@ SELECT (SELECT count(*) FROM quotes), ARRAY(SELECT id FROM written WHERE to_emai
 """
 
 
-def quotes_expiry_write(*, quote_ids: list[int], customer_ids: set[int], today: dt.date) -> int:
-    """Expire these quotes (their requests locked by the caller) where still issued and due, send
+def quotes_expiry_write(*, due: list[tuple[int, int, int]], today: dt.date) -> int:
+    """Expire these quotes (id, request id, customer id; their requests locked by the caller) where still issued and due, send
     their requests back to submitted where still quoted, and write the timeline rows and the
     `quote_expired` notices, each notice's occurrence the request's new timeline row (so `fresh`:
     no earlier run wrote it). The notices go to the worker after commit. Returns quotes expired."""
     transitions_sweep_check(Quote, expected_from=QuoteStatus.ISSUED, to=QuoteStatus.EXPIRED)
     transitions_sweep_check(Request, expected_from=RequestStatus.QUOTED, to=RequestStatus.SUBMITTED)
     people: dict[str, list[Any]] = {"people_customer": [], "recipient_id": [], "to_email": []}
-    for customer_id in sorted(customer_ids):
+    for customer_id in sorted({customer_id for _, _, customer_id in due}):
         for user in {user.pk: user for user in request_recipients(Request(customer_id=customer_id))}.values():
             people["people_customer"].append(customer_id)
             people["recipient_id"].append(user.pk)
@@ -303,7 +303,8 @@ def quotes_expiry_write(*, quote_ids: list[int], customer_ids: set[int], today: 
     types = ContentType.objects.get_for_models(Quote, Request)
     now = timezone.now()
     params = {
-        "ids": quote_ids,
+        "ids": [quote_id for quote_id, _, _ in due],
+        "request_ids": [request_id for _, request_id, _ in due],
         "today": today,
         "now": now,
         "due": now + SWEEP_GRACE,

@@ -166,7 +166,13 @@ WITH due AS (
     JOIN accounts_organization o ON o.id = c.owner_id
     WHERE c.id = ANY(%(ids)s::bigint[])
 ), fresh AS MATERIALIZED (
-    SELECT * FROM due WHERE NOT EXISTS (SELECT 1 FROM notices_notice n WHERE n.occurrence = due.occurrence)
+    SELECT due.*, covered.serials FROM due
+    LEFT JOIN LATERAL (
+        SELECT array_agg(u.serial_number ORDER BY u.serial_number) AS serials
+        FROM contracts_contractline l JOIN relicensing_equipment u ON u.id = l.equipment_id
+        WHERE l.contract_id = due.id AND u.retired = ''
+    ) AS covered ON TRUE
+    WHERE NOT EXISTS (SELECT 1 FROM notices_notice n WHERE n.occurrence = due.occurrence)
 ), written AS (
     INSERT INTO notices_notice (event, occurrence, target_type_id, target_id, recipient_id, to_email,
         context, link, attachments, created_at, attempts, next_attempt_at, last_error)
@@ -175,14 +181,9 @@ WITH due AS (
             'contract_number', f.number, 'customer', f.owner_name, 'site', f.site_name,
             'ends_on', to_char(f.ends_on, 'YYYY-MM-DD'), 'days_left', greatest(0, f.ends_on - %(today)s::date),
             'tier', f.tier, 'phase', f.phase, 'renew_by', to_char(f.renew_by, 'YYYY-MM-DD'),
-            'serials', coalesce(to_jsonb(covered.serials), '[]'::jsonb)),
+            'serials', coalesce(to_jsonb(f.serials), '[]'::jsonb)),
         '/contracts/' || f.number || '/', '[]'::jsonb, %(now)s, 0, %(due)s, ''
     FROM fresh f
-    LEFT JOIN LATERAL (
-        SELECT array_agg(u.serial_number ORDER BY u.serial_number) AS serials
-        FROM contracts_contractline l JOIN relicensing_equipment u ON u.id = l.equipment_id
-        WHERE l.contract_id = f.id AND u.retired = ''
-    ) AS covered ON TRUE
     JOIN unnest(%(people_owner)s::bigint[], %(recipient_id)s::bigint[], %(to_email)s::text[])
         AS people(owner_id, recipient_id, to_email) ON people.owner_id = f.owner_id
     RETURNING id, occurrence, to_email
@@ -201,6 +202,9 @@ def reminders_write(
     the worker after commit. Returns the reminders written that have an address to send to."""
     now = timezone.now()
     with connection.cursor() as cursor:
+        # The planner guesses a thousand lines per contract of a lines table it has not analysed
+        # yet, which crosses jit_above_cost: compiling the statement then cost more than running it.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(
             _REMINDERS_SQL,
             {

@@ -302,7 +302,7 @@ def quotes_expiry_write(*, due: list[tuple[int, int, int]], today: dt.date) -> i
             people["to_email"].append(user.email)
     types = ContentType.objects.get_for_models(Quote, Request)
     now = timezone.now()
-    params = {
+    params: dict[str, Any] = {
         "ids": [quote_id for quote_id, _, _ in due],
         "request_ids": [request_id for _, request_id, _ in due],
         "today": today,

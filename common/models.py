@@ -12,7 +12,9 @@ class Transition(models.Model):
     """A record moved from one status to another: who, when, why. Written by
     `common.workflow.transition()` only; `from_status` is empty for the record's creation."""
 
-    target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    # Not indexed alone: `transition_by_target` leads with it (a content type's deletion reads it
+    # there), and a second index cost every sweep one more entry per timeline row.
+    target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+", db_index=False)
     target_id = models.PositiveBigIntegerField()
     target = GenericForeignKey("target_type", "target_id")
     from_status = models.CharField(max_length=32, blank=True)

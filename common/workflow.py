@@ -245,13 +245,7 @@ def transitions_sweep(
     is refused: those go one by one through `transition()`.
     """
     model: type[WorkflowModel] = queryset.model
-    if not model.workflow.allows(expected_from, to):
-        raise ValueError(f"{model.__name__}: {expected_from} -> {to} is not in its workflow")
-    if any(
-        child.workflow.opened_by == to or to in child.workflow.follows_parent
-        for child, _ in _child_models(model)
-    ):
-        raise ValueError(f"{model.__name__}: moving to {to} moves its children; use transition()")
+    transitions_sweep_check(model, expected_from=expected_from, to=to)
     quote = connection.ops.quote_name
     try:
         condition, params = _rows_condition(queryset)
@@ -273,6 +267,19 @@ def transitions_sweep(
     with connection.cursor() as cursor:
         cursor.execute(sql, [*values, *params, expected_from])
         return cursor.fetchall()
+
+
+def transitions_sweep_check(model: type[WorkflowModel], *, expected_from: str, to: str) -> None:
+    """Refuse (ValueError, a programming error) a set-based move its workflow forbids, or one that
+    would move or open children: what `transitions_sweep` checks, for a sweep that writes its
+    moves in its own SQL statement."""
+    if not model.workflow.allows(expected_from, to):
+        raise ValueError(f"{model.__name__}: {expected_from} -> {to} is not in its workflow")
+    if any(
+        child.workflow.opened_by == to or to in child.workflow.follows_parent
+        for child, _ in _child_models(model)
+    ):
+        raise ValueError(f"{model.__name__}: moving to {to} moves its children; use transition()")
 
 
 def _rows_condition(queryset: models.QuerySet) -> tuple[str, list[Any]]:

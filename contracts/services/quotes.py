@@ -6,29 +6,30 @@ moves statuses through the workflow engine: the quote's own (QUOTE_WORKFLOW) and
 """
 
 import datetime as dt
+import json
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
 
-from accounts.models import Organization, User
+from accounts.models import User
 from accounts.permissions import action_require
 from common.errors import Conflict, InvalidInput
 from common.formats import day
-from common.workflow import transition, transition_start, transitions_record, transitions_sweep
+from common.workflow import transition, transition_start, transitions_sweep_check
 from contracts.choices import QuoteStatus, SkuKind
 from contracts.models import Quote, QuoteLine, Sku
 from contracts.pricing import PriceLine, lines_total, request_lines
 from contracts.selectors import quote_issuer
 from contracts.services.money import money_in_range
 from notices.events import NoticeEvent
-from notices.services import NoticeDraft, notice_create, notices_create_many
+from notices.services import SWEEP_GRACE, notice_create, notices_dispatch_many
 from relicensing.choices import REQUEST_WORKFLOW, ItemOutcome, RequestStatus
 from relicensing.models import Request, RequestItem
 from relicensing.services.lifecycle import (
@@ -213,10 +214,11 @@ def quotes_expire(*, today: dt.date | None = None) -> int:
     """Sweep: issued quotes past their date expire and their request goes back to submitted.
 
     Set-based, EXPIRY_BATCH quotes per transaction (a failure keeps the batches before it): the
-    batch's requests are locked first (the lock order of common.workflow), then one guarded UPDATE
-    moves the quotes and one the requests, each a compare-and-set on the old status and the date,
-    so overlapping runs, or a run racing an acceptance, move each quote and each request once.
-    The timeline rows and the notices are what `transition()` and `request_notify` write per row.
+    batch's requests are locked first (the lock order of common.workflow), then one statement
+    moves the quotes and their requests, each by a compare-and-set on the old status (and the
+    quote's date), so overlapping runs, or a run racing an acceptance, move each quote and each
+    request once. It writes the timeline rows and the notices `transition()` and
+    `request_notify` write per row.
     """
     today = today or timezone.localdate()
     expired, after = 0, 0
@@ -225,7 +227,7 @@ def quotes_expire(*, today: dt.date | None = None) -> int:
             due = list(
                 Quote.objects.filter(status=QuoteStatus.ISSUED, valid_until__lt=today, pk__gt=after)
                 .order_by("pk")
-                .values_list("pk", "request_id")[:EXPIRY_BATCH]
+                .values_list("pk", "request_id", "request__customer_id")[:EXPIRY_BATCH]
             )
             if not due:
                 return expired
@@ -233,58 +235,9 @@ def quotes_expire(*, today: dt.date | None = None) -> int:
             expired += _quotes_expire_batch(due, today)
 
 
-def _quotes_expire_batch(due: list[tuple[int, int]], today: dt.date) -> int:
-    requests_lock(sorted({request_id for _, request_id in due}))
-    moved = transitions_sweep(
-        Quote.objects.filter(valid_until__lt=today),
-        ids=[quote_id for quote_id, _ in due],
-        expected_from=QuoteStatus.ISSUED,
-        to=QuoteStatus.EXPIRED,
-        returning=("id", "request_id", "number", "valid_until", "total", "currency"),
-    )
-    quotes = {row[1]: _ExpiredQuote(*row) for row in moved}
-    days = {valid_until: day(valid_until) for valid_until in {quote.valid_until for quote in quotes.values()}}
-    reasons = {
-        quote.pk: f"Quote {quote.number} expired on {days[quote.valid_until]}." for quote in quotes.values()
-    }
-    transitions_record(
-        Quote, moved=list(reasons.items()), from_status=QuoteStatus.ISSUED, to_status=QuoteStatus.EXPIRED
-    )
-    back = transitions_sweep(
-        Request.objects.all(),
-        ids=list(quotes),
-        expected_from=RequestStatus.QUOTED,
-        to=RequestStatus.SUBMITTED,
-        returning=("id", "number", "site_name", "customer_id"),
-    )
-    timeline = transitions_record(
-        Request,
-        moved=[(request_id, reasons[quotes[request_id].pk]) for request_id, *_ in back],
-        from_status=RequestStatus.QUOTED,
-        to_status=RequestStatus.SUBMITTED,
-    )
-    _expiry_notices(back, quotes=quotes, reasons=reasons, timeline=timeline)
-    webhook_events_record_many(
-        type=WebhookEvent.REQUEST_STATUS_CHANGED,
-        model=Request,
-        rows=[
-            (request_id, customer_id, f"transition:{timeline[request_id]}")
-            for request_id, _, _, customer_id in back
-        ],
-    )
-    return len(moved)
-
-
-class _ExpiredQuote(NamedTuple):
-    """What the expiry's reason and notice say of a quote, as its UPDATE returned it (a model
-    instance per row would cost more than the UPDATE)."""
-
-    pk: int
-    request_id: int
-    number: str
-    valid_until: dt.date
-    total: Decimal
-    currency: str
+def _quotes_expire_batch(due: list[tuple[int, int, int]], today: dt.date) -> int:
+    requests_lock(sorted({request_id for _, request_id, _ in due}))
+    return quotes_expiry_write(due=due, today=today)
 
 
 def requests_lock(request_ids: Sequence[int]) -> None:
@@ -297,48 +250,106 @@ def requests_lock(request_ids: Sequence[int]) -> None:
         )
 
 
-def _expiry_notices(
-    back: list[tuple[Any, ...]],
-    *,
-    quotes: dict[int, _ExpiredQuote],
-    reasons: dict[int, str],
-    timeline: dict[int, int],
-) -> None:
-    """`request_notify`'s notice of each request sent back to submitted, in one insert."""
-    event = REQUEST_WORKFLOW.notice_for(RequestStatus.QUOTED, RequestStatus.SUBMITTED)
-    if event is None or not back:
-        return
-    customers = dict(Organization.objects.filter(pk__in={row[3] for row in back}).values_list("pk", "name"))
-    recipients = {pk: request_recipients(Request(customer_id=pk)) for pk in customers}
-    quote_type = ContentType.objects.get_for_model(Quote).pk
-    status = REQUEST_WORKFLOW.label(RequestStatus.SUBMITTED)
-    drafts = []
-    for request_id, number, site_name, customer_id in back:
-        quote = quotes[request_id]
-        context = {
-            "number": number,
-            "customer": customers[customer_id],
-            "site": site_name,
-            "status": status,
-            "reason": reasons[quote.pk],
-            **actor_context(None),
-            **_quote_context(quote),
-        }
-        drafts.append(
-            NoticeDraft(
-                event=NoticeEvent(event),
-                occurrence=f"transition:{timeline[request_id]}",
-                target_type_id=quote_type,
-                target_id=quote.pk,
-                recipients=recipients[customer_id],
-                context=context,
-                link=f"/requests/{request_id}/",
-            )
-        )
-    notices_create_many(drafts, fresh=True)  # each occurrence names a transition row written just now
+# One statement per batch, so no row of it passes through Python (which cost as much as the
+# UPDATEs). Each UPDATE's status condition sits on the row itself: Postgres checks it again on a
+# row changed since the statement's snapshot (an acceptance that held the request's lock), so
+# `quotes` and `requests` hold only the rows this run moved. The reason is `day()`'s "j M Y"
+# (4 Dec 2026); the notice's context is `_quote_context` and the request's part of
+# `request_notify`'s, with the fixed keys (status, actor) passed in. The requests are named by id
+# as well as by their quotes, so they are found by primary key, not by a scan of every quoted one.
+_EXPIRY_SQL = """
+WITH quotes AS (
+    UPDATE contracts_quote q SET status = %(quote_to)s
+    WHERE q.id = ANY(%(ids)s::bigint[]) AND q.valid_until < %(today)s AND q.status = %(quote_from)s
+    RETURNING q.id, q.request_id, q.number, q.total, q.currency, q.valid_until,
+        'Quote ' || q.number || ' expired on ' || to_char(q.valid_until, 'FMDD Mon YYYY') || '.' AS reason
+), quote_timeline AS (
+    INSERT INTO common_transition (target_type_id, target_id, from_status, to_status, actor_id, reason, at)
+    SELECT %(quote_type)s, quotes.id, %(quote_from)s, %(quote_to)s, NULL, quotes.reason, %(now)s FROM quotes
+), requests AS (
+    UPDATE relicensing_request r SET status = %(request_to)s, updated_at = %(now)s
+    FROM quotes WHERE r.id = ANY(%(request_ids)s::bigint[]) AND r.id = quotes.request_id
+        AND r.status = %(request_from)s
+    RETURNING r.id, r.number, r.site_name, r.customer_id, quotes.id AS quote_id, quotes.number AS quote_number,
+        quotes.total, quotes.currency, quotes.valid_until, quotes.reason
+), request_timeline AS (
+    INSERT INTO common_transition (target_type_id, target_id, from_status, to_status, actor_id, reason, at)
+    SELECT %(request_type)s, requests.id, %(request_from)s, %(request_to)s, NULL, requests.reason, %(now)s
+    FROM requests
+    RETURNING id, target_id
+), written AS (
+    INSERT INTO notices_notice (event, occurrence, target_type_id, target_id, recipient_id, to_email,
+        context, link, attachments, created_at, attempts, next_attempt_at, last_error)
+    SELECT %(event)s, 'transition:' || t.id, %(quote_type)s, rq.quote_id, people.recipient_id, people.to_email,
+        %(fixed)s::jsonb || jsonb_build_object(
+            'number', rq.number, 'customer', o.name, 'site', rq.site_name, 'reason', rq.reason,
+            'quote_number', rq.quote_number, 'total', rq.total::text, 'currency', rq.currency,
+            'valid_until', to_char(rq.valid_until, 'YYYY-MM-DD')),
+        '/requests/' || rq.id || '/', '[]'::jsonb, %(now)s, 0, %(due)s, ''
+    FROM request_timeline t
+    JOIN requests rq ON rq.id = t.target_id
+    JOIN accounts_organization o ON o.id = rq.customer_id
+    JOIN unnest(%(people_customer)s::bigint[], %(recipient_id)s::bigint[], %(to_email)s::text[])
+        AS people(customer_id, recipient_id, to_email) ON people.customer_id = rq.customer_id
+    WHERE %(event)s <> ''
+    RETURNING id, to_email
+)
+SELECT (SELECT count(*) FROM quotes), ARRAY(SELECT id FROM written WHERE to_email <> '' ORDER BY id),
+    ARRAY(SELECT ARRAY[rq.id, rq.customer_id, t.id] FROM request_timeline t JOIN requests rq ON rq.id = t.target_id)
+"""
 
 
-def _quote_context(quote: "Quote | _ExpiredQuote") -> dict[str, Any]:
+def quotes_expiry_write(*, due: list[tuple[int, int, int]], today: dt.date) -> int:
+    """Expire these quotes (id, request id, customer id; their requests locked by the caller) where still issued and due, send
+    their requests back to submitted where still quoted, and write the timeline rows and the
+    `quote_expired` notices, each notice's occurrence the request's new timeline row (so `fresh`:
+    no earlier run wrote it). The notices go to the worker after commit. Returns quotes expired."""
+    transitions_sweep_check(Quote, expected_from=QuoteStatus.ISSUED, to=QuoteStatus.EXPIRED)
+    transitions_sweep_check(Request, expected_from=RequestStatus.QUOTED, to=RequestStatus.SUBMITTED)
+    people: dict[str, list[Any]] = {"people_customer": [], "recipient_id": [], "to_email": []}
+    for customer_id in sorted({customer_id for _, _, customer_id in due}):
+        for user in {user.pk: user for user in request_recipients(Request(customer_id=customer_id))}.values():
+            people["people_customer"].append(customer_id)
+            people["recipient_id"].append(user.pk)
+            people["to_email"].append(user.email)
+    types = ContentType.objects.get_for_models(Quote, Request)
+    now = timezone.now()
+    params: dict[str, Any] = {
+        "ids": [quote_id for quote_id, _, _ in due],
+        "request_ids": [request_id for _, request_id, _ in due],
+        "today": today,
+        "now": now,
+        "due": now + SWEEP_GRACE,
+        "quote_from": QuoteStatus.ISSUED.value,
+        "quote_to": QuoteStatus.EXPIRED.value,
+        "request_from": RequestStatus.QUOTED.value,
+        "request_to": RequestStatus.SUBMITTED.value,
+        "quote_type": types[Quote].pk,
+        "request_type": types[Request].pk,
+        "event": REQUEST_WORKFLOW.notice_for(RequestStatus.QUOTED, RequestStatus.SUBMITTED) or "",
+        "fixed": json.dumps(
+            {"status": REQUEST_WORKFLOW.label(RequestStatus.SUBMITTED), **actor_context(None)}
+        ),
+        **people,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_EXPIRY_SQL, params)
+        expired, notice_ids, moved = cursor.fetchone()
+    transaction.on_commit(lambda: notices_dispatch_many(notice_ids))
+    # Each request sent back to submitted, to the webhooks subscribed to its moves (the timeline
+    # row is the event's occurrence, as `transition()` makes it for a move one at a time).
+    webhook_events_record_many(
+        type=WebhookEvent.REQUEST_STATUS_CHANGED,
+        model=Request,
+        rows=[
+            (request_id, customer_id, f"transition:{timeline_id}")
+            for request_id, customer_id, timeline_id in moved
+        ],
+    )
+    return expired
+
+
+def _quote_context(quote: Quote) -> dict[str, Any]:
     return {
         "quote_number": quote.number,
         "total": str(quote.total),

@@ -31,7 +31,7 @@ from contracts.services.renewals import (
     renewal_terms,
 )
 from notices.events import NoticeEvent
-from notices.services import NoticeDraft, notices_create_many
+from notices.services import SWEEP_GRACE, notices_dispatch_many
 from relicensing.models import Vendor
 from webhooks.choices import WebhookEvent
 from webhooks.services import webhook_events_record_many
@@ -123,60 +123,26 @@ def renewal_reminders_send(*, today: dt.date | None = None) -> int:
 
 def _reminders(batch: list[tuple[Any, ...]], vendor: Vendor, tiers: list[int], today: dt.date) -> int:
     """The reminders due in this batch of contracts (pk, number, site, ends_on, owner, owner's
-    name), skipping an occurrence already written (as an earlier run left it)."""
-    due = {}
-    tier_of: dict[dt.date, int | None] = {}  # per end date: a batch's contracts share a few
-    for pk, number, site_name, ends_on, owner_id, owner_name in batch:
-        if ends_on not in tier_of:
-            tier_of[ends_on] = reminder_tier_due(tiers, ends_on=ends_on, today=today)
-        tier = tier_of[ends_on]
+    name), skipping an occurrence already written (as an earlier run left it). Python decides
+    only what depends on the end date (the tier, the phase, the day to renew by: a batch's
+    contracts share a few end dates); the rows are read and written by one statement."""
+    terms: dict[str, list[Any]] = {"ends_on": [], "tier": [], "phase": [], "renew_by": []}
+    for ends_on in sorted({row[3] for row in batch}):
+        tier = reminder_tier_due(tiers, ends_on=ends_on, today=today)
         if tier is not None:
-            occurrence = f"contract:{pk}:renewal-reminder:{tier}:{ends_on.isoformat()}"
-            due[occurrence] = (pk, number, site_name, ends_on, owner_id, owner_name, tier)
-    locks.lock(locks.PERIODIC, REMINDERS_LOCK)
-    written = _occurrences_written(list(due))
-    due = {occurrence: row for occurrence, row in due.items() if occurrence not in written}
-    if not due:
+            phase, renew_by = _reminder_phase(ends_on, vendor, today)
+            for name, value in zip(terms, (ends_on, tier, phase, renew_by), strict=True):
+                terms[name].append(value)
+    if not terms["ends_on"]:
         return 0
-    serials = _covered_serials([row[0] for row in due.values()])
-    people = {
-        owner: contract_recipients(Contract(owner_id=owner)) for owner in {row[4] for row in due.values()}
-    }
-    contract_type = ContentType.objects.get_for_model(Contract).pk
-    drafts = []
-    phases = {
-        ends_on: _reminder_phase(ends_on, vendor, today) for ends_on in {row[3] for row in due.values()}
-    }
-    for occurrence, (pk, number, site_name, ends_on, owner_id, owner_name, tier) in due.items():
-        phase, renew_by = phases[ends_on]
-        context = {
-            "contract_number": number,
-            "customer": owner_name,
-            "site": site_name,
-            "ends_on": ends_on.isoformat(),
-            "days_left": max(0, (ends_on - today).days),
-            "tier": tier,
-            "phase": phase,
-            "renew_by": renew_by.isoformat(),
-            "serials": serials[pk],
-        }
-        drafts.append(
-            NoticeDraft(
-                event=NoticeEvent.CONTRACT_RENEWAL_REMINDER,
-                occurrence=occurrence,
-                target_type_id=contract_type,
-                target_id=pk,
-                recipients=people[owner_id],
-                context=context,
-                link=f"/contracts/{number}/",
-            )
-        )
-    webhook_events_record_many(
-        type=WebhookEvent.CONTRACT_EXPIRING,
-        model=Contract,
-        rows=[(row[0], row[4], occurrence) for occurrence, row in due.items()],
-    )
-    return len({occurrence for _, occurrence in notices_create_many(drafts, fresh=True)})
+    people: dict[str, list[Any]] = {"people_owner": [], "recipient_id": [], "to_email": []}
+    for owner in sorted({row[4] for row in batch}):
+        for user in {user.pk: user for user in contract_recipients(Contract(owner_id=owner))}.values():
+            people["people_owner"].append(owner)
+            people["recipient_id"].append(user.pk)
+            people["to_email"].append(user.email)
+    locks.lock(locks.PERIODIC, REMINDERS_LOCK)
+    return reminders_write(contract_ids=[row[0] for row in batch], terms=terms, people=people, today=today)
 
 
 # One reminder sweep writes at a time: each batch takes the lock of the periodic job's own name
@@ -185,47 +151,89 @@ def _reminders(batch: list[tuple[Any, ...]], vendor: Vendor, tiers: list[int], t
 # again. The insert can then go without ON CONFLICT (see `notices_create_many`'s `fresh`).
 REMINDERS_LOCK = zlib.crc32(b"renewal-reminders-send") & 0x7FFFFFFF
 
-
-def _occurrences_written(occurrences: list[str]) -> set[str]:
-    """Which of these reminders the outbox holds. One array and no ORDER BY: the model's default
-    ordering made this a sort over a scan of the whole outbox, batch after batch."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT occurrence FROM notices_notice WHERE occurrence = ANY(%s::text[])", [occurrences]
-        )
-        return {occurrence for (occurrence,) in cursor.fetchall()}
-
-
-# The units by primary key, then sorted (OFFSET 0 keeps the planner from walking the serial index
-# of the whole table to find them in order), in the database's collation as `_covered_lines`.
-_UNITS_BY_SERIAL_SQL = """
-SELECT id, serial_number FROM (
-    SELECT id, serial_number FROM relicensing_equipment WHERE id = ANY(%s::bigint[]) AND retired = '' OFFSET 0
-) AS units
-ORDER BY serial_number
+# A batch's reminders in one statement, after the lock (so its snapshot sees the reminders of a
+# sweep that held it). `covered` is each contract's covered serials in serial order, in the
+# database's collation, read per contract off the lines' index and the units' primary key (a
+# join of the batch's lines and units once hashed the million-unit equipment table). The
+# context is what the reminder's templates read; `days_left` is never below 0.
+_REMINDERS_SQL = """
+WITH due AS (
+    SELECT c.id, c.number, c.site_name, c.ends_on, c.owner_id, o.name AS owner_name,
+        terms.tier, terms.phase, terms.renew_by,
+        'contract:' || c.id || ':renewal-reminder:' || terms.tier || ':' || to_char(c.ends_on, 'YYYY-MM-DD')
+            AS occurrence
+    FROM contracts_contract c
+    JOIN unnest(%(ends_on)s::date[], %(tier)s::int[], %(phase)s::text[], %(renew_by)s::date[])
+        AS terms(ends_on, tier, phase, renew_by) ON terms.ends_on = c.ends_on
+    JOIN accounts_organization o ON o.id = c.owner_id
+    WHERE c.id = ANY(%(ids)s::bigint[])
+), fresh AS MATERIALIZED (
+    SELECT due.*, covered.serials FROM due
+    LEFT JOIN LATERAL (
+        SELECT array_agg(u.serial_number ORDER BY u.serial_number) AS serials
+        FROM contracts_contractline l JOIN relicensing_equipment u ON u.id = l.equipment_id
+        WHERE l.contract_id = due.id AND u.retired = ''
+    ) AS covered ON TRUE
+    WHERE NOT EXISTS (SELECT 1 FROM notices_notice n WHERE n.occurrence = due.occurrence)
+), written AS (
+    INSERT INTO notices_notice (event, occurrence, target_type_id, target_id, recipient_id, to_email,
+        context, link, attachments, created_at, attempts, next_attempt_at, last_error)
+    SELECT %(event)s, f.occurrence, %(contract_type)s, f.id, people.recipient_id, people.to_email,
+        jsonb_build_object(
+            'contract_number', f.number, 'customer', f.owner_name, 'site', f.site_name,
+            'ends_on', to_char(f.ends_on, 'YYYY-MM-DD'), 'days_left', greatest(0, f.ends_on - %(today)s::date),
+            'tier', f.tier, 'phase', f.phase, 'renew_by', to_char(f.renew_by, 'YYYY-MM-DD'),
+            'serials', coalesce(to_jsonb(f.serials), '[]'::jsonb)),
+        '/contracts/' || f.number || '/', '[]'::jsonb, %(now)s, 0, %(due)s, ''
+    FROM fresh f
+    JOIN unnest(%(people_owner)s::bigint[], %(recipient_id)s::bigint[], %(to_email)s::text[])
+        AS people(owner_id, recipient_id, to_email) ON people.owner_id = f.owner_id
+    RETURNING id, occurrence, to_email
+)
+SELECT count(DISTINCT occurrence), ARRAY(SELECT id FROM written WHERE to_email <> '' ORDER BY id),
+    ARRAY(SELECT ARRAY[f.id, f.owner_id] FROM fresh f ORDER BY f.id),
+    ARRAY(SELECT f.occurrence FROM fresh f ORDER BY f.id)
+FROM written WHERE to_email <> ''
 """
 
 
-def _covered_serials(contract_ids: list[int]) -> dict[int, list[str]]:
-    """The covered serials of each contract, in `_covered_lines`' order. Two reads, each planned
-    the same whatever the statistics of a freshly written lines table say (a join of lines and
-    units once hashed the million-unit equipment table; a subquery per contract once scanned the
-    lines table 5,000 times): the lines of these contracts, then their units by primary key, in
-    serial order."""
-    contracts_of: dict[int, list[int]] = {}
-    serials: dict[int, list[str]] = {contract_id: [] for contract_id in contract_ids}
+def reminders_write(
+    *, contract_ids: list[int], terms: dict[str, list[Any]], people: dict[str, list[Any]], today: dt.date
+) -> int:
+    """The reminders of these contracts not yet in the outbox, for the terms of their end date
+    (`terms`: ends_on, tier, phase, renew_by, a list each) to their owner's people (`people`:
+    people_owner, recipient_id, to_email). The caller holds REMINDERS_LOCK. The notices go to
+    the worker after commit. Returns the reminders written that have an address to send to."""
+    now = timezone.now()
     with connection.cursor() as cursor:
+        # The planner guesses a thousand lines per contract of a lines table it has not analysed
+        # yet, which crosses jit_above_cost: compiling the statement then cost more than running it.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(
-            "SELECT contract_id, equipment_id FROM contracts_contractline WHERE contract_id = ANY(%s::bigint[])",
-            [contract_ids],
+            _REMINDERS_SQL,
+            {
+                "ids": contract_ids,
+                **terms,
+                **people,
+                "today": today,
+                "now": now,
+                "due": now + SWEEP_GRACE,
+                "event": NoticeEvent.CONTRACT_RENEWAL_REMINDER.value,
+                "contract_type": ContentType.objects.get_for_model(Contract).pk,
+            },
         )
-        for contract_id, equipment_id in cursor.fetchall():
-            contracts_of.setdefault(equipment_id, []).append(contract_id)
-        cursor.execute(_UNITS_BY_SERIAL_SQL, [list(contracts_of)])
-        for equipment_id, serial in cursor.fetchall():
-            for contract_id in contracts_of[equipment_id]:
-                serials[contract_id].append(serial)
-    return serials
+        reminded, notice_ids, contracts, occurrences = cursor.fetchone()
+    transaction.on_commit(lambda: notices_dispatch_many(notice_ids))
+    # Each contract reminded, to the webhooks subscribed to contracts expiring (the reminder's
+    # occurrence is the event's: one event per contract, tier and end date).
+    webhook_events_record_many(
+        type=WebhookEvent.CONTRACT_EXPIRING,
+        model=Contract,
+        rows=[
+            (pk, owner, occurrence) for (pk, owner), occurrence in zip(contracts, occurrences, strict=True)
+        ],
+    )
+    return reminded
 
 
 def _reminder_phase(ends_on: dt.date, vendor: Vendor, today: dt.date) -> tuple[str, dt.date]:

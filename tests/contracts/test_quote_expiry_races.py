@@ -48,8 +48,8 @@ def acceptance_done() -> None:
 
 
 def test_an_acceptance_between_the_sweeps_read_and_its_update_wins(quoted, customer):
-    # Guard: the status condition of the sweep's UPDATE (`AND status = 'issued'` in
-    # common.workflow.transitions_sweep), checked on the row itself. The sweep reads the quote as
+    # Guard: the status condition of the sweep's UPDATE (`AND q.status = 'issued'` in
+    # contracts.services.quotes._EXPIRY_SQL), checked on the row itself. The sweep reads the quote as
     # due, then waits; the customer accepts it on its last valid day and commits; the sweep then
     # goes on. With the guard it finds the quote accepted and moves nothing. Without it (checked
     # by hand: the condition removed, this fails) it expires the accepted quote and sends the

@@ -102,7 +102,7 @@ def test_the_expiry_sweep_and_an_acceptance_at_once_leave_one_consistent_outcome
         lambda: quote_services.quote_accept(quote=quote, user=customer),
         lambda: quote_services.quotes_expire(today=dt.date(2026, 12, 21)),
         # The acceptance pauses at its transition, the sweep at its set-based one.
-        pause_at=[(quote_services, "transition"), (quote_services, "transitions_sweep")],
+        pause_at=[(quote_services, "transition"), (quote_services, "quotes_expiry_write")],
     )
     only_conflicts([accept, sweep])
     request.refresh_from_db()
@@ -122,7 +122,7 @@ def test_two_sweeps_at_once_expire_each_quote_once(quoted):
     first, second = race(
         lambda: quote_services.quotes_expire(today=dt.date(2026, 12, 21)),
         lambda: quote_services.quotes_expire(today=dt.date(2026, 12, 21)),
-        pause_at=[(quote_services, "transitions_sweep")],
+        pause_at=[(quote_services, "quotes_expiry_write")],
     )
     assert first.ok and second.ok
     assert first.value + second.value == 1

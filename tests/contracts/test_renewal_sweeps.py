@@ -7,9 +7,11 @@ its customer user and its partner's user. Expected values by hand.
 """
 
 import datetime as dt
+import sys
 from itertools import count
 
 import pytest
+from django.db import transaction
 
 from common.models import Transition
 from contracts.choices import ContractEventKind, RenewalQuoteStatus
@@ -17,12 +19,13 @@ from contracts.models import Contract, ContractEvent, ContractExpiry, ContractLi
 from contracts.services import renewal_sweeps, renewals
 from notices.events import NoticeEvent
 from notices.models import Notice
-from tests.races import race
+from tests.races import Racer, race
 from tests.relicensing.registering import register
 
 pytestmark = pytest.mark.django_db
 
 END = dt.date(2027, 12, 6)
+THIS = sys.modules[__name__]
 
 
 def on(time_machine, day: dt.date) -> None:
@@ -174,20 +177,44 @@ def test_renewal_quote_expiry_moves_issued_quotes_past_their_date_only(
     ]
 
 
+# Pause points of the first reminder sweep: its reminders written, then its commit.
+def reminders_written() -> None:
+    pass
+
+
+def reminders_commit() -> None:
+    pass
+
+
+def first_sweep() -> int:
+    """The sweep, in a transaction that stays open (its reminders written, uncommitted, its lock
+    held) until the second sweep has had its chance to write."""
+    with transaction.atomic():
+        reminded = renewal_sweeps.renewal_reminders_send()
+        THIS.reminders_written()
+        THIS.reminders_commit()
+    return reminded
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_reminder_sweeps_at_once_remind_each_person_once(contract_for, time_machine):
     # Guard: the reminder sweep's advisory lock (`locks.lock(locks.PERIODIC, REMINDERS_LOCK)`,
-    # taken per batch before it reads which reminders the outbox holds). The first sweep takes
-    # it and pauses just before its insert; the second waits on the lock, then reads the first
-    # one's reminders, committed, and writes none: one reminder per person and one counted.
-    # Without the lock (checked by hand) both read nothing written and both insert; the second
-    # fails on the outbox's unique (occurrence, recipient), as the insert has no ON CONFLICT.
+    # taken per batch before the statement that reads which reminders the outbox holds and
+    # writes the others). The first sweep writes its reminders and keeps its transaction open;
+    # the second waits on the lock, then reads the first one's reminders, committed, and writes
+    # none: one reminder per person and one counted. Without the lock (checked by hand) the
+    # second meets the first before its statement, which then reads nothing written and inserts,
+    # waiting on the first's uncommitted rows; when the first commits it fails on the outbox's
+    # unique (occurrence, recipient), as the insert has no ON CONFLICT.
     due = contract_for(END, "JN11AC220001")
     on(time_machine, dt.date(2027, 11, 6))
     first, second = race(
-        renewal_sweeps.renewal_reminders_send,
-        renewal_sweeps.renewal_reminders_send,
-        pause_at=[(renewal_sweeps, "notices_create_many")],
+        Racer(first_sweep, [(THIS, "reminders_written"), (THIS, "reminders_commit")]),
+        # Met before its statement, and after it (where it registers the dispatch on commit).
+        Racer(
+            renewal_sweeps.renewal_reminders_send,
+            [(renewal_sweeps, "reminders_write"), (transaction, "on_commit")],
+        ),
     )
     assert first.ok and second.ok, (first.error, second.error)
     assert first.value + second.value == 1

@@ -12,17 +12,15 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db import connections, models
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
-from redis.exceptions import RedisError
 
 from common.errors import DomainError
 
@@ -31,7 +29,6 @@ ESTIMATE_KEPT_SECONDS = 60
 NEWEST_FIRST = ("-created_at", "-id")
 
 M = TypeVar("M", bound=models.Model)
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,9 +41,12 @@ def count_bounded(queryset: models.QuerySet[Any], *, remember_estimate: bool = F
     """How many rows `queryset` has: exact up to EXACT_COUNT_UP_TO, the planner's estimate above
     (never below the threshold), in one statement whatever the size.
 
-    `remember_estimate`: keep an estimate for ESTIMATE_KEPT_SECONDS in the cache, keyed by the
-    list's query, so paging through a long list counts it once, not on every page. Reaching the
-    threshold reads EXACT_COUNT_UP_TO + 1 index entries, the most expensive part of such a page;
+    `remember_estimate`: keep an estimate for ESTIMATE_KEPT_SECONDS in this process's memory (the
+    `estimates` cache), keyed by the list's query, so paging through a long list counts it once,
+    not on every page. Reaching the threshold reads EXACT_COUNT_UP_TO + 1 index entries, the most
+    expensive part of such a page; kept in memory, asking costs a short list nothing either (a
+    trip to Redis made the serial lookups measurably slower). Each worker keeps its own: an
+    estimate a minute old is as good as a new one.
     an exact count is never kept, so a short list is always exact."""
     sql, params = queryset.order_by().values("pk").query.sql_with_params()
     connection = connections[queryset.db]
@@ -56,7 +56,7 @@ def count_bounded(queryset: models.QuerySet[Any], *, remember_estimate: bool = F
         # the text is exactly the query the ORM built.
         whole = cursor.mogrify(sql, params).decode()
         key = f"count-estimate:{hashlib.sha256(f'{queryset.db}:{whole}'.encode()).hexdigest()}"
-        kept = _estimate_kept(key) if remember_estimate else None
+        kept = caches["estimates"].get(key) if remember_estimate else None
         if kept is not None:
             return Count(n=kept, exact=False)
         cursor.execute(
@@ -66,23 +66,8 @@ def count_bounded(queryset: models.QuerySet[Any], *, remember_estimate: bool = F
         )
         n, estimated = cursor.fetchone()
     if estimated and remember_estimate:
-        _estimate_keep(key, n)
+        caches["estimates"].set(key, n, ESTIMATE_KEPT_SECONDS)
     return Count(n=n, exact=not estimated)
-
-
-def _estimate_kept(key: str) -> int | None:
-    try:
-        return cache.get(key)
-    except RedisError:  # the cache is an economy: without it the list is counted again
-        logger.warning("count estimates: the cache is unavailable", exc_info=True)
-        return None
-
-
-def _estimate_keep(key: str, n: int) -> None:
-    try:
-        cache.set(key, n, ESTIMATE_KEPT_SECONDS)
-    except RedisError:
-        logger.warning("count estimates: the cache is unavailable", exc_info=True)
 
 
 class BoundedCountPaginator(Paginator):

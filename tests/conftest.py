@@ -10,7 +10,7 @@ from email.message import Message
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -30,11 +30,13 @@ from tests.factories import (
 @pytest.fixture(autouse=True)
 def cache_starts_empty() -> None:
     """The cache is Redis, shared by every test and every run: rate limits (password resets,
-    invitations) and the estimated counts of long lists (common.paging) live there, and a new test
-    database repeats the last one's ids. Each test starts with nothing kept."""
+    invitations, wrong current passwords) live there, and a new test database repeats the last
+    one's ids; the estimated counts of long lists (common.paging) stay in this process's memory
+    from test to test. Each test starts with nothing kept."""
     client = cache._cache.get_client(write=True)
     for key in client.scan_iter(f"{settings.CACHES['default']['KEY_PREFIX']}:*"):
         client.delete(key)
+    caches["estimates"].clear()  # this process's own
 
 
 # --- people -------------------------------------------------------------------

@@ -104,7 +104,14 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env("CACHE_URL", default=REDIS_URL),
         "KEY_PREFIX": "relicensing-cache",
-    }
+    },
+    # Each process's own memory, for what may differ between workers for a minute: the estimated
+    # counts of long lists (common.paging).
+    "estimates": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "count-estimates",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
 }
 # django-ratelimit (password reset) counts clients by the address django-axes reads (see
 # accounts/passwords.py), so RATELIMIT_IP_META_KEY is not used. Its W001 names the backends it

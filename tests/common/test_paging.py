@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from common import paging
 from relicensing.models import Equipment, Registration
@@ -199,20 +198,3 @@ def test_a_long_lists_estimate_is_kept_for_its_next_pages_and_an_exact_count_nev
     with CaptureQueriesContext(connection) as filtered:
         paging.count_bounded(other, remember_estimate=True)
     assert len(filtered) == 1  # another filter is another list, counted on its own
-
-
-def test_without_the_cache_a_long_list_is_counted_again(monkeypatch, customer, acx2200):
-    seed(customer.organization, acx2200, [f"CU{n:010d}" for n in range(40)], at=[AT] * 40)
-    registrations = Registration.objects.filter(organization=customer.organization)
-    monkeypatch.setattr(paging, "EXACT_COUNT_UP_TO", 25)
-
-    def down(*args, **kwargs):
-        raise RedisConnectionError("Connection refused")
-
-    monkeypatch.setattr(paging.cache, "get", down)
-    monkeypatch.setattr(paging.cache, "set", down)
-    with CaptureQueriesContext(connection) as captured:
-        counted = paging.count_bounded(registrations, remember_estimate=True)
-
-    assert counted.exact is False and counted.n >= 26
-    assert len(captured) == 1

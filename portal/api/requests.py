@@ -4,7 +4,6 @@ lives in the services."""
 
 import datetime as dt
 
-from django.utils.functional import cached_property
 from django_countries import countries
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
@@ -14,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import action_require
 from accounts.visibility import reach_partition
-from common.api import NewestFirstPagination
+from common.api import API_TIME, NewestFirstPagination
 from common.idempotency import idempotent
 from portal import selectors as portal_selectors
 from relicensing import selectors
@@ -149,12 +148,8 @@ class RequestOutputSerializer(serializers.ModelSerializer):
             "inspection": self.get_inspection(instance),
             "contract": self.get_contract(instance),
             "rejection_reason": instance.rejection_reason,
-            "created_at": self._created_at.to_representation(instance.created_at),
+            "created_at": API_TIME.to_representation(instance.created_at),
         }
-
-    @cached_property
-    def _created_at(self) -> serializers.DateTimeField:
-        return self.fields["created_at"]  # type: ignore[return-value]
 
 
 def _day(value: dt.date | None) -> str | None:

@@ -2,7 +2,6 @@
 flags, disputes). Thin: every rule is in the services. The buyer's serial check is portal.api."""
 
 from django.shortcuts import get_object_or_404
-from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -13,7 +12,7 @@ from rest_framework.views import APIView
 from accounts.models import Organization
 from accounts.permissions import IsProgrammeStaff, action_require
 from accounts.visibility import reach_partition
-from common.api import NewestFirstPagination
+from common.api import API_TIME, NewestFirstPagination
 from common.idempotency import idempotent
 from relicensing import selectors
 from relicensing.choices import AcquisitionChannel, Condition, Flag
@@ -83,12 +82,8 @@ class RegistrationOutputSerializer(serializers.ModelSerializer):
             "status": instance.status,
             "flags": self.get_flags(instance),
             "eligibility": self.get_eligibility(instance),
-            "created_at": self._created_at.to_representation(instance.created_at),
+            "created_at": API_TIME.to_representation(instance.created_at),
         }
-
-    @cached_property
-    def _created_at(self) -> serializers.DateTimeField:
-        return self.fields["created_at"]  # type: ignore[return-value]
 
 
 class RegistrationInputSerializer(serializers.Serializer):

@@ -112,6 +112,12 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         "Forgets spreadsheet exports older than a day with their files, and hands over again any that missed the broker.",
     ),
     PeriodicJob(
+        "insights-work-out",
+        "insights.tasks.insights_work_out",
+        10 * _MINUTE,
+        "Works out the programme's insights for the last twelve months again, so staff's page opens at once.",
+    ),
+    PeriodicJob(
         "idempotency-keys-forget",
         "common.tasks.idempotency_keys_forget",
         _HOUR,

@@ -2,10 +2,13 @@
 rows, the same rows the page's table shows and its CSV download holds."""
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.cache import cache
+from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from common.formats import day
@@ -253,3 +256,52 @@ FIGURES: dict[str, Callable[..., Figure]] = {
     "inspector-utilisation": utilisation,
     "waiting-too-long": waiting,
 }
+
+
+# --- figures kept for a while -------------------------------------------------------------------
+# Over a programme's year the figures read hundreds of thousands of rows (seconds: bench/RESULTS.md),
+# and they move slowly: each is kept in the shared cache for a quarter of an hour per reader's scope,
+# the page says when they were worked out, and the reader may ask for them again at once. Beat works
+# out the programme-wide default (staff's first view) every ten minutes, so it is always kept.
+KEPT_FOR = dt.timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Kept:
+    at: dt.datetime  # when the figures were worked out (their "now")
+    figures: dict[str, Figure]
+
+
+def _kept_key(slug: str, scope: InsightScope, visits_per_day: int) -> str:
+    customers = "all" if scope.customers is None else ",".join(map(str, sorted(scope.customers)))
+    vendor = scope.vendor.pk if scope.vendor else "all"
+    reach = hashlib.sha256(f"{scope.start}|{scope.end}|{vendor}|{customers}|{visits_per_day}".encode())
+    return f"insights:{slug}:{reach.hexdigest()[:32]}"
+
+
+def figures_kept(
+    scope: InsightScope,
+    *,
+    visits_per_day: int,
+    slugs: Sequence[str] = tuple(FIGURES),
+    now: dt.datetime | None = None,
+    fresh: bool = False,
+) -> Kept:
+    """The figures named by `slugs`, in that order, for the scope: those worked out less than
+    KEPT_FOR ago as they were, the others (or all, when `fresh`) worked out now and kept. `at` is
+    the oldest of their times, which the page shows."""
+    now = now or timezone.now()
+    keys = {slug: _kept_key(slug, scope, visits_per_day) for slug in slugs}
+    found = {} if fresh else cache.get_many(list(keys.values()))
+    figures: dict[str, Figure] = {}
+    times: list[dt.datetime] = []
+    worked_out: dict[str, tuple[dt.datetime, Figure]] = {}
+    for slug, key in keys.items():
+        kept = found.get(key)
+        if kept is None or not now - KEPT_FOR < kept[0] <= now:
+            kept = worked_out[key] = (now, FIGURES[slug](scope, now=now, visits_per_day=visits_per_day))
+        times.append(kept[0])
+        figures[slug] = kept[1]
+    if worked_out:
+        cache.set_many(worked_out, timeout=int(KEPT_FOR.total_seconds()))
+    return Kept(at=min(times), figures=figures)

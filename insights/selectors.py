@@ -102,6 +102,20 @@ class InsightScope:
         return condition
 
 
+def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The last twelve months: this month so far and the eleven whole months before it."""
+    month = today.month - 11
+    start = dt.date(today.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+    return start, today
+
+
+def visits_per_day(vendor: Vendor | None, vendors: Sequence[Vendor]) -> int:
+    """The visits a day an inspector makes: the vendor's, or for all vendors the most any allows."""
+    if vendor is not None:
+        return vendor.inspections_per_inspector_per_day
+    return max((v.inspections_per_inspector_per_day for v in vendors), default=1)
+
+
 def insight_scope(*, user: User, start: dt.date, end: dt.date, vendor: Vendor | None) -> InsightScope:
     """The scope of the reader's insights: staff see every customer, a partner those it serves.
     (Other roles are refused before this, by the page.)"""

@@ -10,13 +10,13 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
-from insights.figures import FIGURES
-from insights.selectors import InsightScope, insight_scope
+from insights.figures import FIGURES, KEPT_FOR, figures_kept
+from insights.selectors import InsightScope, default_period, insight_scope, visits_per_day
 from relicensing.exports import csv_response
 from relicensing.models import Vendor
 
@@ -35,13 +35,6 @@ def insights_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
-    """The last twelve months: this month so far and the eleven whole months before it."""
-    month = today.month - 11
-    start = dt.date(today.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
-    return start, today
 
 
 class InsightFilters(forms.Form):
@@ -79,19 +72,23 @@ def _filters(request: HttpRequest) -> tuple[InsightFilters, InsightScope, int]:
     if form.is_bound and form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         vendor = form.vendors.get(form.cleaned_data["vendor"])
-    per_day = (
-        vendor.inspections_per_inspector_per_day
-        if vendor
-        else max((v.inspections_per_inspector_per_day for v in vendors), default=1)
+    return (
+        form,
+        insight_scope(user=user, start=start, end=end, vendor=vendor),
+        visits_per_day(vendor, vendors),
     )
-    return form, insight_scope(user=user, start=start, end=end, vendor=vendor), per_day
 
 
 @insights_page
 def insights(request: HttpRequest) -> HttpResponse:
     form, scope, per_day = _filters(request)
-    now = timezone.now()
-    figures = {slug: build(scope, now=now, visits_per_day=per_day) for slug, build in FIGURES.items()}
+    query = request.GET.copy()
+    if query.pop("fresh", None):
+        # Worked out again now and kept; the page itself is the same address without the ask.
+        figures_kept(scope, visits_per_day=per_day, fresh=True)
+        return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+    kept = figures_kept(scope, visits_per_day=per_day)
+    figures = kept.figures
     return render(
         request,
         "insights/insights.html",
@@ -101,8 +98,10 @@ def insights(request: HttpRequest) -> HttpResponse:
             "figures": figures,
             "funnel": figures["requests-by-status"],
             "waiting": figures["waiting-too-long"],
-            "query": request.GET.urlencode(),
-            "now": now,
+            "query": query.urlencode(),
+            "query_items": [(name, value) for name, values in query.lists() for value in values],
+            "worked_out_at": kept.at,
+            "kept_minutes": int(KEPT_FOR.total_seconds() // 60),
             "is_partner": scope.customers is not None,
         },
     )
@@ -110,11 +109,10 @@ def insights(request: HttpRequest) -> HttpResponse:
 
 @insights_page
 def insights_csv(request: HttpRequest, figure: str) -> HttpResponseBase:
-    build = FIGURES.get(figure)
-    if build is None:
+    if figure not in FIGURES:
         raise Http404
     _, scope, per_day = _filters(request)
-    found = build(scope, now=timezone.now(), visits_per_day=per_day)
+    found = figures_kept(scope, visits_per_day=per_day, slugs=[figure]).figures[figure]
     vendor = f"-{scope.vendor.slug}" if scope.vendor else ""
     filename = f"{figure}{vendor}-{scope.start.isoformat()}-to-{scope.end.isoformat()}.csv"
     return csv_response(found.header, [[str(cell) for cell in row] for row in found.rows], filename=filename)

@@ -8,7 +8,10 @@ import io
 import re
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 
+from insights.tasks import programme_figures_work_out
 from inspections.models import InspectionLine
 from relicensing.models import Product
 from tests.insights.world import NOW, PERIOD, _Builder, at, world_build
@@ -190,6 +193,10 @@ CSV_QUERIES = {
 }
 
 
+# A CSV of a kept figure: the CSV's own queries (session, user, savepoints, vendors) alone.
+KEPT_CSV_QUERIES = 7
+
+
 def grow(builder: _Builder, world, n: int, *, start: int) -> None:
     """`n` more requests, each with its moves, an inspection with a result and a quote with lines."""
     acx = Product.objects.get(model="ACX2200")
@@ -206,6 +213,13 @@ def grow(builder: _Builder, world, n: int, *, start: int) -> None:
         builder.quote(request, 1, issued=at(10, 7), status="issued", lines=[("inspection", "1000.00")])
 
 
+def figures_forget() -> None:
+    """Drops the kept figures (insights.figures.figures_kept), so the next view works them out."""
+    client = cache._cache.get_client(write=True)
+    for key in client.scan_iter(f"{settings.CACHES['default']['KEY_PREFIX']}:*:insights:*"):
+        client.delete(key)
+
+
 def test_each_figure_costs_the_same_queries_at_3_and_at_30_requests(
     client, staff, partner, world, django_assert_num_queries
 ):
@@ -214,16 +228,87 @@ def test_each_figure_costs_the_same_queries_at_3_and_at_30_requests(
     for user in (staff, partner):
         client.force_login(user)
         client.get("/insights/", PERIOD)  # warms the content-type cache, as in any running process
+        figures_forget()
         with django_assert_num_queries(PAGE_QUERIES[user.username]):
             assert client.get("/insights/", PERIOD).status_code == 200
         for figure, queries in CSV_QUERIES.items():
+            figures_forget()
             with django_assert_num_queries(queries + (user is partner)):
                 csv_rows(client.get(f"/insights/{figure}.csv", PERIOD))
     grow(builder, world, 27, start=3)
     for user in (staff, partner):
         client.force_login(user)
+        figures_forget()
         with django_assert_num_queries(PAGE_QUERIES[user.username]):
             assert client.get("/insights/", PERIOD).status_code == 200
         for figure, queries in CSV_QUERIES.items():
+            figures_forget()
             with django_assert_num_queries(queries + (user is partner)):
                 csv_rows(client.get(f"/insights/{figure}.csv", PERIOD))
+        # Kept: the page and each CSV read no figure (the figures' 10 queries fewer for the page, 1 to 3 for a CSV).
+        client.get("/insights/", PERIOD)  # works out and keeps every figure
+        with django_assert_num_queries(PAGE_QUERIES[user.username] - 10):
+            assert client.get("/insights/", PERIOD).status_code == 200
+        for figure in CSV_QUERIES:
+            with django_assert_num_queries(KEPT_CSV_QUERIES + (user is partner)):
+                csv_rows(client.get(f"/insights/{figure}.csv", PERIOD))
+
+
+# --- kept figures --------------------------------------------------------------------------------
+def funnel_total(page: str) -> int:
+    found = re.search(
+        r'<span class="stat-n">(\d+)</span><span class="stat-l">requests? opened in the period', page
+    )
+    assert found, "the funnel's total is on the page"
+    return int(found.group(1))
+
+
+def test_figures_are_kept_for_a_quarter_of_an_hour_and_worked_out_again_on_request(
+    client, staff, world, time_machine
+):
+    page = get(client, staff, "/insights/", PERIOD).content.decode()
+    assert funnel_total(page) == 7
+    assert "Worked out 16 Nov 2026, 09:00 UTC; figures are kept for up to 15 minutes." in page
+    grow(_Builder(staff, prefix="LATE"), world, 2, start=0)  # two more requests opened in the period
+
+    time_machine.move_to(NOW + dt.timedelta(minutes=14), tick=False)
+    page = get(client, staff, "/insights/", PERIOD).content.decode()
+    assert funnel_total(page) == 7  # as worked out at 09:00
+    assert "Worked out 16 Nov 2026, 09:00 UTC" in page
+    funnel = csv_rows(client.get("/insights/requests-by-status.csv", PERIOD))
+    assert funnel[1] == ["Submitted", "2", "28.6%"]  # the CSV says what the page says
+
+    # The button: the same filters and `fresh`, answered by the page without the ask.
+    assert '<input type="hidden" name="start" value="2026-10-01">' in page
+    assert '<button class="btn btn-ghost btn-small" type="submit" name="fresh" value="1">' in page
+    response = client.get("/insights/", {**PERIOD, "fresh": "1"})
+    assert response.status_code == 302
+    assert response["Location"] == "/insights/?start=2026-10-01&end=2026-11-30"
+    page = client.get(response["Location"]).content.decode()
+    assert funnel_total(page) == 9
+    assert "Worked out 16 Nov 2026, 09:14 UTC" in page
+    assert csv_rows(client.get("/insights/requests-by-status.csv", PERIOD))[1] == ["Submitted", "2", "22.2%"]
+
+    grow(_Builder(staff, prefix="LATER"), world, 1, start=2)
+    time_machine.move_to(NOW + dt.timedelta(minutes=30), tick=False)  # 16 minutes after: no longer kept
+    page = get(client, staff, "/insights/", PERIOD).content.decode()
+    assert funnel_total(page) == 10
+    assert "Worked out 16 Nov 2026, 09:30 UTC" in page
+
+
+def test_each_reader_scope_and_filter_keeps_its_own_figures(client, staff, partner, world):
+    assert funnel_total(get(client, staff, "/insights/", PERIOD).content.decode()) == 7
+    assert funnel_total(get(client, partner, "/insights/", PERIOD).content.decode()) == 4  # RQ-1, 2, 4, 6
+    juniper = get(client, staff, "/insights/", {**PERIOD, "vendor": "juniper"}).content.decode()
+    assert funnel_total(juniper) == 4  # RQ-1, RQ-2, RQ-5 and RQ-6
+    assert funnel_total(get(client, staff, "/insights/", PERIOD).content.decode()) == 7
+
+
+def test_beat_works_out_the_programme_figures_staff_see_first(
+    client, staff, world, django_assert_num_queries
+):
+    assert programme_figures_work_out() == 7  # all seven figures, of the last twelve months, all vendors
+    grow(_Builder(staff, prefix="LATE"), world, 2, start=0)
+    page = get(client, staff, "/insights/").content.decode()
+    assert funnel_total(page) == 8  # RQ-1 to RQ-8, as beat worked them out, not read again
+    assert funnel_total(client.get("/insights/", {"fresh": "1"}, follow=True).content.decode()) == 10

@@ -139,8 +139,9 @@ class WebhookRotateSecretApi(APIView):
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
         endpoint = services.webhook_endpoint_rotate_secret(
-            actor=request.user, endpoint=_endpoint(request, pk)
-        )  # type: ignore[arg-type]
+            actor=request.user,  # type: ignore[arg-type]
+            endpoint=_endpoint(request, pk),
+        )
         return Response(EndpointSecretOutputSerializer(endpoint).data)
 
 

@@ -54,10 +54,16 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_programme_staff:  # type: ignore[union-attr]
         services.webhooks_manage_require(user, user.organization_id)  # type: ignore[arg-type, union-attr]
-    form = EndpointForm(request.POST or None)
+    form = EndpointForm(request.POST or None, user=user)  # type: ignore[arg-type]
     if request.method == "POST" and form.is_valid():
         try:
-            endpoint = services.webhook_endpoint_create(actor=user, **form.cleaned_data)  # type: ignore[arg-type]
+            endpoint = services.webhook_endpoint_create(
+                actor=user,  # type: ignore[arg-type]
+                url=form.cleaned_data["url"],
+                events=form.cleaned_data["events"],
+                # Staff's choice (the form has the field for staff only); None: the actor's own.
+                organization=form.cleaned_data.get("organization"),
+            )
         except InvalidInput as exc:
             for field, errors in exc.fields.items():
                 for error in errors:

@@ -107,3 +107,39 @@ def test_a_paused_endpoint_says_so_and_its_administrator_resumes_it(client, cust
     endpoint.refresh_from_db()
     assert endpoint.status == "active"
     assert "Resume sending" not in text(client.get(f"/webhooks/{endpoint.pk}/"))
+
+
+def test_staff_register_an_endpoint_for_the_organisation_they_choose(client, staff, acme, borealis, receiver):
+    client.force_login(staff)
+    page = text(client.get("/webhooks/"))
+    assert '<select name="organization"' in page
+    assert page.index(">Acme Networks<") < page.index(">Borealis Data<")  # by name
+
+    shown = client.post(
+        "/webhooks/", {"organization": borealis.pk, "url": receiver.url, "events": ["quote.issued"]}
+    )
+    assert "not shown again" in text(shown)
+    endpoint = WebhookEndpoint.objects.get()
+    assert endpoint.organization == borealis
+    assert endpoint.created_by == staff
+    row = next(line for line in text(client.get("/webhooks/")).split("<tr>") if receiver.url in line)
+    assert "Borealis Data" in row  # the list says whose it is
+
+
+def test_staff_who_choose_no_organisation_are_asked_to(client, staff, acme, receiver):
+    client.force_login(staff)
+    answer = client.post("/webhooks/", {"url": receiver.url, "events": ["quote.issued"]})
+    assert answer.status_code == 200
+    assert "This field is required." in text(answer)
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_an_administrator_cannot_register_for_another_organisation(
+    client, customer_admin, borealis, receiver
+):
+    client.force_login(customer_admin)
+    assert 'name="organization"' not in text(client.get("/webhooks/"))
+
+    client.post("/webhooks/", {"organization": borealis.pk, "url": receiver.url, "events": ["quote.issued"]})
+    endpoint = WebhookEndpoint.objects.get()
+    assert endpoint.organization.name == "Acme Networks"  # their own, whatever was posted

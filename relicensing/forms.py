@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from accounts.choices import OrganizationKind, Role
 from accounts.models import Organization, User
-from common.widgets import ISO_DATE, IsoDateInput
+from common.widgets import ISO_DATE, IsoDateInput, PlainSelect
 from relicensing.choices import AcquisitionChannel, Condition, Flag, RegistrationStatus
 from relicensing.models import Equipment, Product, Registration, Vendor
 from relicensing.serials import serial_normalise
@@ -93,10 +93,12 @@ class EquipmentFilterForm(forms.Form):
     """The list page's filters; every field is optional and a bad value is simply ignored."""
 
     q = forms.CharField(label="Serial", required=False, help_text="The whole serial, or how it starts.")
-    vendor = forms.ChoiceField(required=False)
-    product = forms.ChoiceField(required=False)
+    vendor = forms.ChoiceField(required=False, widget=PlainSelect)
+    product = forms.ChoiceField(required=False, widget=PlainSelect)
     eligible = forms.ChoiceField(
-        required=False, choices=[("", "Any eligibility"), ("yes", "Eligible"), ("no", "Not eligible")]
+        required=False,
+        choices=[("", "Any eligibility"), ("yes", "Eligible"), ("no", "Not eligible")],
+        widget=PlainSelect,
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -111,7 +113,7 @@ class EquipmentFilterForm(forms.Form):
         if user.role != Role.CUSTOMER:
             customers = customers_for(user).values_list("pk", "name")
             self.fields["customer"] = forms.TypedChoiceField(
-                required=False, coerce=int, choices=[("", "All customers"), *customers]
+                required=False, coerce=int, choices=[("", "All customers"), *customers], widget=PlainSelect
             )
 
     def apply(self, registrations: QuerySet[Registration]) -> QuerySet[Registration]:

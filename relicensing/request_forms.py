@@ -13,7 +13,7 @@ from django_countries import countries
 from accounts.choices import Role
 from accounts.models import User
 from common.errors import DomainError
-from common.widgets import ISO_DATE, IsoDateInput
+from common.widgets import ISO_DATE, IsoDateInput, PlainSelect
 from relicensing.business_days import holidays_between
 from relicensing.choices import DocumentKind, RequestStatus
 from relicensing.forms import customers_for
@@ -194,6 +194,7 @@ class RequestFilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False,
         choices=[("", "Any status"), (OPEN, "Open (not closed)"), *RequestStatus.choices],
+        widget=PlainSelect,
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -201,7 +202,7 @@ class RequestFilterForm(forms.Form):
         if user.role != Role.CUSTOMER:
             customers = customers_for(user).values_list("pk", "name")
             self.fields["customer"] = forms.TypedChoiceField(
-                required=False, coerce=int, choices=[("", "All customers"), *customers]
+                required=False, coerce=int, choices=[("", "All customers"), *customers], widget=PlainSelect
             )
 
     def apply(self, requests: QuerySet[Request]) -> QuerySet[Request]:

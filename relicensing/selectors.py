@@ -38,6 +38,45 @@ def registration_list(*, user: User) -> QuerySet[Registration]:
     )
 
 
+# What a line of the installed base shows (an API row, a line of the page), and nothing more: a
+# page of 50 reads no organisation, vendor or product column it does not print.
+_ROW_FIELDS = (
+    "equipment",
+    "organization_id",
+    "acquisition_channel",
+    "acquired_from",
+    "acquired_on",
+    "condition",
+    "status",
+    "eligible",
+    "path",
+    "reasons",
+    "created_at",
+    "equipment__serial_number",
+    "equipment__reported_model",
+    "equipment__lost_or_stolen",
+    "equipment__counterfeit",
+    "equipment__permanently_damaged",
+    "equipment__damaged",
+    "equipment__vendor__slug",
+    "equipment__vendor__name",
+    "equipment__product__model",
+)
+
+
+def registration_rows(*, user: User, with_customer: bool = False) -> QuerySet[Registration]:
+    """The installed-base list as its lines read it (registration_list, narrowed to the columns a
+    line shows); `with_customer` adds the customer's name, which a partner's or staff's page shows."""
+    rows = (
+        Registration.objects.visible_to(user)
+        .select_related("equipment__vendor", "equipment__product")
+        .order_by("-created_at", "-id")
+    )
+    if with_customer:
+        return rows.select_related("organization").only(*_ROW_FIELDS, "organization__name")
+    return rows.only(*_ROW_FIELDS)
+
+
 def registration_get(*, user: User, pk: int) -> Registration:
     try:
         return registration_list(user=user).get(pk=pk)

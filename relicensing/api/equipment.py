@@ -109,7 +109,7 @@ class RegistrationListCreateApi(generics.ListCreateAPIView):
         return reach_partition(self.request.user, "organization_id")  # type: ignore[arg-type]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.registration_list(user=self.request.user)
+        return selectors.registration_rows(user=self.request.user)
 
     @extend_schema(request=RegistrationInputSerializer, responses={201: RegistrationOutputSerializer})
     @idempotent

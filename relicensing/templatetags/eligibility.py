@@ -1,5 +1,6 @@
 """Template filters that turn stored reason and path codes into the explanations people read."""
 
+import functools
 from typing import Any
 
 from django import template
@@ -41,7 +42,13 @@ def path_label(path: str) -> str:
 @register.simple_tag
 def eligibility_badge(eligible: bool, path: str | None = None, reasons: list[str] | None = None) -> str:
     """The eligible / not eligible badge, with the path and each reason by its title: once per row
-    of a list of hundreds, so built here rather than through an included template."""
+    of a list of hundreds, so built here rather than through an included template, and once per
+    combination (a page holds a few)."""
+    return _badge(bool(eligible), path or "", tuple(reasons or ()))
+
+
+@functools.lru_cache(maxsize=512)
+def _badge(eligible: bool, path: str, reasons: tuple[str, ...]) -> str:
     kind, word = ("badge-ok", "Eligible") if eligible else ("badge-danger", "Not eligible")
     return format_html(
         '<span class="badge {}">{}</span>{}{}',
@@ -51,6 +58,6 @@ def eligibility_badge(eligible: bool, path: str | None = None, reasons: list[str
         if path and path != Path.NONE
         else "",
         format_html_join(
-            "", ' <span class="badge" title="{}">{}</span>', ((c, reason_title(c)) for c in reasons or [])
+            "", ' <span class="badge" title="{}">{}</span>', ((c, reason_title(c)) for c in reasons)
         ),
     )

@@ -24,8 +24,9 @@ PAGE_SIZE = 25
 @installed_base_page
 def equipment_list(request: HttpRequest) -> HttpResponse:
     user = request.user
+    show_customer = user.role != Role.CUSTOMER  # type: ignore[union-attr]
     filters = EquipmentFilterForm(request.GET, user=user)
-    registrations = filters.apply(selectors.registration_list(user=user))
+    registrations = filters.apply(selectors.registration_rows(user=user, with_customer=show_customer))
     # Newer/older by cursor, never page numbers: a customer may hold half a million units.
     try:
         cursor = Cursor.decode(request.GET["cursor"]) if request.GET.get("cursor") else None
@@ -34,29 +35,30 @@ def equipment_list(request: HttpRequest) -> HttpResponse:
     page = keyset_page(
         registrations, cursor=cursor, size=PAGE_SIZE, partition=reach_partition(user, "organization_id")
     )
+    detail = reverse("equipment-detail", args=[0]).removesuffix("0/")  # each row's: detail + pk + "/"
     context = {
         "page": page,
-        "rows": [_row(registration) for registration in page.rows],
+        "rows": [_row(registration, detail, show_customer) for registration in page.rows],
         "filters": filters,
         "filtered": any(request.GET.get(name) for name in filters.fields),
-        "show_customer": user.role != Role.CUSTOMER,  # type: ignore[union-attr]
+        "show_customer": show_customer,
         **legend((r.path, r.reasons) for r in page.rows),
     }
     return render(request, "relicensing/equipment_list.html", context)
 
 
-def _row(registration: Registration) -> dict[str, object]:
+def _row(registration: Registration, detail: str, show_customer: bool) -> dict[str, object]:
     """What one line of the list shows, worked out here: a page of these costs a fraction of the
     same lookups made cell by cell in the template."""
     unit = registration.equipment
     return {
-        "url": reverse("equipment-detail", args=[registration.pk]),
+        "url": f"{detail}{registration.pk}/",
         "serial_number": unit.serial_number,
         "settled_elsewhere": not registration.is_active,
         "vendor": unit.vendor.name,
         "product": unit.product.model if unit.product_id else None,
         "reported_model": unit.reported_model,
-        "customer": registration.organization.name,
+        "customer": registration.organization.name if show_customer else None,
         "channel": registration.get_acquisition_channel_display(),
         "condition": registration.get_condition_display(),
         "badge": eligibility_badge(registration.eligible, registration.path, registration.reasons),

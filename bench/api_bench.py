@@ -1,12 +1,13 @@
 """Benchmark (issue 13): the lists, searches and checks at scale, side by side against a floor endpoint.
 
-    .venv/bin/python bench/api_bench.py [--serials 1000000] [--users 4] [--seconds 20] [--write-results]
+    .venv/bin/python bench/api_bench.py [--serials 1000000] [--users 4] [--seconds 20] [--rounds 4] [--write-results]
 
 Needs DATABASE_URL and REDIS_URL (your own database; `loaddemo` run on it). Loads the scale
 dataset with `loadscale`'s code if it is not complete yet (a loaded database is reused), starts
 gunicorn as the Procfile's `web` line does (config.gunicorn, 2 sync workers) on its own port, and
 drives each endpoint in turn with locust (FastHttpUser, as a library) at one concurrency for the
-same time. Requests/s, p50 and p99 come from that; the SQL queries per request are counted in
+same time, in several rounds (the endpoints take turns), so the load of the shared machine, which
+drifts from minute to minute, weighs on the floor and on each endpoint alike. Requests/s, p50 and p99 come from that; the SQL queries per request are counted in
 this process with Django's test client and CaptureQueriesContext, on the same data.
 """
 
@@ -27,6 +28,7 @@ from pathlib import Path
 # locust patches the standard library with gevent: before anything opens a socket.
 from locust import FastHttpUser, constant, task  # isort: skip
 from locust.env import Environment  # isort: skip
+from locust.stats import calculate_response_time_percentile  # isort: skip
 import gevent  # isort: skip
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,8 +45,15 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--users", type=int, default=4, help="concurrent locust users, the same for every endpoint"
     )
-    parser.add_argument("--seconds", type=float, default=20, help="measured seconds per endpoint")
-    parser.add_argument("--warmup", type=float, default=3, help="uncounted seconds before each")
+    parser.add_argument("--seconds", type=float, default=20, help="measured seconds per endpoint, in all")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="the endpoints take turns this many times, each for seconds/rounds: a change in the shared "
+        "machine's load falls on the floor and on the endpoints alike",
+    )
+    parser.add_argument("--warmup", type=float, default=2, help="uncounted seconds before each turn")
     parser.add_argument("--write-results", action="store_true", help="append a section to bench/RESULTS.md")
     parser.add_argument(
         "--label", default="", help="a line for the section's heading, e.g. 'before the indexes'"
@@ -226,11 +235,19 @@ def gunicorn_stop(server: subprocess.Popen) -> None:
     server.wait(timeout=30)
 
 
+@dataclass
+class Turn:
+    requests: int
+    failures: int
+    seconds: float
+    response_times: dict[int, int]  # locust's: rounded ms -> requests
+
+
 def load(
     base: str, target: Target, headers: dict[str, str], *, users: int, seconds: float, warmup: float
-) -> tuple:
-    """(requests, failures, requests/s, p50 ms, p99 ms) of `users` locust users asking one path
-    back to back for `seconds`, after `warmup` seconds not counted."""
+) -> Turn:
+    """One turn: `users` locust users asking one path back to back for `seconds`, after `warmup`
+    seconds not counted."""
 
     class Asker(FastHttpUser):
         host = base
@@ -248,18 +265,33 @@ def load(
     started = time.perf_counter()
     gevent.sleep(seconds)
     total = environment.stats.total
-    figures = (
-        total.num_requests,
-        total.num_failures,
-        total.num_requests / (time.perf_counter() - started),
-        total.get_response_time_percentile(0.5),
-        total.get_response_time_percentile(0.99),
+    turn = Turn(
+        total.num_requests, total.num_failures, time.perf_counter() - started, dict(total.response_times)
     )
     runner.quit()
     # The server goes on with the requests in flight when the users stop: let them finish (each
     # takes at most the slowest time seen) so they do not slow the next endpoint down.
     time.sleep(min(60.0, (total.max_response_time or 0) / 1000 + 1))
-    return figures
+    return turn
+
+
+def figures_of(target: Target, turns: list[Turn], queries: int) -> Figures:
+    """An endpoint's figures over all its turns: requests/s over the measured seconds, percentiles
+    over every response."""
+    requests = sum(turn.requests for turn in turns)
+    times: dict[int, int] = {}
+    for turn in turns:
+        for ms, count in turn.response_times.items():
+            times[ms] = times.get(ms, 0) + count
+    return Figures(
+        target,
+        requests,
+        sum(turn.failures for turn in turns),
+        requests / sum(turn.seconds for turn in turns),
+        calculate_response_time_percentile(times, requests, 0.5),
+        calculate_response_time_percentile(times, requests, 0.99),
+        queries=queries,
+    )
 
 
 # --- the run ----------------------------------------------------------------------
@@ -272,19 +304,31 @@ def main(args: argparse.Namespace) -> None:
     server = gunicorn_start(args.port, args.workers, log)
     try:
         headers = credentials(base)
-        results = []
-        for target in targets(args.serials, size["acme"]):
-            own = headers[f"{target.who}:{target.auth}"]
-            queries = queries_per_request(target, own)
-            measured = load(base, target, own, users=args.users, seconds=args.seconds, warmup=args.warmup)
-            results.append(Figures(target, *measured, queries=queries))
-            print(f"{target.label:45} {measured[2]:8.1f} req/s  p50 {measured[3]:6.0f} ms  "
-                  f"p99 {measured[4]:6.0f} ms  {queries} queries  {measured[1]} failed")  # fmt: skip
+        endpoints = targets(args.serials, size["acme"])
+        queries = [queries_per_request(t, headers[f"{t.who}:{t.auth}"]) for t in endpoints]
+        turns: list[list[Turn]] = [[] for _ in endpoints]
+        for round_ in range(args.rounds):
+            for target, own_turns in zip(endpoints, turns, strict=True):
+                own = headers[f"{target.who}:{target.auth}"]
+                turn = load(
+                    base,
+                    target,
+                    own,
+                    users=args.users,
+                    seconds=args.seconds / args.rounds,
+                    warmup=args.warmup,
+                )
+                own_turns.append(turn)
+                print(f"round {round_ + 1}: {target.label:45} {turn.requests / turn.seconds:8.1f} req/s  "
+                      f"{turn.failures} failed")  # fmt: skip
+        results = [figures_of(*row) for row in zip(endpoints, turns, queries, strict=True)]
     finally:
         gunicorn_stop(server)
     floor = results[0].rps
     for figures in results:
-        print(f"{figures.target.label:45} {figures.rps / floor:6.3f}x the floor")
+        print(f"{figures.target.label:45} {figures.rps:8.1f} req/s  p50 {figures.p50:6.0f} ms  "
+              f"p99 {figures.p99:6.0f} ms  {figures.queries} queries  {figures.failures} failed  "
+              f"{figures.rps / floor:6.3f}x the floor")  # fmt: skip
     if args.write_results:
         results_write(args, size, results)
 
@@ -305,14 +349,17 @@ def results_write(args: argparse.Namespace, size: dict[str, int], results: list[
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"PostgreSQL {server}; load average {os.getloadavg()[0]:.1f} at the end (the machine is shared). "
         f"Command: `.venv/bin/python bench/api_bench.py --serials {args.serials} --users {args.users} "
-        f"--seconds {args.seconds:g} --write-results` (with the bench's own `DATABASE_URL` and `REDIS_URL`).\n\n"
+        f"--seconds {args.seconds:g} --rounds {args.rounds} --write-results` (with the bench's own `DATABASE_URL` and `REDIS_URL`).\n\n"
         f"Data (`manage.py loadscale --serials {args.serials}` on `loaddemo`): {size['registrations']:,} "
         f"registrations, {size['acme']:,} of them Acme Networks' (the `customer` and, through NetReseller, "
         f"the `partner` below), {size['requests']:,} requests. Server: gunicorn as the Procfile's `web` line "
         f"(`config.gunicorn`, {args.workers} sync workers, access log on), `config.settings.local` with DEBUG "
         "off, as in production (the bench sets it). Load: locust 2.47 as a library, FastHttpUser, "
-        f"{args.users} users asking back to back, one endpoint at a time, {args.seconds:g} s each after "
-        f"{args.warmup:g} s of warm-up, with a pause after each for the server to finish what was in flight; client, server and Postgres share the 2 cores. p50/p99 are locust's "
+        f"{args.users} users asking back to back, one endpoint at a time, {args.seconds:g} s each in "
+        f"{args.rounds} turns (the endpoints take turns, floor first, so a change in the shared machine's load "
+        f"falls on all alike), each after {args.warmup:g} s of warm-up and followed by a pause for the server to "
+        "finish what was in flight; client, server and Postgres share the 2 cores. p50/p99 are locust's, over "
+        "every turn "
         "(rounded to 2 significant digits above 100 ms). Queries: one request in-process (Django test client "
         "and CaptureQueriesContext, the second of two), counting every statement including savepoints.\n\n"
         "| endpoint | path | as | requests/s | p50 ms | p99 ms | vs floor | queries | failed |\n"

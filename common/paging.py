@@ -127,7 +127,8 @@ def keyset_page(
     """One page of a list ordered NEWEST_FIRST, starting at `cursor` (None: the first page).
 
     Reads `size + 1` rows off the list's index from the cursor's position, so it costs the same on
-    the first page as on the ten-thousandth; and the list's count, as count_bounded.
+    the first page as on the ten-thousandth; and the list's count, as count_bounded (unless the
+    first page is the whole list, which has then been counted).
 
     `partition` (a column and its values, such as a partner's customers' organisation ids) reads
     each value's newest rows off its own index and merges them: one customer's old rows are never
@@ -160,9 +161,13 @@ def keyset_page(
     else:
         rows.reverse()
         has_older, has_newer = True, has_more
+    # A first page that holds the whole list has counted it already (a search for one serial).
+    whole_list_read = cursor is None and not has_more
     return KeysetPage(
         rows=rows,
-        count=count_bounded(whole, remember_estimate=True),
+        count=Count(n=len(rows), exact=True)
+        if whole_list_read
+        else count_bounded(whole, remember_estimate=True),
         older=_cursor(rows[-1], older=True) if rows and has_older else None,
         newer=_cursor(rows[0], older=False) if rows and has_newer else None,
     )

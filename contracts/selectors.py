@@ -1,6 +1,5 @@
 """Reads of the price book and of quotes, including the preview of a quote before it is issued."""
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,7 +14,7 @@ from accounts.models import Organization, User
 from accounts.permissions import action_allowed
 from common.errors import DomainError
 from contracts.choices import PER_CHASSIS_KINDS, QuoteStatus
-from contracts.models import ContractLine, Quote, Sku
+from contracts.models import Quote, Sku
 from contracts.pricing import PriceLine, lines_total, request_lines
 from relicensing.choices import REQUEST_WORKFLOW, RequestStatus
 from relicensing.models import Product, Registration, Request, RequestItem, Vendor
@@ -34,18 +33,6 @@ def products_missing_fee_skus() -> QuerySet[Product]:
         .filter(fee_kinds__lt=len(kinds))
         .select_related("vendor")
         .order_by("vendor__name", "model")
-    )
-
-
-def serials_covered(*, vendor: Vendor, serial_numbers: list[str], on: dt.date) -> set[str]:
-    """Which of these serials a contract covers on that day."""
-    return set(
-        ContractLine.objects.filter(
-            equipment__vendor=vendor,
-            equipment__serial_number__in=serial_numbers,
-            contract__starts_on__lte=on,
-            contract__ends_on__gte=on,
-        ).values_list("equipment__serial_number", flat=True)
     )
 
 

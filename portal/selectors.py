@@ -2,10 +2,10 @@
 contract coverage) and one request with everything its API answer carries."""
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -13,9 +13,8 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import served_customers
 from contracts.choices import CURRENT_QUOTE_STATUSES
-from contracts.models import Quote
-from contracts.selectors import serials_covered
-from relicensing.choices import Path
+from contracts.models import Contract, ContractLine, Quote
+from relicensing.choices import Flag, Path, RegistrationStatus
 from relicensing.eligibility import Facts, eligibility
 from relicensing.models import (
     ComplianceHold,
@@ -31,38 +30,73 @@ from relicensing.serials import serial_normalise, serial_valid
 
 
 @dataclass(frozen=True)
-class _SerialFacts:
-    """What the database knows about a batch of serials, fetched in four queries."""
+class _Unit:
+    """A registered unit as the check judges it."""
 
-    units: dict[str, Equipment]
+    product: str | None  # the product's model, when the catalog knows it
+    end_of_support: dt.date | None
+    flags: frozenset[str]
+    holders: frozenset[int]  # organisations with an active registration of it
+    covered: bool  # a contract covers it today
+
+
+@dataclass(frozen=True)
+class _SerialFacts:
+    units: dict[str, _Unit]
     held: set[str]
-    holders: dict[str, set[int]]  # serial -> organisations with an active registration of it
-    covered: set[str]
+
+
+# Everything the check knows of a batch of serials, in one statement: each serial's unit (if
+# anyone registered it) with its product, flags, holders and contract cover, and whether a hold
+# names it (a hold may name a serial nobody registered). The programme's busiest call: four ORM
+# queries cost more to build than to run. Table names come from the models; values are parameters.
+_SERIAL_FACTS_SQL = """
+    SELECT asked.serial, unit.id IS NOT NULL, product.model, product.end_of_support,
+           unit.{flags},
+           ARRAY(SELECT claim.organization_id FROM {registration} AS claim
+                 WHERE claim.equipment_id = unit.id AND claim.status = %(active)s),
+           EXISTS(SELECT 1 FROM {contract_line} AS line JOIN {contract} AS contract ON contract.id = line.contract_id
+                  WHERE line.equipment_id = unit.id AND contract.starts_on <= %(today)s
+                    AND contract.ends_on >= %(today)s),
+           EXISTS(SELECT 1 FROM {hold} AS hold
+                  WHERE hold.vendor_id = %(vendor)s AND hold.serial_number = asked.serial
+                    AND hold.released_at IS NULL)
+    FROM unnest(%(serials)s::text[]) AS asked (serial)
+    LEFT JOIN {equipment} AS unit ON unit.vendor_id = %(vendor)s AND unit.serial_number = asked.serial
+    LEFT JOIN {product} AS product ON product.id = unit.product_id
+"""
+
+
+_FLAGS = tuple(Flag.values)  # each a boolean column of the unit
 
 
 def _serial_facts(vendor: Vendor, serials: list[str], today: dt.date) -> _SerialFacts:
-    holders: dict[str, set[int]] = defaultdict(set)
-    for serial, organization_id in (
-        Registration.objects.active()
-        .filter(equipment__vendor=vendor, equipment__serial_number__in=serials)
-        .values_list("equipment__serial_number", "organization_id")
-    ):
-        holders[serial].add(organization_id)
-    return _SerialFacts(
-        units={
-            e.serial_number: e
-            for e in Equipment.objects.filter(vendor=vendor, serial_number__in=serials).select_related(
-                "product"
-            )
-        },
-        held=set(
-            ComplianceHold.objects.active()
-            .filter(vendor=vendor, serial_number__in=serials)
-            .values_list("serial_number", flat=True)
-        ),
-        holders=holders,
-        covered=serials_covered(vendor=vendor, serial_numbers=serials, on=today),
+    sql = _SERIAL_FACTS_SQL.format(
+        flags=", unit.".join(_FLAGS),
+        registration=Registration._meta.db_table,
+        contract_line=ContractLine._meta.db_table,
+        contract=Contract._meta.db_table,
+        hold=ComplianceHold._meta.db_table,
+        equipment=Equipment._meta.db_table,
+        product=Product._meta.db_table,
     )
+    params = {"active": RegistrationStatus.ACTIVE, "today": today, "vendor": vendor.pk, "serials": serials}
+    units: dict[str, _Unit] = {}
+    held: set[str] = set()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for serial, known, model, end, *flags, holders, covered, on_hold in cursor:
+            if known:
+                units[serial] = _Unit(
+                    product=model,
+                    end_of_support=end,
+                    flags=frozenset(flag for flag, raised in zip(_FLAGS, flags, strict=True) if raised),
+                    holders=frozenset(holders),
+                    covered=covered,
+                )
+            if on_hold:
+                held.add(serial)
+    return _SerialFacts(units=units, held=held)
 
 
 def serial_checks(
@@ -101,13 +135,16 @@ def _serial_check(
     buyer: set[int | None],
 ) -> dict[str, Any]:
     unit = known.units.get(serial)
-    product = unit.product if unit else offered
+    if unit is not None:  # a registered unit is judged on its own product, known or not
+        model, end_of_support = unit.product, unit.end_of_support
+    else:
+        model, end_of_support = (offered.model, offered.end_of_support) if offered else (None, None)
     format_valid = serial_valid(vendor, serial)
-    registered_elsewhere = bool(known.holders.get(serial, set()) - buyer)
+    registered_elsewhere = bool(unit and unit.holders - buyer)
     result = eligibility(
         Facts(
-            product_known=product is not None,
-            end_of_support=product.end_of_support if product else None,
+            product_known=model is not None,
+            end_of_support=end_of_support,
             flags=unit.flags if unit else frozenset(),
             on_hold=serial in known.held,
             # Two claims already, or the buyer's own registration would be the second: either
@@ -122,12 +159,12 @@ def _serial_check(
         "format_valid": format_valid,
         "known": unit is not None,
         "registered_elsewhere": registered_elsewhere,
-        "product": product.model if product else None,
-        "end_of_support": product.end_of_support if product else None,
+        "product": model,
+        "end_of_support": end_of_support,
         "compliance_hold": serial in known.held,
-        "reported_lost_or_stolen": bool(unit and unit.lost_or_stolen),
-        "counterfeit": bool(unit and unit.counterfeit),
-        "under_contract": serial in known.covered,
+        "reported_lost_or_stolen": bool(unit and Flag.LOST_OR_STOLEN in unit.flags),
+        "counterfeit": bool(unit and Flag.COUNTERFEIT in unit.flags),
+        "under_contract": bool(unit and unit.covered),
         # Registration refuses a serial that cannot be this vendor's, so it can never enter the
         # programme, whatever else is known of it (API.md: format_valid false, eligible false).
         "eligible": result.eligible and format_valid,

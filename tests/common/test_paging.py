@@ -109,6 +109,25 @@ def test_a_cursor_page_costs_the_queries_of_the_first(api_as, customer, acx2200)
     assert len(deep_page) == len(first_page)
 
 
+def test_a_first_page_holding_the_whole_list_is_its_count(api_as, customer, acx2200):
+    """A search that finds one serial, or a short list, is counted by reading it: no count query."""
+    seed(customer.organization, acx2200, ["QW0000000001", "QW0000000002", "QW0000000003"], at=[AT] * 3)
+    client = api_as(customer)
+
+    def counts(path: str) -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as asked:
+            answer = client.get(path).json()
+        return answer["count"], sum("count(*)" in q["sql"].lower() for q in asked.captured_queries)
+
+    assert counts("/api/v1/equipment/?serial_number=QW0000000002") == (1, 0)
+    assert counts("/api/v1/equipment/?page_size=3") == (3, 0)
+    assert counts("/api/v1/equipment/?page_size=2") == (3, 1)  # a second page to come: counted
+    second = client.get("/api/v1/equipment/?page_size=2").json()["next"]
+    with CaptureQueriesContext(connection) as asked:
+        assert client.get(second).json()["count"] == 3  # a later page is counted, however short
+    assert sum("count(*)" in q["sql"].lower() for q in asked.captured_queries) == 1
+
+
 def test_the_request_list_pages_by_cursor_too(api_as, customer, acx2200):
     from relicensing.services.requests import request_create
     from tests.relicensing.test_requests_api import SITE

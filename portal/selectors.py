@@ -80,7 +80,12 @@ def _serial_facts(vendor: Vendor, serials: list[str], today: dt.date) -> _Serial
         equipment=Equipment._meta.db_table,
         product=Product._meta.db_table,
     )
-    params = {"active": RegistrationStatus.ACTIVE, "today": today, "vendor": vendor.pk, "serials": serials}
+    params: dict[str, Any] = {
+        "active": RegistrationStatus.ACTIVE,
+        "today": today,
+        "vendor": vendor.pk,
+        "serials": serials,
+    }
     units: dict[str, _Unit] = {}
     held: set[str] = set()
     with connection.cursor() as cursor:

@@ -16,5 +16,10 @@ def notice_inbox(*, user: "User") -> QuerySet[Notice]:
     return Notice.objects.filter(recipient=user).select_related("recipient").order_by("-created_at", "-id")
 
 
+UNREAD_COUNTED_UP_TO = 100  # the menu says "99+" beyond 99
+
+
 def unread_count(*, user: "User") -> int:
-    return Notice.objects.filter(recipient=user, read_at__isnull=True).count()
+    """The person's unread notices, counted up to UNREAD_COUNTED_UP_TO: every page's menu asks,
+    and a customer with a programme's worth of unread notices should not pay for reading them all."""
+    return Notice.objects.filter(recipient=user, read_at__isnull=True)[:UNREAD_COUNTED_UP_TO].count()

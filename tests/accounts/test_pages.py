@@ -107,6 +107,15 @@ def test_notices_page_lists_own_notices_and_marks_them_read(client, customer, ot
     assert "An API key was issued for your account customer" in text
     assert "customer2" not in text
     assert 'title="unread"' not in client.get("/").text
+    for n in range(3, 103):
+        notice_create(
+            event="api_token_issued",
+            occurrence=f"token:{n}",
+            target=customer,
+            recipients=[customer],
+            context={"username": "customer"},
+        )
+    assert 'title="unread">99+<' in client.get("/").text  # 100 unread: counted no further
 
 
 def test_staff_can_open_the_admin_catalog(client, settings):

@@ -2,10 +2,17 @@
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db.models import Count
+from django.db.models import Count, Sum
 
 from accounts.models import Organization, Partnership, User
-from relicensing.models import ComplianceHold, Equipment, EquipmentEvent, Registration, Request
+from relicensing.models import (
+    ComplianceHold,
+    Equipment,
+    EquipmentEvent,
+    Registration,
+    RegistrationTally,
+    Request,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +85,13 @@ def test_two_runs_give_the_same_spread_data(demo):
         "cancelled": 3,
         "rejected": 2,
     }
+    # Folded as beat would: one tally row per organisation and eligibility, summing to its count.
+    per_organization = RegistrationTally.objects.values("organization__name").annotate(n=Sum("n"))
+    tallies = {row["organization__name"]: row["n"] for row in per_organization}
+    assert tallies["Acme Networks"] == 1006  # the 1,000 above and the demo's 6
+    assert tallies["Scale Customer 6"] == 100
+    rows = RegistrationTally.objects.values("organization_id", "eligible").annotate(rows=Count("pk"))
+    assert {row["rows"] for row in rows} == {1}
 
 
 def test_partners_serve_the_scale_customers(demo):

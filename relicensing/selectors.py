@@ -130,12 +130,11 @@ def dispute_list() -> QuerySet[Equipment]:
 def registration_counts(*, user: User) -> dict[str, int]:
     """Registrations in the user's reach: all of them, those that can enter the programme, the rest.
     Summed from the tallies the database keeps (RegistrationTally), never counted row by row."""
-    sums = RegistrationTally.objects.visible_to(user).aggregate(
-        total=Sum("n"),
-        eligible_count=Sum("n", filter=Q(eligible=True)),
-        attention=Sum("n", filter=Q(eligible=False)),
+    sums = dict(
+        RegistrationTally.objects.visible_to(user).order_by().values_list("eligible").annotate(n=Sum("n"))
     )
-    return {name: n or 0 for name, n in sums.items()}
+    eligible, attention = sums.get(True) or 0, sums.get(False) or 0
+    return {"total": eligible + attention, "eligible_count": eligible, "attention": attention}
 
 
 # --- relicensing requests ---------------------------------------------------------
@@ -161,9 +160,14 @@ def request_get(*, user: User, pk: int) -> Request:
 def request_status_counts(*, user: User, statuses: Iterable[str] | None = None) -> dict[str, int]:
     """How many requests in the user's reach stand in each status (one aggregate query)."""
     wanted = list(statuses if statuses is not None else RequestStatus.values)
-    return Request.objects.visible_to(user).aggregate(
-        **{str(status): Count("id", filter=Q(status=status)) for status in wanted}
+    counts = dict(
+        Request.objects.visible_to(user)
+        .filter(status__in=wanted)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
     )
+    return {str(status): counts.get(status, 0) for status in wanted}
 
 
 def requests_awaiting_quote(*, user: User) -> QuerySet[Request]:

@@ -112,7 +112,17 @@ class RequestOutputSerializer(serializers.ModelSerializer):
     # The methods below read what portal.selectors.request_answers puts on each request.
     @extend_schema_field(RequestItemSerializer(many=True))
     def get_items(self, request: Request) -> list[dict[str, object]]:
-        return request.chassis  # type: ignore[attr-defined, no-any-return]
+        # Built in the database (portal.selectors.requests_answered); jsonb keeps no key order, so
+        # the keys are put back in the documented one.
+        return [
+            {
+                "equipment": item["equipment"],
+                "serial_number": item["serial_number"],
+                "product": item["product"],
+                "outcome": item["outcome"],
+            }
+            for item in request.chassis  # type: ignore[attr-defined]
+        ]
 
     def get_quote(self, request: Request) -> int | None:
         return request.current_quote_id  # type: ignore[attr-defined]

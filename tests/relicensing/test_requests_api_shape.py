@@ -85,6 +85,9 @@ def test_a_reinstated_request_reads_as_documented_in_the_list_and_alone(api_as, 
 
     assert first_quote.revision == 1 and final_quote.revision == 2
     assert {**listed, "items": sorted(listed["items"], key=lambda i: i["serial_number"])} == expected
+    assert [list(item) for item in listed["items"]] == [
+        ["equipment", "serial_number", "product", "outcome"]
+    ] * 2
     assert {key: alone[key] for key in expected} == {**expected, "items": alone["items"]}
     assert sorted(alone["items"], key=lambda i: i["serial_number"]) == expected["items"]
     assert [q["number"] for q in alone["quotes"]] == [final_quote.number, first_quote.number]

@@ -85,6 +85,8 @@ def _people_page(request: HttpRequest, organization: Organization) -> HttpRespon
             request.GET.get("page")
         ),
         "invitations": selectors.invitation_pending_list(organization=organization),
+        # The last administrator is offered no "step down" (the rule would refuse it).
+        "administrators": organization.users.filter(is_active=True, is_organization_admin=True).count(),
         "form": form,
         "staff_view": actor.is_programme_staff,  # type: ignore[union-attr]
         "back": _people_url(actor, organization),  # type: ignore[arg-type]

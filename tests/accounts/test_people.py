@@ -505,8 +505,12 @@ def test_the_last_administrator_stepping_down_on_the_page_is_told_why_not(client
 
 def test_an_administrator_hands_the_flag_on_and_steps_down_on_the_page(client, admin, teammate):
     client.force_login(admin)
+    alone = client.get("/organization/people/").content.decode()
+    assert "Step down as administrator" not in alone
+    assert "The only administrator: name another before stepping down." in alone
     made = client.post(f"/people/{teammate.pk}/administrator/", {"is_admin": "yes"}, follow=True)
     assert "Robin Hale is now an administrator of Acme Networks." in made.content.decode()
+    assert "Step down as administrator" in client.get("/organization/people/").content.decode()
     stepped = client.post(f"/people/{admin.pk}/administrator/", {"is_admin": "no"})
     assert stepped["Location"] == "/"
     assert client.get("/organization/people/").status_code == 403

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 from django.http import Http404
 from django.utils import timezone
@@ -16,6 +16,7 @@ from accounts.models import User
 from accounts.selectors import served_customers
 from contracts.choices import CURRENT_QUOTE_STATUSES
 from contracts.models import Contract, ContractLine, Quote
+from inspections.models import Inspection
 from relicensing.choices import Flag, Path, RegistrationStatus
 from relicensing.eligibility import Facts, eligibility
 from relicensing.models import (
@@ -211,8 +212,9 @@ def requests_answered(requests: QuerySet[Request]) -> QuerySet[Request]:
     )
     return requests.select_related("vendor").annotate(
         current_quote_id=Subquery(current_quote),
-        inspection_pk=F("inspection__id"),
-        contract_number=F("contract__number"),
+        # Subqueries, not joins: a join would stay in the list's count as well.
+        inspection_pk=Subquery(Inspection.objects.filter(request=OuterRef("pk")).values("pk")),
+        contract_number=Subquery(Contract.objects.filter(request=OuterRef("pk")).values("number")),
         chassis=ArraySubquery(chassis),
     )
 

@@ -213,8 +213,8 @@ def requests_answered(requests: QuerySet[Request]) -> QuerySet[Request]:
     return requests.select_related("vendor").annotate(
         current_quote_id=Subquery(current_quote),
         # Subqueries, not joins: a join would stay in the list's count as well.
-        inspection_pk=Subquery(Inspection.objects.filter(request=OuterRef("pk")).values("pk")),
-        contract_number=Subquery(Contract.objects.filter(request=OuterRef("pk")).values("number")),
+        inspection_pk=Subquery(Inspection.objects.filter(request=OuterRef("pk")).order_by().values("pk")),
+        contract_number=Subquery(Contract.objects.filter(request=OuterRef("pk")).order_by().values("number")),
         chassis=ArraySubquery(chassis),
     )
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 from django.http import Http404
 from django.utils import timezone
@@ -210,7 +210,8 @@ def requests_answered(requests: QuerySet[Request]) -> QuerySet[Request]:
             )
         )
     )
-    return requests.select_related("vendor").annotate(
+    return requests.annotate(
+        vendor_slug=F("vendor__slug"),
         current_quote_id=Subquery(current_quote),
         # Subqueries, not joins: a join would stay in the list's count as well.
         inspection_pk=Subquery(Inspection.objects.filter(request=OuterRef("pk")).order_by().values("pk")),

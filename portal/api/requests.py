@@ -142,7 +142,7 @@ class RequestOutputSerializer(serializers.ModelSerializer):
             "number": instance.number,
             "status": instance.status,
             "customer": instance.customer_id,
-            "vendor": instance.vendor.slug,
+            "vendor": instance.vendor_slug,  # type: ignore[attr-defined]
             "site": self.get_site(instance),
             "preferred_inspection_date": _day(instance.preferred_inspection_date),
             "items": self.get_items(instance),

@@ -29,6 +29,7 @@ class NoticeEvent(models.TextChoices):
     REQUEST_MESSAGE_POSTED = "request_message_posted", "New message on a request"
     ORGANIZATION_INVITATION = "organization_invitation", "Invitation to join an organisation"
     WEBHOOK_ENDPOINT_PAUSED = "webhook_endpoint_paused", "A webhook endpoint was paused"
+    EXPORT_FINISHED = "export_finished", "A spreadsheet export finished"
 
 
 PARTS = ("subject.txt", "body.txt", "body.html")

@@ -26,6 +26,8 @@ from django.utils.module_loading import import_string
 from accounts.models import User
 from common.errors import InvalidInput
 from common.paging import count_bounded
+from notices.events import NoticeEvent
+from notices.services import notice_create
 from relicensing.exports import ExportSource, Row, export_filename, xlsx_write
 from relicensing.models import ExportJob
 from relicensing.models.exports import ExportKind, ExportStatus
@@ -145,9 +147,12 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
                     getattr(source.rows, "close", lambda: None)()
             target.seek(0)
             stored = default_storage.save(f"exports/{job.pk}/{job.filename}", File(target, name=job.filename))
-        finished = ExportJob.objects.filter(
-            pk=job.pk, status=ExportStatus.RUNNING, started_at=started
-        ).update(status=ExportStatus.DONE, file=stored, rows_done=written[0], finished_at=timezone.now())
+        with transaction.atomic():
+            finished = ExportJob.objects.filter(
+                pk=job.pk, status=ExportStatus.RUNNING, started_at=started
+            ).update(status=ExportStatus.DONE, file=stored, rows_done=written[0], finished_at=timezone.now())
+            if finished:
+                _owner_tell(job, ready=True, rows=written[0])
         if not finished:  # given up for dead and taken over meanwhile: the other run's file counts
             default_storage.delete(stored)
     except Exception as exc:
@@ -156,16 +161,34 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
         too_long = isinstance(exc, SoftTimeLimitExceeded)
         if not too_long:
             logger.exception("Export job %s failed", job.pk)
-        ExportJob.objects.filter(pk=job.pk, status=ExportStatus.RUNNING, started_at=started).update(
-            status=ExportStatus.FAILED,
-            error=TOO_LONG_TEXT if too_long else FAILED_TEXT,
-            rows_done=export_job_rows_done(job),
-            finished_at=timezone.now(),
-        )
+        with transaction.atomic():
+            failed = ExportJob.objects.filter(
+                pk=job.pk, status=ExportStatus.RUNNING, started_at=started
+            ).update(
+                status=ExportStatus.FAILED,
+                error=TOO_LONG_TEXT if too_long else FAILED_TEXT,
+                rows_done=export_job_rows_done(job),
+                finished_at=timezone.now(),
+            )
+            if failed:
+                _owner_tell(job, ready=False, error=TOO_LONG_TEXT if too_long else FAILED_TEXT)
     finally:
         cache.delete(_progress_key(job.pk))
     job.refresh_from_db()
     return job
+
+
+def _owner_tell(job: ExportJob, *, ready: bool, rows: int = 0, error: str = "") -> None:
+    """The person who asked hears that the spreadsheet is ready (or is not coming), in the
+    transaction that records it: they need not keep its page open."""
+    notice_create(
+        event=NoticeEvent.EXPORT_FINISHED,
+        occurrence=f"export:{job.pk}",
+        target=job,
+        recipients=[job.owner],
+        context={"ready": ready, "filename": job.filename, "rows": f"{rows:,}", "error": error},
+        link=f"/exports/{job.pk}/",
+    )
 
 
 def _params(filters: dict[str, list[str]]) -> QueryDict:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from openpyxl import load_workbook
 
+from notices.models import Notice
 from relicensing.models import ExportJob
 from relicensing.services import exports as services
 from tests.relicensing.registering import register, text
@@ -81,6 +82,20 @@ def test_the_job_writes_the_filtered_list_and_its_owner_downloads_it(
     assert download.status_code == 200
     assert download["Content-Disposition"] == 'attachment; filename="equipment-2026-12-07.xlsx"'
     assert sheet_rows(b"".join(download.streaming_content)) == [HEADER, *NOT_ELIGIBLE]
+
+
+def test_the_owner_is_told_when_the_spreadsheet_is_ready(
+    client, base, customer, django_capture_on_commit_callbacks
+):
+    ask(client, customer, django_capture_on_commit_callbacks)
+    job = ExportJob.objects.get()
+    [notice] = Notice.objects.filter(event="export_finished")
+    assert (notice.recipient, notice.link) == (customer, f"/exports/{job.pk}/")
+    assert notice.subject == "Your spreadsheet is ready: equipment-2026-12-07.xlsx"
+    assert "equipment-2026-12-07.xlsx (2 rows), is ready" in " ".join(notice.render("body.txt").split())
+    assert "Your spreadsheet is ready" in text(client.get("/notices/"))
+    services.export_job_run(job_id=job.pk)  # a second delivery of the task tells nobody again
+    assert Notice.objects.filter(event="export_finished").count() == 1
 
 
 def test_a_contracts_job_holds_the_lines_of_the_contracts_searched_for(
@@ -170,6 +185,9 @@ def test_a_failure_leaves_a_clear_error_and_no_half_file(client, base, customer,
     page = text(client.get(f"/exports/{job.pk}/"))
     assert FAILED_TEXT in page and "disk full" not in page
     assert client.get(f"/exports/{job.pk}/download/").status_code == 404
+    [notice] = Notice.objects.filter(event="export_finished", recipient=customer)
+    assert notice.subject == "Your spreadsheet could not be written: equipment.xlsx"
+    assert FAILED_TEXT in " ".join(notice.render("body.txt").split())
 
 
 def test_a_second_delivery_of_the_task_writes_nothing(base, customer):

@@ -1,6 +1,8 @@
 """API: obtaining and revoking a token, the organisations a caller can see, the inspectors
 (staff), and an organisation's people (its users, invitations, administrators, deactivation)."""
 
+from collections.abc import Callable
+
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.shortcuts import get_object_or_404
@@ -188,15 +190,30 @@ class OrganizationUserListApi(generics.ListAPIView):
         return Response(InvitationOutputSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
 
-class UserDeactivateApi(APIView):
-    """The user can no longer sign in: sessions end on their next request, API keys at once."""
+class _UserSignInApi(APIView):
+    """A person's sign-in switched off or back on by one service (which holds the rules)."""
+
+    change: Callable[..., User]
 
     @extend_schema(request=None, responses={200: OrganizationUserOutputSerializer})
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
         user = get_object_or_404(selectors.user_reachable(user=request.user), pk=pk)
-        user = services.user_deactivate(actor=request.user, user=user)
-        return Response(OrganizationUserOutputSerializer(user).data)
+        return Response(
+            OrganizationUserOutputSerializer(type(self).change(actor=request.user, user=user)).data
+        )
+
+
+class UserDeactivateApi(_UserSignInApi):
+    """The user can no longer sign in: sessions end on their next request, API keys at once."""
+
+    change = staticmethod(services.user_deactivate)
+
+
+class UserReactivateApi(_UserSignInApi):
+    """Undo a deactivation: the user signs in again with their password; ended API keys stay ended."""
+
+    change = staticmethod(services.user_reactivate)
 
 
 class UserAdministratorApi(APIView):

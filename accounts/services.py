@@ -292,6 +292,17 @@ def user_deactivate(*, actor: User, user: User) -> User:
 
 
 @transaction.atomic
+def user_reactivate(*, actor: User, user: User) -> User:
+    """Undo a deactivation: the person signs in again with their password (the API keys that
+    ended stay ended, and the administrator flag stays off: name them again if they should have
+    it)."""
+    organization = _organization_lock(user=user)
+    people_manage_require(_fresh(actor), organization)
+    User.objects.filter(pk=user.pk, is_active=False).update(is_active=True)
+    return User.objects.get(pk=user.pk)
+
+
+@transaction.atomic
 def organization_admin_set(*, actor: User, user: User, is_admin: bool) -> User:
     """Name `user` an administrator of their organisation, or take the flag back (not from the
     last active administrator: hand it to someone first)."""

@@ -12,6 +12,7 @@ from accounts.api import (
     TokenRevokeApi,
     UserAdministratorApi,
     UserDeactivateApi,
+    UserReactivateApi,
 )
 from contracts.api import QuoteAcceptApi, QuoteDetailApi, QuoteIssueApi, QuotePdfApi, SkuListCreateApi
 from contracts.orders_api import ApproveApi, ContractDetailApi, ContractListApi, PurchaseOrderApi
@@ -56,6 +57,7 @@ urlpatterns = [
     path("organizations/", OrganizationListApi.as_view(), name="api-organizations"),
     path("organizations/<int:pk>/users/", OrganizationUserListApi.as_view(), name="api-organization-users"),
     path("users/<int:pk>/deactivate/", UserDeactivateApi.as_view(), name="api-user-deactivate"),
+    path("users/<int:pk>/reactivate/", UserReactivateApi.as_view(), name="api-user-reactivate"),
     path("users/<int:pk>/administrator/", UserAdministratorApi.as_view(), name="api-user-administrator"),
     path("invitations/<int:pk>/revoke/", InvitationRevokeApi.as_view(), name="api-invitation-revoke"),
     path("inspectors/", InspectorListApi.as_view(), name="api-inspectors"),

@@ -36,6 +36,7 @@ urlpatterns = [
     path("account/invitation/<str:token>/", people.invitation_accept, name="invitation-accept"),
     path("organization/people/", people.organization_people, name="organization-people"),
     path("people/<int:pk>/deactivate/", people.person_deactivate, name="person-deactivate"),
+    path("people/<int:pk>/reactivate/", people.person_reactivate, name="person-reactivate"),
     path("people/<int:pk>/administrator/", people.person_administrator, name="person-administrator"),
     path("invitations/<int:pk>/revoke/", people.invitation_revoke, name="invitation-revoke"),
     path("organizations/", people.organization_list, name="organization-list"),

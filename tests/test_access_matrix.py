@@ -53,6 +53,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/v1/organizations/{id}/users/"): (403, 404, 403, 404, 404, 404, 200, 401),
     ("POST", "/api/v1/organizations/{id}/users/"): (403, 404, 403, 404, 404, 404, 201, 401),
     ("POST", "/api/v1/users/{id}/deactivate/"): (403, 404, 403, 404, 404, 404, 200, 401),
+    ("POST", "/api/v1/users/{id}/reactivate/"): (403, 404, 403, 404, 404, 404, 200, 401),
     ("POST", "/api/v1/users/{id}/administrator/"): (403, 404, 403, 404, 404, 404, 200, 401),
     ("POST", "/api/v1/invitations/{id}/revoke/"): (403, 404, 403, 404, 404, 404, 200, 401),
     # Webhooks: an organisation's administrators and staff. Nobody in the world is an administrator:
@@ -259,6 +260,7 @@ JSON_CALLS: dict[tuple[str, str], Callable[[World], tuple[dict[str, Any], Any]]]
         {"email": "new@acme.example"},
     ),
     ("POST", "/api/v1/users/{id}/deactivate/"): lambda w: ({"id": w.teammate.pk}, None),
+    ("POST", "/api/v1/users/{id}/reactivate/"): lambda w: ({"id": w.teammate.pk}, None),
     ("POST", "/api/v1/users/{id}/administrator/"): lambda w: ({"id": w.teammate.pk}, {"is_admin": True}),
     ("POST", "/api/v1/invitations/{id}/revoke/"): lambda w: ({"id": w.invitation.pk}, None),
     ("POST", "/api/v1/webhooks/"): lambda w: (

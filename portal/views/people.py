@@ -129,6 +129,19 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @post_only("organization-people")
+def person_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    services.user_reactivate(actor=request.user, user=person)  # type: ignore[arg-type]
+    messages.success(
+        request,
+        f"{person.display_name} can sign in again with their password. API keys they had stay ended; "
+        "name them an administrator again if they should be one.",
+    )
+    return redirect(_people_url(request.user, person.organization))  # type: ignore[arg-type]
+
+
+@login_required
+@post_only("organization-people")
 def person_administrator(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     is_admin = request.POST.get("is_admin") == "yes"

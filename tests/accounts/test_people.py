@@ -497,6 +497,38 @@ def test_deactivating_on_the_page_asks_first(client, admin, teammate):
     assert "Robin Hale is deactivated and signed out everywhere." in done.content.decode()
 
 
+def test_a_deactivation_is_undone_by_reactivating(api, api_as, admin, teammate, outsider_admin):
+    key = token_for(api, "robin")
+    api_as(admin).post(f"/api/v1/users/{teammate.pk}/deactivate/")
+    assert api_as(outsider_admin).post(f"/api/v1/users/{teammate.pk}/reactivate/").status_code == 404
+    response = api_as(admin).post(f"/api/v1/users/{teammate.pk}/reactivate/")
+    assert response.status_code == 200
+    assert (response.json()["is_active"], response.json()["is_admin"]) == (True, False)
+    api.force_authenticate(user=None)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/v1/organizations/").status_code == 401  # the old key stays ended
+    api.credentials()
+    assert token_for(api, "robin")  # the password signs in again
+
+
+def test_a_teammate_who_is_not_an_administrator_cannot_reactivate(api_as, admin, teammate, acme):
+    other = User.objects.create_user(username="sam", password=PASSWORD, organization=acme, role="customer")
+    api_as(admin).post(f"/api/v1/users/{other.pk}/deactivate/")
+    assert api_as(teammate).post(f"/api/v1/users/{other.pk}/reactivate/").status_code == 403
+    other.refresh_from_db()
+    assert not other.is_active
+
+
+def test_reactivating_on_the_page(client, admin, teammate):
+    client.force_login(admin)
+    client.post(f"/people/{teammate.pk}/deactivate/", {"confirmed": "yes"})
+    page = client.get("/organization/people/").content.decode()
+    assert f'action="/people/{teammate.pk}/reactivate/"' in page
+    done = client.post(f"/people/{teammate.pk}/reactivate/", follow=True).content.decode()
+    assert "Robin Hale can sign in again with their password." in done
+    assert Client().post("/login/", {"username": "robin", "password": PASSWORD}).status_code == 302
+
+
 def test_the_last_administrator_stepping_down_on_the_page_is_told_why_not(client, admin):
     client.force_login(admin)
     response = client.post(f"/people/{admin.pk}/administrator/", {"is_admin": "no"}, follow=True)

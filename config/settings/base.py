@@ -129,7 +129,7 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # refused while its account or its address is locked out, before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.PasswordBackend",
 ]
 # Five wrong passwords lock the account (from anywhere) and, separately, the address (for any
 # account) for 15 minutes; a correct sign-in clears the account's count. The counting is axes' own

@@ -353,13 +353,13 @@ def import_job(organization, user, name, *, minutes_silent, rows=(0, 10), runnin
 
 
 # --- cost ----------------------------------------------------------------------------------------
-PAGE_QUERIES = 13
+PAGE_QUERIES = 12
 
 
 def test_the_page_costs_the_same_queries_at_one_row_and_at_many(
     client, staff, customer, partner, acme, django_assert_num_queries, tuesday
 ):
-    """Pinned: session, user and its organisation (3), the menu's unread count (1), queue depth
+    """Pinned: session, user with its organisation (2), the menu's unread count (1), queue depth
     (none: Redis), the periodic job states (1), notice counts (1), failed and unsent rows with
     their recipients (2), stuck imports (1), approved not reinstated (1), requests waiting on
     the vendor with their last move (1), and the savepoint the request runs in (2)."""

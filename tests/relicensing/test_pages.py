@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from relicensing.eligibility import PATHS, REASONS
-from relicensing.models import SoftwareLicence
+from relicensing.models import RegistrationTally, SoftwareLicence
 from relicensing.services import equipment as services
 from tests.factories import ProductFactory
 from tests.relicensing.registering import register, text
@@ -265,3 +265,8 @@ def test_dashboard_counts_registered_equipment(client, customer, partner, acx220
         assert '<span class="stat-n">2</span><span class="stat-l">registered</span>' in page
         assert '<span class="stat-n stat-ok">1</span><span class="stat-l">eligible</span>' in page
         assert "need attention" in page
+    # A large base reads with thousands separated (the tallies stand in for 2,500 more units).
+    RegistrationTally.objects.create(organization=customer.organization, eligible=True, n=2500)
+    page = text(client.get("/"))
+    assert '<span class="stat-n">2,502</span><span class="stat-l">registered</span>' in page
+    assert '<span class="stat-n stat-ok">2,501</span><span class="stat-l">eligible</span>' in page

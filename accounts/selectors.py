@@ -42,6 +42,11 @@ def organization_user_list(*, organization: Organization) -> QuerySet[User]:
     return User.objects.filter(organization=organization).order_by("-is_active", "username")
 
 
+def organization_administrators(*, organization_id: int) -> QuerySet[User]:
+    """The organisation's active administrators (it always keeps one: accounts.services)."""
+    return User.objects.filter(organization_id=organization_id, is_organization_admin=True, is_active=True)
+
+
 def invitation_pending_list(*, organization: Organization) -> QuerySet[Invitation]:
     return Invitation.objects.pending().filter(organization=organization).select_related("invited_by")
 

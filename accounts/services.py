@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from knox.models import AuthToken
 
+from accounts import selectors
 from accounts.choices import ROLE_ORGANIZATION_KIND, OrganizationKind, Role
 from accounts.models import Invitation, Organization, Partnership, User
 from accounts.permissions import people_manage_require
@@ -247,9 +248,7 @@ def invitation_accept(
     if not _invitation_claim(invitation_id=invitation.pk, user=user):
         detail, code = INVITATION_ENDED["accepted"]
         raise Conflict(detail, code=code)
-    admins = User.objects.filter(
-        organization=invitation.organization, is_organization_admin=True, is_active=True
-    )
+    admins = selectors.organization_administrators(organization_id=invitation.organization_id)
     if not admins.exclude(pk=user.pk).exists():
         # The first person to join an organisation without an administrator (a new one staff
         # created) becomes it, so every organisation can manage its own people.
@@ -296,8 +295,9 @@ def user_reactivate(*, actor: User, user: User) -> User:
     """Undo a deactivation: the person signs in again with their password (the API keys that
     ended stay ended, and the administrator flag stays off: name them again if they should have
     it)."""
-    organization = _organization_lock(user=user)
-    people_manage_require(_fresh(actor), organization)
+    # No lock: bringing a person back cannot break the last-administrator rule.
+    _organization_require(user)
+    people_manage_require(actor, user.organization)
     User.objects.filter(pk=user.pk, is_active=False).update(is_active=True)
     return User.objects.get(pk=user.pk)
 
@@ -324,12 +324,16 @@ def _organization_lock(*, user: User) -> Organization:
     # The guard for the last-administrator rule: every change to who administers an organisation
     # holds its row, so two administrators removing each other at once are taken one after the
     # other and the second sees the first's change.
+    return Organization.objects.select_for_update().get(pk=_organization_require(user))
+
+
+def _organization_require(user: User) -> int:
     if user.organization_id is None:
         raise DomainError(
             f"{user.username} belongs to no organisation; change that account in the admin.",
             code="no_organization",
         )
-    return Organization.objects.select_for_update().get(pk=user.organization_id)
+    return user.organization_id
 
 
 def _fresh(actor: User) -> User:
@@ -338,7 +342,7 @@ def _fresh(actor: User) -> User:
 
 
 def _another_admin_require(*, organization: Organization, leaving: User, doing: str) -> None:
-    others = User.objects.filter(organization=organization, is_organization_admin=True, is_active=True)
+    others = selectors.organization_administrators(organization_id=organization.pk)
     if not others.exclude(pk=leaving.pk).exists():
         raise DomainError(
             f"{leaving.display_name} is the last administrator of {organization.name} and cannot be "

@@ -5,9 +5,12 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from common.errors import InvalidInput
 
 View = Callable[..., HttpResponse]
 
@@ -45,3 +48,12 @@ def _holder_url(url_name: str, kwargs: dict[str, Any]) -> str:
         except NoReverseMatch:
             continue
     raise NoReverseMatch(url_name)
+
+
+def errors_onto(form: BaseForm, exc: InvalidInput, renames: dict[str, str] | None = None) -> None:
+    """A service's field errors beside the form's fields (renamed where the form calls a field
+    otherwise); an error on a field the form does not have shows above the form."""
+    for field, errors in exc.fields.items():
+        field = (renames or {}).get(field, field)
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)

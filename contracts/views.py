@@ -24,7 +24,7 @@ from accounts.models import User
 from accounts.permissions import action_allowed, action_require
 from common.errors import DomainError, InvalidInput, NotPermitted
 from common.formats import day, money
-from common.pages import post_only
+from common.pages import errors_onto, post_only
 from contracts import selectors
 from contracts.choices import ApprovalStatus, QuoteStatus
 from contracts.forms import AddonForm, QuoteRemarksForm, addons_signature, remarks_signature
@@ -424,9 +424,7 @@ def contract_site_edit(request: HttpRequest, number: str) -> HttpResponse:
         try:
             contract_site_correct(contract=contract, user=user, site=site, reason=form.cleaned_data["reason"])
         except InvalidInput as exc:
-            for field, problems in exc.fields.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
+            errors_onto(form, exc)
         else:
             messages.success(
                 request, "The install site and contact are corrected; the history keeps what they were."

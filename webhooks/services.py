@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Organization, Partnership, User
+from accounts.selectors import organization_administrators
 from common.errors import Conflict, InvalidInput, NotPermitted
 from webhooks.choices import DeliveryStatus, EndpointStatus, WebhookEvent
 from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -348,9 +349,7 @@ def _owners_tell(endpoint: WebhookEndpoint) -> None:
     from notices.events import NoticeEvent
     from notices.services import notice_create
 
-    admins = User.objects.filter(
-        organization_id=endpoint.organization_id, is_organization_admin=True, is_active=True
-    )
+    admins = organization_administrators(organization_id=endpoint.organization_id)
     notice_create(
         event=NoticeEvent.WEBHOOK_ENDPOINT_PAUSED,
         occurrence=f"webhook-paused:{endpoint.pk}:{int(endpoint.paused_at.timestamp())}",  # type: ignore[union-attr]

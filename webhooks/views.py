@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from common.errors import DomainError, InvalidInput
-from common.pages import post_only
+from common.pages import errors_onto, post_only
 from webhooks import selectors, services
 from webhooks.forms import EndpointForm
 from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -65,9 +65,7 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
                 organization=form.cleaned_data.get("organization"),
             )
         except InvalidInput as exc:
-            for field, errors in exc.fields.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            errors_onto(form, exc)
         except DomainError as exc:
             form.add_error("url", exc.detail)
         else:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts.choices import Role
 from accounts.models import User
 from common.errors import DomainError, InvalidInput
-from common.pages import post_only
+from common.pages import errors_onto, post_only
 from inspections.views.access import inspection_page, visit_get
 from inspections.views.visits import detail_context
 from relicensing.message_forms import MessageForm
@@ -37,9 +37,7 @@ def inspection_message_post(request: HttpRequest, pk: int) -> HttpResponse:
                 attachment=form.cleaned_data["attachment"],
             )
         except InvalidInput as exc:
-            for field, problems in exc.fields.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
+            errors_onto(form, exc)
         except DomainError as exc:
             form.add_error(None, exc.detail)
         else:

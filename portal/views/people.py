@@ -8,7 +8,6 @@ manage its people gets 403 (the services decide, these pages ask them)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,20 +20,11 @@ from accounts.invitation_tokens import invitation_token_read
 from accounts.models import Invitation, Organization, Partnership, User
 from accounts.permissions import people_manageable
 from common.errors import DomainError, InvalidInput, NotPermitted
-from common.pages import post_only
+from common.pages import errors_onto, post_only
 from relicensing.views.access import staff_page
 from relicensing.views.confirm import confirm_page
 
 PAGE_SIZE = 100
-
-
-def _errors_onto(form: Form, exc: InvalidInput, renames: dict[str, str] | None = None) -> None:
-    """A service's field errors beside the form's fields (renamed where the form calls a field
-    otherwise); an error on a field the form does not have shows above the form."""
-    for field, errors in exc.fields.items():
-        field = (renames or {}).get(field, field)
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
 
 
 def _people_url(actor: User, organization: Organization) -> str:
@@ -71,7 +61,7 @@ def _people_page(request: HttpRequest, organization: Organization) -> HttpRespon
                 actor=actor, organization=organization, **form.cleaned_data
             )  # type: ignore[arg-type]
         except InvalidInput as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         except (DomainError, services.TooManyInvitations) as exc:
             form.add_error(None, exc.detail)
         else:
@@ -86,7 +76,7 @@ def _people_page(request: HttpRequest, organization: Organization) -> HttpRespon
         ),
         "invitations": selectors.invitation_pending_list(organization=organization),
         # The last administrator is offered no "step down" (the rule would refuse it).
-        "administrators": organization.users.filter(is_active=True, is_organization_admin=True).count(),
+        "administrators": selectors.organization_administrators(organization_id=organization.pk).count(),
         "form": form,
         "staff_view": actor.is_programme_staff,  # type: ignore[union-attr]
         "back": _people_url(actor, organization),  # type: ignore[arg-type]
@@ -198,7 +188,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 last_name=data["last_name"],
             )
         except InvalidInput as exc:
-            _errors_onto(form, exc, {"password": "password1"})
+            errors_onto(form, exc, {"password": "password1"})
         except DomainError as exc:
             return render(
                 request,
@@ -223,7 +213,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
         try:
             organization = services.organization_create(**form.cleaned_data)
         except InvalidInput as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(
                 request,

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from common.errors import DomainError, InvalidInput
-from common.pages import post_only
+from common.pages import errors_onto, post_only
 from portal.views.requests import detail_context
 from relicensing.message_forms import MessageForm
 from relicensing.services import messages as services
@@ -32,9 +32,7 @@ def request_message_post(request: HttpRequest, pk: int) -> HttpResponse:
                 attachment=form.cleaned_data["attachment"],
             )
         except InvalidInput as exc:
-            for field, problems in exc.fields.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
+            errors_onto(form, exc)
         except DomainError as exc:
             form.add_error(None, exc.detail)
         else:

@@ -18,6 +18,7 @@ from accounts.models import User
 from accounts.permissions import action_allowed
 from common.errors import DomainError, InvalidInput
 from common.formats import money
+from common.pages import errors_onto
 from contracts.models import Contract, PurchaseOrder
 from contracts.selectors import quote_may_be_accepted
 from contracts.services.orders import final_quote, purchase_order_receive
@@ -107,9 +108,7 @@ def _purchase_order_send(request: HttpRequest, target: Request) -> HttpResponse:
                 document=form.cleaned_data["document"],
             )
         except InvalidInput as exc:
-            for field, problems in exc.fields.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
+            errors_onto(form, exc)
         except DomainError as exc:
             form.add_error("amount" if exc.code == "amount_mismatch" else None, exc.detail)
         else:

@@ -78,3 +78,35 @@ def saturday_then_a_working_monday(earliest: dt.date, *, country: str = "GB") ->
     while saturday in days_off or saturday + dt.timedelta(days=2) in days_off:
         saturday += dt.timedelta(days=7)
     return saturday
+
+
+def acme_quote_issued():
+    """Acme (whom NetReseller serves) opens a request for its demo unit JN11AC220001 and
+    NetReseller quotes it: the quote (on the `demo` data)."""
+    from accounts.models import User
+    from contracts.services.quotes import quote_issue
+    from relicensing.business_days import earliest_inspection_date
+    from relicensing.models import Registration
+    from relicensing.services.requests import request_create
+
+    customer, partner = User.objects.get(username="customer"), User.objects.get(username="partner")
+    unit = Registration.objects.get(
+        equipment__serial_number="JN11AC220001", organization=customer.organization
+    )
+    request = request_create(
+        customer=customer.organization,
+        user=customer,
+        site={
+            "name": "Acme Leeds",
+            "address": "1 Network Way\nLeeds LS1 1AA",
+            "country": "GB",
+            "contact_name": "Casey Morgan",
+            "contact_email": "casey@acme.example",
+            "contact_phone": "+44 113 496 0000",
+        },
+        equipment=[unit.pk],
+        preferred_inspection_date=earliest_inspection_date(
+            today=dt.date.today(), lead_business_days=10, country="GB"
+        ),
+    )
+    return quote_issue(request=request, user=partner)

@@ -2,12 +2,10 @@
 390 px wide (a phone): nothing scrolls sideways, and the folded menu still says who is signed in.
 Screenshots of each page go to test-artifacts/phones/ to look at."""
 
-import datetime as dt
-
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser.conftest import ARTIFACTS, sign_in
+from tests.browser.conftest import ARTIFACTS, acme_quote_issued, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,32 +33,9 @@ OVERFLOW = """() => {
 @pytest.fixture
 def work(demo):
     """A request of Acme's with an issued quote, for the pages beyond the navigation."""
-    from accounts.models import User
-    from contracts.services.quotes import quote_issue
-    from relicensing.business_days import earliest_inspection_date
-    from relicensing.models import Registration
-    from relicensing.services.requests import request_create
-
-    customer, partner = User.objects.get(username="customer"), User.objects.get(username="partner")
-    unit = Registration.objects.get(equipment__serial_number="JN11AC220001")
-    request = request_create(
-        customer=customer.organization,
-        user=customer,
-        site={
-            "name": "Acme Leeds",
-            "address": "1 Network Way\nLeeds LS1 1AA",
-            "country": "GB",
-            "contact_name": "Casey Morgan",
-            "contact_email": "casey@acme.example",
-            "contact_phone": "+44 113 496 0000",
-        },
-        equipment=[unit.pk],
-        preferred_inspection_date=earliest_inspection_date(
-            today=dt.date.today(), lead_business_days=10, country="GB"
-        ),
-    )
-    quote = quote_issue(request=request, user=partner)
-    return {"request": request.pk, "quote": quote.pk, "unit": unit.pk}
+    quote = acme_quote_issued()
+    unit = quote.request.items.get().registration_id
+    return {"request": quote.request_id, "quote": quote.pk, "unit": unit}
 
 
 def phone_page(browser: Browser, live_server) -> Page:

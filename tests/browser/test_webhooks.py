@@ -6,7 +6,6 @@ The test settings run Celery tasks eagerly: the commit hook of the event, and of
 the delivery through `webhooks.services.webhook_delivery_send` in the process, as in
 tests/webhooks/test_delivery.py, with no worker."""
 
-import datetime as dt
 import json
 import time
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import acme_quote_issued, sign_in
 from tests.webhooks.receiving import Received, Receiver, receiving
 from webhooks.signing import HEADER, signature_verify
 
@@ -25,37 +24,6 @@ pytestmark = pytest.mark.browser
 def receiver() -> Iterator[Receiver]:
     with receiving() as box:
         yield box
-
-
-def quote_issued_for_acme() -> str:
-    """Acme (whom NetReseller serves) opens a request and NetReseller quotes it: the quote's number."""
-    from accounts.models import User
-    from contracts.services.quotes import quote_issue
-    from relicensing.business_days import earliest_inspection_date
-    from relicensing.models import Registration
-    from relicensing.services.requests import request_create
-
-    customer, partner = User.objects.get(username="customer"), User.objects.get(username="partner")
-    unit = Registration.objects.get(
-        equipment__serial_number="JN11AC220001", organization=customer.organization
-    )
-    request = request_create(
-        customer=customer.organization,
-        user=customer,
-        site={
-            "name": "Acme Leeds",
-            "address": "1 Network Way\nLeeds LS1 1AA",
-            "country": "GB",
-            "contact_name": "Casey Morgan",
-            "contact_email": "casey@acme.example",
-            "contact_phone": "+44 113 496 0000",
-        },
-        equipment=[unit.pk],
-        preferred_inspection_date=earliest_inspection_date(
-            today=dt.date.today(), lead_business_days=10, country="GB"
-        ),
-    )
-    return quote_issue(request=request, user=partner).number
 
 
 def signed_with(secret: str, post: Received) -> bool:
@@ -85,7 +53,7 @@ def test_a_partner_registers_a_webhook_sees_its_delivery_and_sends_it_again(
     expect(page.locator("body")).not_to_contain_text(secret)  # once only
 
     receiver.script = [500]  # the receiver is having a bad moment
-    number = quote_issued_for_acme()
+    number = acme_quote_issued().number
     assert len(receiver.received) == 1
     first = receiver.received[0]
     assert first.path == "/hooks/relicensing"

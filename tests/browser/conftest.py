@@ -80,33 +80,41 @@ def saturday_then_a_working_monday(earliest: dt.date, *, country: str = "GB") ->
     return saturday
 
 
-def acme_quote_issued():
-    """Acme (whom NetReseller serves) opens a request for its demo unit JN11AC220001 and
-    NetReseller quotes it: the quote (on the `demo` data)."""
+def acme_request():
+    """A request of the demo's Acme for its unit JN11AC220001, opened by its customer (on the
+    `demo` data)."""
     from accounts.models import User
-    from contracts.services.quotes import quote_issue
     from relicensing.business_days import earliest_inspection_date
     from relicensing.models import Registration
     from relicensing.services.requests import request_create
 
-    customer, partner = User.objects.get(username="customer"), User.objects.get(username="partner")
+    customer = User.objects.get(username="customer")
     unit = Registration.objects.get(
         equipment__serial_number="JN11AC220001", organization=customer.organization
     )
-    request = request_create(
+    return request_create(
         customer=customer.organization,
         user=customer,
         site={
-            "name": "Acme Leeds",
+            "name": "Acme Leeds DC",
             "address": "1 Network Way\nLeeds LS1 1AA",
             "country": "GB",
             "contact_name": "Casey Morgan",
-            "contact_email": "casey@acme.example",
+            "contact_email": "casey@example.com",
             "contact_phone": "+44 113 496 0000",
         },
         equipment=[unit.pk],
         preferred_inspection_date=earliest_inspection_date(
-            today=dt.date.today(), lead_business_days=10, country="GB"
+            today=dt.date.today(),
+            lead_business_days=unit.equipment.vendor.inspection_lead_business_days,
+            country="GB",
         ),
     )
-    return quote_issue(request=request, user=partner)
+
+
+def acme_quote_issued():
+    """Acme's request (acme_request) quoted by NetReseller, which serves Acme: the quote."""
+    from accounts.models import User
+    from contracts.services.quotes import quote_issue
+
+    return quote_issue(request=acme_request(), user=User.objects.get(username="partner"))

@@ -1,12 +1,10 @@
 """Through Chromium: the customer asks a question on its request, the partner answers, staff add an
 internal note, and the customer, back on the page, reads the answer but never the note."""
 
-import datetime as dt
-
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import ARTIFACTS, sign_in
+from tests.browser.conftest import ARTIFACTS, acme_request, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,37 +12,6 @@ FOLDER = ARTIFACTS / "conversation"
 QUESTION = "Which rack should the inspector go to? The unit is on the second floor."
 ANSWER = "Rack B4, second floor. Ask for Casey at reception."
 NOTE = "Customer's invoice names a different reseller; check it before approval."
-
-
-def acme_request():
-    """A request of the demo's Acme for JN11AC220001, opened by its customer."""
-    from accounts.models import User
-    from relicensing.business_days import earliest_inspection_date
-    from relicensing.models import Registration
-    from relicensing.services.requests import request_create
-
-    customer = User.objects.get(username="customer")
-    unit = Registration.objects.get(
-        equipment__serial_number="JN11AC220001", organization=customer.organization
-    )
-    return request_create(
-        customer=customer.organization,
-        user=customer,
-        site={
-            "name": "Acme Leeds DC",
-            "address": "1 Network Way\nLeeds LS1 1AA",
-            "country": "GB",
-            "contact_name": "Casey Morgan",
-            "contact_email": "casey@example.com",
-            "contact_phone": "+44 113 496 0000",
-        },
-        equipment=[unit.pk],
-        preferred_inspection_date=earliest_inspection_date(
-            today=dt.date.today(),
-            lead_business_days=unit.equipment.vendor.inspection_lead_business_days,
-            country="GB",
-        ),
-    )
 
 
 def as_person(browser: Browser, live_server, username: str, path: str) -> Page:

@@ -26,6 +26,7 @@ from django.utils import timezone
 from common.schedule import NOTICES
 from notices.events import PARTS, NoticeEvent
 from notices.models import Notice
+from notices.selectors import UNREAD_LOADED_AS
 
 if TYPE_CHECKING:
     from accounts.models import User  # the type only: notices sit below accounts
@@ -348,9 +349,12 @@ def notices_due(*, limit: int = 500) -> list[int]:
 
 
 def notices_mark_read(*, user: "User", notice_ids: Iterable[int]) -> int:
-    return Notice.objects.filter(recipient=user, pk__in=list(notice_ids), read_at__isnull=True).update(
+    marked = Notice.objects.filter(recipient=user, pk__in=list(notice_ids), read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    if marked and hasattr(user, UNREAD_LOADED_AS):
+        delattr(user, UNREAD_LOADED_AS)  # the count the person was loaded with is no longer true
+    return marked
 
 
 def notices_resend(*, notice_id: int, actor: "User") -> bool:

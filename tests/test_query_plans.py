@@ -108,3 +108,39 @@ def test_lists_and_searches_never_scan_the_big_tables_whole(seeded, customer, pa
     }
     scanned = {name: lines for name, plan in plans.items() if (lines := scans_a_big_table_whole(plan))}
     assert scanned == {}, "\n\n".join(f"{name}:\n{plans[name]}" for name in scanned)
+
+
+def test_the_menus_unread_count_reads_its_own_index_however_much_was_read_before(customer, other_customer):
+    # 20,000 read notices and 5 unread for the reader, 5,000 unread for someone else: counting the
+    # reader's unread notices (every page's menu, loaded with the user) reads the `notice_unread`
+    # index (alone, once the table is vacuumed). The inbox's index, or the table, would read through
+    # everything read before.
+    from django.contrib.contenttypes.models import ContentType
+
+    from accounts.models import User
+    from notices.models import Notice
+    from notices.selectors import unread_count_column
+
+    target = ContentType.objects.get_for_model(User)
+    read_at = AT
+    Notice.objects.bulk_create(
+        (
+            Notice(
+                event="api_token_issued",
+                occurrence=f"plan:{n}",
+                target_type=target,
+                target_id=customer.pk,
+                recipient=customer if n < 20_005 else other_customer,
+                read_at=read_at if n < 20_000 else None,
+            )
+            for n in range(25_005)
+        ),
+        batch_size=5_000,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE notices_notice")
+    loaded = User.objects.filter(pk=customer.pk).annotate(unread=unread_count_column())
+    assert loaded.get().unread == 5
+    plan = loaded.explain()
+    assert "using notice_unread on notices_notice" in plan, plan
+    assert "notice_inbox" not in plan and "Seq Scan on notices_notice" not in plan, plan

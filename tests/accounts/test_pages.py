@@ -118,6 +118,23 @@ def test_notices_page_lists_own_notices_and_marks_them_read(client, customer, ot
     assert 'title="unread">99+<' in client.get("/").text  # 100 unread: counted no further
 
 
+def test_the_notices_page_counts_what_it_left_unread_not_what_the_reader_was_loaded_with(client, customer):
+    # The count comes with the signed-in person (accounts.backends); the notices page marks the 25
+    # it shows read before its menu is drawn, so its own badge must say 5, not 30.
+    for n in range(30):
+        notice_create(
+            event="api_token_issued",
+            occurrence=f"token:{n}",
+            target=customer,
+            recipients=[customer],
+            context={"username": "customer"},
+        )
+    client.force_login(customer)
+    assert 'title="unread">30<' in client.get("/").text
+    assert 'title="unread">5<' in client.get("/notices/").text
+    assert 'title="unread">5<' in client.get("/").text
+
+
 def test_staff_can_open_the_admin_catalog(client, settings):
     settings.DEBUG = True
     call_command("loaddemo")

@@ -353,7 +353,7 @@ def import_job(organization, user, name, *, minutes_silent, rows=(0, 10), runnin
 
 
 # --- cost ----------------------------------------------------------------------------------------
-PAGE_QUERIES = 12
+PAGE_QUERIES = 11
 
 
 def test_the_page_costs_the_same_queries_at_one_row_and_at_many(

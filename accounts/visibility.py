@@ -55,16 +55,26 @@ def restrict(queryset: QS, user: "User", scope: Scope) -> QS:
 
 def organizations_reached(user: "User") -> list[int]:
     """The user's organisation and, for a partner, the customers it serves, as a list of ids the
-    planner can match against an index (a partner's subquery here made it scan every row)."""
+    planner can match against an index (a partner's subquery here made it scan every row).
+
+    A partner's customers are read once per user object and kept on it, as Django keeps a user's
+    permissions (`_perm_cache`): a list asks twice (its reach, and the customers it pages through
+    one by one), and each request loads its user afresh."""
     if not user.organization_id:
         return []
     reached = [user.organization_id]
     if user.role == Role.PARTNER:
         from accounts.models import Partnership
 
-        reached += Partnership.objects.filter(partner_id=user.organization_id).values_list(
-            "customer_id", flat=True
-        )
+        served = getattr(user, "_served_cache", None)
+        if served is None:
+            served = list(
+                Partnership.objects.filter(partner_id=user.organization_id).values_list(
+                    "customer_id", flat=True
+                )
+            )
+            user._served_cache = served  # type: ignore[union-attr]
+        reached += served
     return reached
 
 

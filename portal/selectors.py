@@ -2,6 +2,7 @@
 contract coverage) and one request with everything its API answer carries."""
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,6 +193,14 @@ def request_answers(*, user: User) -> QuerySet[Request]:
 def requests_answered(requests: QuerySet[Request]) -> QuerySet[Request]:
     """`requests` with what `request_answers` adds (the reach is the caller's: a webhook's payload
     is written for one request the event is about)."""
+    return requests.annotate(**_answer_columns())
+
+
+@functools.cache
+def _answer_columns() -> dict[str, Any]:
+    """The columns `requests_answered` adds, built once per process: they name no value, only the
+    outer row (OuterRef), and Django copies an expression for each query it joins; building their
+    querysets anew was a list's largest cost after its rows."""
     current_quote = (
         Quote.objects.filter(request=OuterRef("pk"), status__in=CURRENT_QUOTE_STATUSES)
         .order_by("-revision")
@@ -210,14 +219,16 @@ def requests_answered(requests: QuerySet[Request]) -> QuerySet[Request]:
             )
         )
     )
-    return requests.annotate(
-        vendor_slug=F("vendor__slug"),
-        current_quote_id=Subquery(current_quote),
+    return {
+        "vendor_slug": F("vendor__slug"),
+        "current_quote_id": Subquery(current_quote),
         # Subqueries, not joins: a join would stay in the list's count as well.
-        inspection_pk=Subquery(Inspection.objects.filter(request=OuterRef("pk")).order_by().values("pk")),
-        contract_number=Subquery(Contract.objects.filter(request=OuterRef("pk")).order_by().values("number")),
-        chassis=ArraySubquery(chassis),
-    )
+        "inspection_pk": Subquery(Inspection.objects.filter(request=OuterRef("pk")).order_by().values("pk")),
+        "contract_number": Subquery(
+            Contract.objects.filter(request=OuterRef("pk")).order_by().values("number")
+        ),
+        "chassis": ArraySubquery(chassis),
+    }
 
 
 def request_detail(*, user: User, pk: int) -> Request:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts.models import Organization, Partnership
+from accounts.models import Organization, Partnership, User
 from accounts.visibility import Scope, reach_partition, restrict
 from notices.models import Notice
 from tests.factories import UserFactory
@@ -101,6 +101,8 @@ def test_lists_of_customers_rows_are_read_customer_by_customer(everyone, acme, b
     assert reach_partition(everyone["customer"], "customer_id") == ("customer_id", [acme.pk])
     assert reach_partition(everyone["staff"], "organization_id") is None
     Partnership.objects.create(partner=everyone["partner"].organization, customer=borealis)
-    assert sorted(reach_partition(everyone["partner"], "organization_id")[1]) == sorted(
-        [acme.pk, borealis.pk]
-    )
+    # Each request loads its user afresh; one user object keeps the customers it read (as Django
+    # keeps a user's permissions), so a list's reach and its partition agree.
+    assert reach_partition(everyone["partner"], "organization_id") == ("organization_id", [acme.pk])
+    reloaded = User.objects.get(pk=everyone["partner"].pk)
+    assert sorted(reach_partition(reloaded, "organization_id")[1]) == sorted([acme.pk, borealis.pk])

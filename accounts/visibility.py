@@ -73,7 +73,7 @@ def organizations_reached(user: "User") -> list[int]:
                     "customer_id", flat=True
                 )
             )
-            user._served_cache = served  # type: ignore[union-attr]
+            user._served_cache = served  # type: ignore[attr-defined]
         reached += served
     return reached
 

@@ -64,22 +64,27 @@ class NewestFirstPagination(Pagination):
     cursors (`?cursor=`), so the ten-thousandth page costs what the first does; `?page=` still
     answers, for a first page or a jump, and its `next` link continues by cursor. A view may say how
     its rows split by organisation (`keyset_partition()`), so a partner's page merges each
-    customer's newest rows (common.paging.keyset_page's `partition`)."""
+    customer's newest rows (common.paging.keyset_page's `partition`), and name the columns its
+    rows are read as (`keyset_columns`: named tuples, no model objects; keyset_page's `columns`)."""
 
     cursor_query_param = "cursor"
 
     def paginate_queryset(self, queryset, request, view=None):  # type: ignore[no-untyped-def]
         self.request = request
         self.keyset: KeysetPage | None = None
+        columns = getattr(view, "keyset_columns", None)
         text = request.query_params.get(self.cursor_query_param)
         if text is None and request.query_params.get(self.page_query_param) not in (None, "", "1"):
-            return super().paginate_queryset(queryset, request, view)
+            # A jump by page number: the same rows, read the same way (counted with their columns).
+            shaped = queryset.values_list(*columns, named=True) if columns else queryset
+            return super().paginate_queryset(shaped, request, view)
         cursor = Cursor.decode(text) if text is not None else None
         self.keyset = keyset_page(
             queryset,
             cursor=cursor,
             size=self.get_page_size(request) or self.page_size,
             partition=view.keyset_partition() if hasattr(view, "keyset_partition") else None,
+            columns=columns,
         )
         return list(self.keyset.rows)
 

@@ -123,7 +123,8 @@ def keyset_page(
     cursor: Cursor | None,
     size: int,
     partition: tuple[str, Sequence[int]] | None = None,
-) -> KeysetPage[M]:
+    columns: Sequence[str] | None = None,
+) -> KeysetPage[Any]:
     """One page of a list ordered NEWEST_FIRST, starting at `cursor` (None: the first page).
 
     Reads `size + 1` rows off the list's index from the cursor's position, so it costs the same on
@@ -132,7 +133,12 @@ def keyset_page(
 
     `partition` (a column and its values, such as a partner's customers' organisation ids) reads
     each value's newest rows off its own index and merges them: one customer's old rows are never
-    found by walking past every newer row of everybody else."""
+    found by walking past every newer row of everybody else.
+
+    `columns` (lookups, with "pk" and "created_at" among them): the rows are read as named tuples
+    of these, not as model objects, which a long list's page pays for row by row. The count reads
+    the queryset as given, so a column across a relation joins no table into it."""
+    assert columns is None or {"pk", "created_at"} <= set(columns), "a cursor needs pk and created_at"
     whole = queryset
     older = cursor is None or cursor.older
     ordering = NEWEST_FIRST if older else ("created_at", "id")
@@ -151,9 +157,9 @@ def keyset_page(
             .order_by(*ordering)[: size + 1]
         )
         pks = [pk for pk, _ in newest]
-        rows = list(queryset.filter(pk__in=pks).order_by(*ordering))
+        rows = list(_shaped(queryset.filter(pk__in=pks).order_by(*ordering), columns))
     else:
-        rows = list(queryset.order_by(*ordering)[: size + 1])
+        rows = list(_shaped(queryset.order_by(*ordering), columns)[: size + 1])
     has_more = len(rows) > size
     rows = rows[:size]
     if older:
@@ -173,6 +179,10 @@ def keyset_page(
     )
 
 
+def _shaped(queryset: models.QuerySet[Any], columns: Sequence[str] | None) -> models.QuerySet[Any]:
+    return queryset if columns is None else queryset.values_list(*columns, named=True)
+
+
 def _position(queryset: models.QuerySet[Any], cursor: Cursor) -> RawSQL:
     """Rows older (or newer) than the cursor's, as a row comparison, so the index on
     (created_at, id) is entered at the cursor's row."""
@@ -186,5 +196,5 @@ def _position(queryset: models.QuerySet[Any], cursor: Cursor) -> RawSQL:
     )
 
 
-def _cursor(row: models.Model, *, older: bool) -> Cursor:
+def _cursor(row: Any, *, older: bool) -> Cursor:  # a model object, or a row of `columns`
     return Cursor(created_at=row.created_at, pk=row.pk, older=older)  # type: ignore[attr-defined]

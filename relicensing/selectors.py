@@ -8,7 +8,7 @@ from django.http import Http404
 
 from accounts.choices import OrganizationKind, Role
 from accounts.models import Organization, User
-from relicensing.choices import OPEN_STATUSES, RegistrationStatus, RequestStatus
+from relicensing.choices import OPEN_STATUSES, Flag, RegistrationStatus, RequestStatus
 from relicensing.models import (
     ComplianceHold,
     Equipment,
@@ -38,10 +38,12 @@ def registration_list(*, user: User) -> QuerySet[Registration]:
     )
 
 
-# What a line of the installed base shows (an API row, a line of the page), and nothing more: a
-# page of 50 reads no organisation, vendor or product column it does not print.
-_ROW_FIELDS = (
-    "equipment",
+# What a line of the installed base shows (an API row, a line of the page), and nothing more,
+# read as a plain row (common.paging.keyset_page's `columns`): a page of 50 builds no registration,
+# unit, vendor or product object, and reads no column it does not print.
+REGISTRATION_ROW = (
+    "pk",
+    "created_at",
     "organization_id",
     "acquisition_channel",
     "acquired_from",
@@ -51,7 +53,6 @@ _ROW_FIELDS = (
     "eligible",
     "path",
     "reasons",
-    "created_at",
     "equipment__serial_number",
     "equipment__reported_model",
     "equipment__lost_or_stolen",
@@ -62,19 +63,19 @@ _ROW_FIELDS = (
     "equipment__vendor__name",
     "equipment__product__model",
 )
+# A partner's or staff's page names each line's customer too.
+REGISTRATION_ROW_WITH_CUSTOMER = (*REGISTRATION_ROW, "organization__name")
 
 
-def registration_rows(*, user: User, with_customer: bool = False) -> QuerySet[Registration]:
-    """The installed-base list as its lines read it (registration_list, narrowed to the columns a
-    line shows); `with_customer` adds the customer's name, which a partner's or staff's page shows."""
-    rows = (
-        Registration.objects.visible_to(user)
-        .select_related("equipment__vendor", "equipment__product")
-        .order_by("-created_at", "-id")
-    )
-    if with_customer:
-        return rows.select_related("organization").only(*_ROW_FIELDS, "organization__name")
-    return rows.only(*_ROW_FIELDS)
+def registration_rows(*, user: User) -> QuerySet[Registration]:
+    """The installed-base list as a page of it is read: the user's registrations, newest first,
+    to be read as REGISTRATION_ROW (or REGISTRATION_ROW_WITH_CUSTOMER) and counted as they are."""
+    return Registration.objects.visible_to(user).order_by("-created_at", "-id")
+
+
+def row_flags(row: Any) -> frozenset[str]:
+    """A REGISTRATION_ROW's unit flags, as Equipment.flags names them."""
+    return frozenset(flag.value for flag in Flag if getattr(row, f"equipment__{flag.value}"))
 
 
 def registration_get(*, user: User, pk: int) -> Registration:

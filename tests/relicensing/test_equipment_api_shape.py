@@ -70,3 +70,43 @@ def test_a_unit_of_an_unknown_model_has_no_product_and_its_reported_model(api_as
     [row] = api_as(customer).get("/api/v1/equipment/").json()["results"]
 
     assert (row["product"], row["reported_model"], row["acquired_on"]) == (None, "MX104", None)
+
+
+def test_every_way_of_paging_the_list_writes_the_same_answer(
+    api_as, customer, other_customer, partner, acx2200, netreseller, borealis
+):
+    # The list reads its pages as rows (keyset_page's `columns`): by cursor, merged customer by
+    # customer for a partner serving two, and by a jump to a page number. Each writes a line as
+    # one registration's own page does.
+    from accounts.models import Partnership
+
+    Partnership.objects.create(partner=netreseller, customer=borealis)
+    for owner, serial in (
+        (customer, "AB12CD34EF60"),
+        (other_customer, "AB12CD34EF61"),
+        (customer, "AB12CD34EF62"),
+    ):
+        response = api_as(owner).post(
+            "/api/v1/equipment/",
+            {
+                "vendor": "juniper",
+                "serial_number": serial,
+                "product": "ACX2200",
+                "acquisition_channel": "secondary_market",
+            },
+            format="json",
+        )
+        assert response.status_code == 201, response.json()
+    client = api_as(partner)
+    alone = {r.pk: client.get(f"/api/v1/equipment/{r.pk}/").json() for r in Registration.objects.all()}
+    newest_first = sorted(alone, reverse=True)
+
+    merged = client.get("/api/v1/equipment/").json()
+    first = client.get("/api/v1/equipment/?page_size=2").json()
+    by_cursor = client.get(first["next"]).json()
+    jumped = client.get("/api/v1/equipment/?page=2&page_size=2").json()
+
+    assert merged["results"] == [alone[pk] for pk in newest_first]
+    assert first["results"] + by_cursor["results"] == [alone[pk] for pk in newest_first]
+    assert jumped["results"] == [alone[newest_first[2]]]
+    assert merged["count"] == jumped["count"] == 3

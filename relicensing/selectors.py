@@ -1,6 +1,7 @@
 """Reads of the catalog and the installed base, narrowed to what the caller may see."""
 
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
@@ -71,6 +72,18 @@ def registration_rows(*, user: User) -> QuerySet[Registration]:
     """The installed-base list as a page of it is read: the user's registrations, newest first,
     to be read as REGISTRATION_ROW (or REGISTRATION_ROW_WITH_CUSTOMER) and counted as they are."""
     return Registration.objects.visible_to(user).order_by("-created_at", "-id")
+
+
+def registration_row(registration: Registration) -> SimpleNamespace:
+    """One registration (with its unit, vendor and product) as a REGISTRATION_ROW, so one unit's
+    answer is written by what writes a page of them."""
+    values: dict[str, Any] = {}
+    for column in REGISTRATION_ROW:
+        value: Any = registration
+        for step in column.split("__"):
+            value = getattr(value, step) if value is not None else None
+        values[column] = value
+    return SimpleNamespace(**values)
 
 
 def row_flags(row: Any) -> frozenset[str]:

@@ -190,6 +190,31 @@ def request_answers(*, user: User) -> QuerySet[Request]:
     return requests_answered(Request.objects.visible_to(user)).order_by("-created_at", "-id")
 
 
+# A request's API answer (portal.api.requests), as the list reads it (common.paging.keyset_page's
+# `columns`): its own columns and those requests_answered adds, under the names the answer reads,
+# so a page of 50 builds no request object.
+REQUEST_ROW = (
+    "pk",
+    "created_at",
+    "number",
+    "status",
+    "customer_id",
+    "vendor_slug",
+    "site_name",
+    "site_address",
+    "site_country",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "preferred_inspection_date",
+    "chassis",
+    "current_quote_id",
+    "inspection_pk",
+    "contract_number",
+    "rejection_reason",
+)
+
+
 def requests_answered(requests: QuerySet[Request]) -> QuerySet[Request]:
     """`requests` with what `request_answers` adds (the reach is the caller's: a webhook's payload
     is written for one request the event is about)."""

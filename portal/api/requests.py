@@ -3,6 +3,7 @@ the request's current quote, inspection and contract, gathered from those areas;
 lives in the services."""
 
 import datetime as dt
+from typing import Any
 
 from django_countries import countries
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -133,10 +134,12 @@ class RequestOutputSerializer(serializers.ModelSerializer):
     def get_contract(self, request: Request) -> str | None:
         return request.contract_number  # type: ignore[attr-defined]
 
-    def to_representation(self, instance: Request) -> dict[str, object]:
-        # A partner's integration lists requests 50 at a time; DRF's field-by-field walk cost more
-        # than the page's queries. The fields declared above still describe the answer (the
-        # schema); tests/relicensing/test_requests_api_shape.py holds this to them, key by key.
+    def to_representation(self, instance: Any) -> dict[str, object]:
+        # A request read by portal.selectors.request_answers, or (the list's pages) a row of
+        # its REQUEST_ROW, which names the same attributes. A partner's integration lists requests
+        # 50 at a time; DRF's field-by-field walk, and a request object per line, cost more than
+        # the page's queries. The fields declared above still describe the answer (the schema);
+        # tests/relicensing/test_requests_api_shape.py holds this to them, key by key.
         return {
             "id": instance.pk,
             "number": instance.number,
@@ -230,6 +233,7 @@ class RequestListCreateApi(generics.ListAPIView):
     queryset = Request.objects.none()
     filterset_fields = ["status"]
     pagination_class = NewestFirstPagination
+    keyset_columns = portal_selectors.REQUEST_ROW  # each page read as rows (common.api.NewestFirstPagination)
 
     def keyset_partition(self) -> tuple[str, list[int]] | None:
         return reach_partition(self.request.user, "customer_id")  # type: ignore[arg-type]

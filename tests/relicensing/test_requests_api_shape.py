@@ -8,6 +8,7 @@ import pytest
 from contracts.models import Contract, Quote
 from contracts.services.orders import purchase_order_receive, request_approve
 from inspections.models import Inspection
+from relicensing.models import Request
 from tests.contracts.ordering import inspected, prepared
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +128,63 @@ def test_a_new_request_names_no_quote_visit_or_contract(api_as, customer, acx220
     assert listed["items"] == [
         {"equipment": registered, "serial_number": "AB12CD34EF56", "product": "ACX2200", "outcome": "pending"}
     ]
+
+
+def test_every_way_of_paging_requests_writes_what_each_request_alone_says(
+    api_as, customer, other_customer, partner, acx2200, netreseller, borealis, frozen_friday
+):
+    # The list reads its pages as rows (REQUEST_ROW): by cursor, merged customer by customer for a
+    # partner serving two, and by a jump to a page number; each line is what the request's own
+    # answer says of it.
+    from accounts.models import Partnership
+
+    Partnership.objects.create(partner=netreseller, customer=borealis)
+    site = {
+        "name": "Site",
+        "address": "1 Network Way, Leeds",
+        "country": "GB",
+        "contact_name": "Casey Morgan",
+        "contact_email": "casey@acme.example",
+        "contact_phone": "+44 113 000 0000",
+    }
+    for owner, serial in (
+        (customer, "AB12CD34EF70"),
+        (other_customer, "AB12CD34EF71"),
+        (customer, "AB12CD34EF72"),
+    ):
+        client = api_as(owner)
+        unit = client.post(
+            "/api/v1/equipment/",
+            {
+                "vendor": "juniper",
+                "serial_number": serial,
+                "product": "ACX2200",
+                "acquisition_channel": "secondary_market",
+            },
+            format="json",
+        ).json()["id"]
+        opened = client.post(
+            "/api/v1/requests/",
+            {"site": site, "equipment": [unit], "preferred_inspection_date": "2026-12-07"},
+            format="json",
+        )
+        assert opened.status_code == 201, opened.json()
+    client = api_as(partner)
+    answers = [
+        client.get(f"/api/v1/requests/{pk}/").json()
+        for pk in Request.objects.order_by("-created_at", "-id").values_list("pk", flat=True)
+    ]
+    lines = [
+        {key: answer[key] for key in answers[0] if key not in ("timeline", "documents", "quotes")}
+        for answer in answers
+    ]
+
+    merged = client.get("/api/v1/requests/").json()
+    first = client.get("/api/v1/requests/?page_size=2").json()
+    by_cursor = client.get(first["next"]).json()
+    jumped = client.get("/api/v1/requests/?page=2&page_size=2").json()
+
+    assert merged["results"] == lines
+    assert first["results"] + by_cursor["results"] == lines
+    assert jumped["results"] == lines[2:]
+    assert merged["count"] == jumped["count"] == 3

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import factory
 
@@ -101,3 +102,19 @@ def priced_product(**product_fields: object) -> Product:
     ]:
         SkuFactory(kind=kind, vendor=product.vendor, price=Decimal(price), products=[product])
     return product
+
+
+def api_registered(client: Any, serial_number: str, product: str = "ACX2200") -> int:
+    """A Juniper serial registered through the API as `client`'s caller; its registration id."""
+    response = client.post(
+        "/api/v1/equipment/",
+        {
+            "vendor": "juniper",
+            "serial_number": serial_number,
+            "product": product,
+            "acquisition_channel": "secondary_market",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    return int(response.json()["id"])

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from relicensing.models import Registration
+from tests.factories import api_registered
 
 pytestmark = pytest.mark.django_db
 
@@ -86,17 +87,7 @@ def test_every_way_of_paging_the_list_writes_the_same_answer(
         (other_customer, "AB12CD34EF61"),
         (customer, "AB12CD34EF62"),
     ):
-        response = api_as(owner).post(
-            "/api/v1/equipment/",
-            {
-                "vendor": "juniper",
-                "serial_number": serial,
-                "product": "ACX2200",
-                "acquisition_channel": "secondary_market",
-            },
-            format="json",
-        )
-        assert response.status_code == 201, response.json()
+        api_registered(api_as(owner), serial)
     client = api_as(partner)
     alone = {r.pk: client.get(f"/api/v1/equipment/{r.pk}/").json() for r in Registration.objects.all()}
     newest_first = sorted(alone, reverse=True)

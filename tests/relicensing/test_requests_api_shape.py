@@ -10,6 +10,7 @@ from contracts.services.orders import purchase_order_receive, request_approve
 from inspections.models import Inspection
 from relicensing.models import Request
 from tests.contracts.ordering import inspected, prepared
+from tests.factories import api_registered
 
 pytestmark = pytest.mark.django_db
 
@@ -153,16 +154,7 @@ def test_every_way_of_paging_requests_writes_what_each_request_alone_says(
         (customer, "AB12CD34EF72"),
     ):
         client = api_as(owner)
-        unit = client.post(
-            "/api/v1/equipment/",
-            {
-                "vendor": "juniper",
-                "serial_number": serial,
-                "product": "ACX2200",
-                "acquisition_channel": "secondary_market",
-            },
-            format="json",
-        ).json()["id"]
+        unit = api_registered(client, serial)
         opened = client.post(
             "/api/v1/requests/",
             {"site": site, "equipment": [unit], "preferred_inspection_date": "2026-12-07"},

@@ -42,7 +42,7 @@ def count_bounded(queryset: models.QuerySet[Any], *, remember_estimate: bool = F
     (never below the threshold), in one statement whatever the size.
 
     `remember_estimate`: keep an estimate for ESTIMATE_KEPT_SECONDS in this process's memory (the
-    `estimates` cache), keyed by the list's query, so paging through a long list counts it once,
+    `local` cache), keyed by the list's query, so paging through a long list counts it once,
     not on every page. Reaching the threshold reads EXACT_COUNT_UP_TO + 1 index entries, the most
     expensive part of such a page; kept in memory, asking costs a short list nothing either (a
     trip to Redis made the serial lookups measurably slower). Each worker keeps its own: an
@@ -56,7 +56,7 @@ def count_bounded(queryset: models.QuerySet[Any], *, remember_estimate: bool = F
         # the text is exactly the query the ORM built.
         whole = cursor.mogrify(sql, params).decode()
         key = f"count-estimate:{hashlib.sha256(f'{queryset.db}:{whole}'.encode()).hexdigest()}"
-        kept = caches["estimates"].get(key) if remember_estimate else None
+        kept = caches["local"].get(key) if remember_estimate else None
         if kept is not None:
             return Count(n=kept, exact=False)
         cursor.execute(
@@ -66,7 +66,7 @@ def count_bounded(queryset: models.QuerySet[Any], *, remember_estimate: bool = F
         )
         n, estimated = cursor.fetchone()
     if estimated and remember_estimate:
-        caches["estimates"].set(key, n, ESTIMATE_KEPT_SECONDS)
+        caches["local"].set(key, n, ESTIMATE_KEPT_SECONDS)
     return Count(n=n, exact=not estimated)
 
 

@@ -17,10 +17,10 @@ from notices.selectors import notice_inbox
 from relicensing.choices import OPEN_STATUSES, RequestStatus
 from relicensing.models import Product, Request
 from relicensing.selectors import (
+    catalogue_kept,
     registration_counts,
     request_status_counts,
     requests_awaiting_quote,
-    vendor_list,
 )
 
 AWAITING_QUOTE_SHOWN = 10
@@ -29,7 +29,7 @@ AWAITING_QUOTE_SHOWN = 10
 def dashboard_context(*, user: User) -> dict[str, Any]:
     context: dict[str, Any] = {
         "recent_notices": list(notice_inbox(user=user)[:5]),
-        "vendors": list(vendor_list()),
+        "vendors": catalogue_kept().vendors,
     }
     builder = {
         Role.CUSTOMER: _customer,

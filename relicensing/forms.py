@@ -11,7 +11,8 @@ from accounts.choices import OrganizationKind, Role
 from accounts.models import Organization, User
 from common.widgets import ISO_DATE, IsoDateInput, PlainSelect
 from relicensing.choices import AcquisitionChannel, Condition, Flag, RegistrationStatus
-from relicensing.models import Equipment, Product, Registration, Vendor
+from relicensing.models import Equipment, Registration, Vendor
+from relicensing.selectors import catalogue_kept
 from relicensing.serials import serial_normalise
 
 BULK_CHECK_MAX = 10_000
@@ -103,12 +104,14 @@ class EquipmentFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        vendors = list(Vendor.objects.order_by("name").values_list("slug", "name"))
-        cast(forms.ChoiceField, self.fields["vendor"]).choices = [("", "All vendors"), *vendors]
-        models = Product.objects.order_by("model").values_list("model", flat=True).distinct()
+        catalogue = catalogue_kept()
+        cast(forms.ChoiceField, self.fields["vendor"]).choices = [
+            ("", "All vendors"),
+            *((v.slug, v.name) for v in catalogue.vendors),
+        ]
         cast(forms.ChoiceField, self.fields["product"]).choices = [
             ("", "All products"),
-            *((m, m) for m in models),
+            *((m, m) for m in catalogue.models),
         ]
         if user.role != Role.CUSTOMER:
             customers = customers_for(user).values_list("pk", "name")

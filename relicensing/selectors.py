@@ -1,9 +1,11 @@
 """Reads of the catalog and the installed base, narrowed to what the caller may see."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
+from django.core.cache import caches
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 
@@ -25,6 +27,27 @@ from relicensing.models import (
 
 def vendor_list() -> QuerySet[Vendor]:
     return Vendor.objects.order_by("name")
+
+
+CATALOGUE_KEPT_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    vendors: tuple[Vendor, ...]  # by name
+    models: tuple[str, ...]  # every product model, once, in order
+
+
+def catalogue_kept() -> Catalogue:
+    """The vendors and product models the installed base's filters and the dashboards name, read
+    at most once a minute per process (the `local` cache): staff change them rarely, and every view
+    of those pages read them again. A new product reaches the filters within the minute."""
+    kept = caches["local"].get("catalogue")
+    if kept is None:
+        models = Product.objects.order_by("model").values_list("model", flat=True).distinct()
+        kept = Catalogue(vendors=tuple(vendor_list()), models=tuple(models))
+        caches["local"].set("catalogue", kept, CATALOGUE_KEPT_SECONDS)
+    return kept
 
 
 def product_list() -> QuerySet[Product]:

@@ -36,7 +36,7 @@ def cache_starts_empty() -> None:
     client = cache._cache.get_client(write=True)
     for key in client.scan_iter(f"{settings.CACHES['default']['KEY_PREFIX']}:*"):
         client.delete(key)
-    caches["estimates"].clear()  # this process's own
+    caches["local"].clear()  # this process's own
 
 
 # --- people -------------------------------------------------------------------

@@ -106,10 +106,11 @@ CACHES = {
         "KEY_PREFIX": "relicensing-cache",
     },
     # Each process's own memory, for what may differ between workers for a minute: the estimated
-    # counts of long lists (common.paging).
-    "estimates": {
+    # counts of long lists (common.paging) and the catalogue the pages' filters and the dashboard
+    # name (relicensing.selectors.catalogue_kept).
+    "local": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "count-estimates",
+        "LOCATION": "process-local",
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     },
 }

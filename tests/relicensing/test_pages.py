@@ -1,6 +1,7 @@
 """The installed-base pages: my equipment, one unit's page, the register form, who may see what."""
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -68,6 +69,7 @@ def test_list_costs_the_same_queries_at_5_and_50_rows(client, partner, customer,
     client.force_login(partner)
 
     def queries_for_list():
+        caches["local"].clear()  # each with the catalogue not yet kept (selectors.catalogue_kept)
         with CaptureQueriesContext(connection) as queries:
             assert client.get("/equipment/").status_code == 200
         return len(queries)
@@ -82,6 +84,22 @@ def test_list_costs_the_same_queries_at_5_and_50_rows(client, partner, customer,
         register(customer, f"AA{n:010d}", product="ACX2200" if n % 2 else "UNKNOWN-1")
     assert queries_for_list() == at_30
     assert at_5 == at_30 - 1  # five rows fit on the first page (25), which counts them: no count query
+
+
+def test_the_filters_name_a_new_product_within_the_minute_they_are_kept(
+    client, customer, acx2200, time_machine
+):
+    # The vendors and models the filters offer are read once a minute per process
+    # (selectors.catalogue_kept), not on every view of the list.
+    time_machine.move_to("2026-12-07T10:00:00Z", tick=False)
+    register(customer)
+    client.force_login(customer)
+    assert '<option value="ACX2200">' in client.get("/equipment/").text
+    ProductFactory(vendor=acx2200.vendor, model="MX204")
+    time_machine.move_to("2026-12-07T10:00:59Z", tick=False)
+    assert '<option value="MX204">' not in client.get("/equipment/").text
+    time_machine.move_to("2026-12-07T10:01:01Z", tick=False)
+    assert '<option value="MX204">' in client.get("/equipment/").text
 
 
 # --- one unit ------------------------------------------------------------------

@@ -15,6 +15,7 @@ class NoticeAdmin(admin.ModelAdmin):
         ("failed_at", admin.EmptyFieldListFilter),
     ]
     list_select_related = ["recipient"]
+    ordering = ["-id"]  # newest first, off the primary key (created_at has no index of its own)
     search_fields = ["to_email", "recipient__username", "event"]
     readonly_fields = [f.name for f in Notice._meta.fields]
     actions = ["resend"]

@@ -1,5 +1,6 @@
 """Reads of notices: a person's own inbox."""
 
+import functools
 from typing import TYPE_CHECKING
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -29,6 +30,7 @@ def _unread(recipient: "User | OuterRef") -> QuerySet[Notice]:
     return Notice.objects.filter(recipient=recipient, read_at__isnull=True).order_by("id")
 
 
+@functools.cache  # an expression of the outer row alone; Django copies it into each query
 def unread_count_column() -> Func:
     """The unread count as a column of a query of users (counted as `unread_count` does), so the
     person signed in comes with it: every page's menu shows it, and a query of its own costs a

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 from django.http import Http404
 from django.utils import timezone
@@ -245,7 +245,9 @@ def _answer_columns() -> dict[str, Any]:
         )
     )
     return {
-        "vendor_slug": F("vendor__slug"),
+        # A subquery, not a join, for the same reason: the list's count then reads the request
+        # index alone.
+        "vendor_slug": Subquery(Vendor.objects.filter(pk=OuterRef("vendor_id")).values("slug")),
         "current_quote_id": Subquery(current_quote),
         # Subqueries, not joins: a join would stay in the list's count as well.
         "inspection_pk": Subquery(Inspection.objects.filter(request=OuterRef("pk")).order_by().values("pk")),

@@ -82,3 +82,12 @@ def test_webhooks_reach_loopback_only_under_the_test_settings(module):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_the_planner_prices_random_reads_as_on_ssd(db):
+    # config/settings/base.py: each connection sets random_page_cost (PG_RANDOM_PAGE_COST, 1.1).
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone() == ("1.1",)

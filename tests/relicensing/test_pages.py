@@ -288,3 +288,15 @@ def test_dashboard_counts_registered_equipment(client, customer, partner, acx220
     page = text(client.get("/"))
     assert '<span class="stat-n">2,502</span><span class="stat-l">registered</span>' in page
     assert '<span class="stat-n stat-ok">2,501</span><span class="stat-l">eligible</span>' in page
+
+
+def test_dashboard_open_requests_read_with_thousands_separated(client, customer, monkeypatch):
+    import portal.dashboards
+
+    monkeypatch.setattr(
+        portal.dashboards,
+        "request_status_counts",
+        lambda user, statuses: {status: 1000 if status == "submitted" else 0 for status in statuses},
+    )
+    client.force_login(customer)
+    assert "<strong>1,000</strong>" in text(client.get("/"))

@@ -7,7 +7,6 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
-from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import AuthenticationFailed
@@ -17,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
+from accounts.authentication import TokenAuthentication
 from accounts.choices import Role
 from accounts.models import Invitation, Organization, User
 from accounts.permissions import IsProgrammeStaff, people_manage_require

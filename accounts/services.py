@@ -107,6 +107,13 @@ def api_token_issue(*, user: User) -> tuple[AuthToken, str]:
     return token, key
 
 
+def api_keys_expired_delete(*, now: dt.datetime | None = None) -> int:
+    """Hourly: delete every API key past its expiry (a call with one is refused and deletes it at
+    once; this clears those nobody presents again). Safe to overlap: one DELETE."""
+    deleted, _ = AuthToken.objects.filter(expiry__lt=now or timezone.now()).delete()
+    return deleted
+
+
 def api_token_revoke(*, user: User, token_key: str) -> int:
     """End one of the user's own API keys, named by its public prefix; how many ended (0 or 1)."""
     deleted, _ = AuthToken.objects.filter(user=user, token_key=token_key).delete()

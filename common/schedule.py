@@ -124,6 +124,12 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         "Forgets API idempotency keys older than a day.",
     ),
     PeriodicJob(
+        "api-keys-expired-delete",
+        "accounts.tasks.api_keys_expired_delete",
+        _HOUR,
+        "Deletes API keys past their expiry (a call with one is refused at once).",
+    ),
+    PeriodicJob(
         "staged-documents-sweep",
         "relicensing.tasks.staged_documents_sweep",
         24 * _HOUR,

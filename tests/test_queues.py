@@ -53,6 +53,7 @@ def test_beat_sends_every_periodic_job_to_the_sweeps_queue():
         "staged-documents-sweep",
         "export-jobs-sweep",
         "insights-work-out",
+        "api-keys-expired-delete",
     } == set(schedule)
     assert {entry["options"]["queue"] for entry in schedule.values()} == {"sweeps"}
     assert schedule["quotes-expire"]["schedule"] == 15 * 60

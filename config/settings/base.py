@@ -206,8 +206,9 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an anonymous call gets 401 with a WWW-Authenticate header. django-rest-knox:
-        # keys stored hashed, each with its expiry, listed and revoked by their owner.
-        "knox.auth.TokenAuthentication",
+        # keys stored hashed, each with its expiry, listed and revoked by their owner (checked
+        # without reading the caller's other keys: accounts/authentication.py).
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -101,3 +101,66 @@ def test_a_new_key_after_the_old_one_was_deleted_is_announced_again(
         api.post("/api/v1/auth/token/", {"username": "customer", "password": PASSWORD}, format="json")
     assert Notice.objects.filter(recipient=customer, event="api_token_issued").count() == 2
     assert len(mailbox) == 2
+
+
+# --- API keys past their expiry (accounts/authentication.py) -------------------------------------
+def _keys(user, *, live: int, expired: int) -> str:
+    """`live` and `expired` keys for `user`; one live key's secret."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from knox.models import AuthToken
+
+    secrets = [AuthToken.objects.create(user=user)[1] for _ in range(live)]
+    for _ in range(expired):
+        token, _secret = AuthToken.objects.create(user=user)
+        AuthToken.objects.filter(pk=token.pk).update(expiry=timezone.now() - dt.timedelta(days=1))
+    return secrets[0]
+
+
+def test_a_call_reads_its_own_key_alone_however_many_keys_the_caller_holds(api, partner):
+    # knox's own check read every key of the caller on each call (to delete the expired ones): a
+    # partner with 40 keys paid for 40 rows a request. Here no statement reads the caller's keys,
+    # and the expired ones are left to the hourly job.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from knox.models import AuthToken
+
+    api.credentials(HTTP_AUTHORIZATION=f"Token {_keys(partner, live=20, expired=20)}")
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get("/api/v1/vendors/").status_code == 200
+    keys_of_the_caller = [q["sql"] for q in queries if 'WHERE "knox_authtoken"."user_id" =' in q["sql"]]
+    assert keys_of_the_caller == []
+    assert AuthToken.objects.filter(user=partner).count() == 40
+
+
+def test_an_expired_key_is_refused_until_the_hourly_job_deletes_it(api, customer):
+    import datetime as dt
+
+    from django.utils import timezone
+    from knox.models import AuthToken
+
+    from accounts.tasks import api_keys_expired_delete
+
+    token, secret = AuthToken.objects.create(user=customer)
+    AuthToken.objects.filter(pk=token.pk).update(expiry=timezone.now() - dt.timedelta(seconds=1))
+    api.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
+    assert api.get("/api/v1/vendors/").status_code == 401
+    assert api_keys_expired_delete() == 1
+    assert not AuthToken.objects.filter(pk=token.pk).exists()
+    assert api.get("/api/v1/vendors/").status_code == 401
+
+
+def test_the_hourly_job_deletes_expired_keys_and_keeps_live_ones(customer, partner):
+    from knox.models import AuthToken
+
+    from accounts.tasks import api_keys_expired_delete
+
+    _keys(customer, live=2, expired=3)
+    _keys(partner, live=1, expired=4)
+    assert api_keys_expired_delete() == 7
+    assert sorted(AuthToken.objects.values_list("user__username", flat=True)) == [
+        "customer",
+        "customer",
+        "partner",
+    ]

@@ -108,8 +108,8 @@ def api_token_issue(*, user: User) -> tuple[AuthToken, str]:
 
 
 def api_keys_expired_delete(*, now: dt.datetime | None = None) -> int:
-    """Hourly: delete every API key past its expiry (a call with one is refused and deletes it at
-    once; this clears those nobody presents again). Safe to overlap: one DELETE."""
+    """Hourly: delete every API key past its expiry (a call with one is refused, and reads no other
+    key of its user: accounts.authentication). Safe to overlap: one DELETE."""
     deleted, _ = AuthToken.objects.filter(expiry__lt=now or timezone.now()).delete()
     return deleted
 

@@ -16,7 +16,14 @@ from rest_framework.views import set_rollback
 
 from common.echo import ECHO_CHARS, value_echo
 from common.errors import ServiceError
-from common.paging import EXACT_COUNT_UP_TO, BoundedCountPaginator, Cursor, KeysetPage, keyset_page
+from common.paging import (
+    EXACT_COUNT_UP_TO,
+    BoundedCountPaginator,
+    Cursor,
+    KeysetPage,
+    keyset_page,
+    rows_shaped,
+)
 
 # How the API writes a time (settings' DATETIME_FORMAT, the current zone), for answers a serializer
 # writes by hand on a hot path (the installed base's and the requests' rows).
@@ -76,8 +83,7 @@ class NewestFirstPagination(Pagination):
         text = request.query_params.get(self.cursor_query_param)
         if text is None and request.query_params.get(self.page_query_param) not in (None, "", "1"):
             # A jump by page number: the same rows, read the same way (counted with their columns).
-            shaped = queryset.values_list(*columns, named=True) if columns else queryset
-            return super().paginate_queryset(shaped, request, view)
+            return super().paginate_queryset(rows_shaped(queryset, columns), request, view)
         cursor = Cursor.decode(text) if text is not None else None
         self.keyset = keyset_page(
             queryset,

@@ -157,9 +157,9 @@ def keyset_page(
             .order_by(*ordering)[: size + 1]
         )
         pks = [pk for pk, _ in newest]
-        rows = list(_shaped(queryset.filter(pk__in=pks).order_by(*ordering), columns))
+        rows = list(rows_shaped(queryset.filter(pk__in=pks).order_by(*ordering), columns))
     else:
-        rows = list(_shaped(queryset.order_by(*ordering), columns)[: size + 1])
+        rows = list(rows_shaped(queryset.order_by(*ordering), columns)[: size + 1])
     has_more = len(rows) > size
     rows = rows[:size]
     if older:
@@ -179,7 +179,8 @@ def keyset_page(
     )
 
 
-def _shaped(queryset: models.QuerySet[Any], columns: Sequence[str] | None) -> models.QuerySet[Any]:
+def rows_shaped(queryset: models.QuerySet[Any], columns: Sequence[str] | None) -> models.QuerySet[Any]:
+    """`queryset` read as named tuples of `columns` (as it is when None)."""
     return queryset if columns is None else queryset.values_list(*columns, named=True)
 
 

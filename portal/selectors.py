@@ -244,12 +244,11 @@ def _answer_columns() -> dict[str, Any]:
             )
         )
     )
+    # Subqueries, not joins: a join would stay in the list's count, which then could not read the
+    # request index alone.
     return {
-        # A subquery, not a join, for the same reason: the list's count then reads the request
-        # index alone.
         "vendor_slug": Subquery(Vendor.objects.filter(pk=OuterRef("vendor_id")).values("slug")),
         "current_quote_id": Subquery(current_quote),
-        # Subqueries, not joins: a join would stay in the list's count as well.
         "inspection_pk": Subquery(Inspection.objects.filter(request=OuterRef("pk")).order_by().values("pk")),
         "contract_number": Subquery(
             Contract.objects.filter(request=OuterRef("pk")).order_by().values("number")

@@ -11,7 +11,7 @@ from django.http import Http404
 
 from accounts.choices import OrganizationKind, Role
 from accounts.models import Organization, User
-from relicensing.choices import OPEN_STATUSES, Flag, RegistrationStatus, RequestStatus
+from relicensing.choices import OPEN_STATUSES, RegistrationStatus, RequestStatus
 from relicensing.models import (
     ComplianceHold,
     Equipment,
@@ -23,6 +23,7 @@ from relicensing.models import (
     RequestItem,
     Vendor,
 )
+from relicensing.models.equipment import flags_set
 
 
 def vendor_list() -> QuerySet[Vendor]:
@@ -111,7 +112,7 @@ def registration_row(registration: Registration) -> SimpleNamespace:
 
 def row_flags(row: Any) -> frozenset[str]:
     """A REGISTRATION_ROW's unit flags, as Equipment.flags names them."""
-    return frozenset(flag.value for flag in Flag if getattr(row, f"equipment__{flag.value}"))
+    return flags_set(lambda flag: getattr(row, f"equipment__{flag}"))
 
 
 def registration_get(*, user: User, pk: int) -> Registration:

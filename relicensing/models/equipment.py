@@ -1,6 +1,8 @@
 """The installed base: one unit per vendor + serial, each organisation's registration of it,
 compliance holds, the audited history of both, and the software licences on a chassis."""
 
+from collections.abc import Callable
+
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -15,6 +17,7 @@ from relicensing.choices import (
     AcquisitionChannel,
     Condition,
     EventKind,
+    Flag,
     LicenceKind,
     LicenceStatus,
     Path,
@@ -25,6 +28,12 @@ from relicensing.choices import (
 
 class EquipmentQuerySet(VisibleQuerySet):
     scope = Scope(organization="current_owner")
+
+
+def flags_set(is_set: Callable[[str], object]) -> frozenset[str]:
+    """The staff flags set on a unit, by name; `is_set(name)` reads one (off a unit, or off a
+    list's row of its columns)."""
+    return frozenset(flag.value for flag in Flag if is_set(flag.value))
 
 
 class Equipment(models.Model):
@@ -81,11 +90,7 @@ class Equipment(models.Model):
 
     @property
     def flags(self) -> frozenset[str]:
-        return frozenset(
-            name
-            for name in ("lost_or_stolen", "counterfeit", "permanently_damaged", "damaged")
-            if getattr(self, name)
-        )
+        return flags_set(lambda flag: getattr(self, flag))
 
     @property
     def model_name(self) -> str:

@@ -107,28 +107,26 @@ def test_notices_page_lists_own_notices_and_marks_them_read(client, customer, ot
     assert "An API key was issued for your account customer" in text
     assert "customer2" not in text
     assert 'title="unread"' not in client.get("/").text
-    for n in range(3, 103):
+    _keys_announced(customer, range(3, 103))
+    assert 'title="unread">99+<' in client.get("/").text  # 100 unread: counted no further
+
+
+def _keys_announced(user, numbers) -> None:
+    """One unread "API key issued" notice to `user` for each number."""
+    for n in numbers:
         notice_create(
             event="api_token_issued",
             occurrence=f"token:{n}",
-            target=customer,
-            recipients=[customer],
-            context={"username": "customer"},
+            target=user,
+            recipients=[user],
+            context={"username": user.username},
         )
-    assert 'title="unread">99+<' in client.get("/").text  # 100 unread: counted no further
 
 
 def test_the_notices_page_counts_what_it_left_unread_not_what_the_reader_was_loaded_with(client, customer):
     # The count comes with the signed-in person (accounts.backends); the notices page marks the 25
     # it shows read before its menu is drawn, so its own badge must say 5, not 30.
-    for n in range(30):
-        notice_create(
-            event="api_token_issued",
-            occurrence=f"token:{n}",
-            target=customer,
-            recipients=[customer],
-            context={"username": "customer"},
-        )
+    _keys_announced(customer, range(30))
     client.force_login(customer)
     assert 'title="unread">30<' in client.get("/").text
     assert 'title="unread">5<' in client.get("/notices/").text

@@ -34,6 +34,7 @@ from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from common.arrays import ids_array, texts_array
 from common.errors import Conflict
 
 if TYPE_CHECKING:
@@ -253,7 +254,7 @@ def transitions_sweep(
         return []
     if ids is not None:
         condition = f"{condition} AND {quote(str(model._meta.pk.column))} = ANY(%s::bigint[])"  # type: ignore[union-attr]
-        params = [*params, list(ids)]
+        params = [*params, ids_array(ids)]
     sets, values = ["status = %s"], [to]  # type: list[str], list[Any]
     if _has_field(model, "updated_at"):
         sets.append("updated_at = %s")
@@ -328,8 +329,8 @@ def transitions_record(
                 to_status,
                 getattr(actor, "pk", None),
                 timezone.now(),
-                [pk for pk, _ in moved],
-                [reason for _, reason in moved],
+                ids_array(pk for pk, _ in moved),
+                texts_array(reason for _, reason in moved),
             ],
         )
         return dict(cursor.fetchall())

@@ -23,6 +23,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from common.arrays import columns_arrays
 from common.schedule import NOTICES
 from notices.events import PARTS, NoticeEvent
 from notices.models import Notice
@@ -115,6 +116,10 @@ class NoticeDraft:
     link: str = ""
 
 
+# Of the people a sweep's statement joins (`people_...`, recipient_id, to_email), the column that
+# holds text (common.arrays.columns_arrays).
+PEOPLE_TEXTS = ("to_email",)
+
 # Notices handed to the worker per broker message when a sweep writes thousands at once.
 DISPATCH_CHUNK = 200
 
@@ -187,7 +192,12 @@ def notices_create_many(drafts: Iterable[NoticeDraft], *, fresh: bool = False) -
     with connection.cursor() as cursor:
         cursor.execute(
             _MANY_SQL.format(on_conflict="" if fresh else "ON CONFLICT DO NOTHING"),
-            {**rows, **people, "now": now, "due": now + SWEEP_GRACE},
+            {
+                **columns_arrays(rows, texts=("event", "occurrence", "context", "link")),
+                **columns_arrays(people, texts=PEOPLE_TEXTS),
+                "now": now,
+                "due": now + SWEEP_GRACE,
+            },
         )
         written: list[tuple[int, str]] = cursor.fetchall()
     transaction.on_commit(lambda: notices_dispatch_many([pk for pk, _ in written]))

@@ -26,6 +26,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import F, Func, IntegerField, QuerySet
 
+from common.arrays import ids_array, texts_array
 from common.locks import SERIAL, lock_many
 
 BUCKETS = 1024
@@ -51,21 +52,6 @@ def serials_lock(units: Iterable[tuple[int, str]]) -> None:
             "ORDER BY k",
             [SERIAL, ids_array(vendors), texts_array(serials)],
         )
-
-
-def ids_array(values: Iterable[int]) -> str:
-    """Integers as one Postgres array literal, for a `%s::bigint[]` parameter (see `texts_array`)."""
-    return "{" + ",".join(str(int(value)) for value in values) + "}"
-
-
-def texts_array(values: Iterable[str]) -> str:
-    """Strings as one Postgres array literal, for a `%s::text[]` parameter: the server reads it in
-    one go, where the `ARRAY[...]` psycopg2 makes of a list is one constant per element for the
-    parser (about a second for an import's 100,000 serials). Every element is quoted, so commas,
-    braces, spaces and the word NULL stay text."""
-    return (
-        "{" + ",".join('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values) + "}"
-    )
 
 
 def products_share_lock(product_ids: Iterable[int]) -> None:

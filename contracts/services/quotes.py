@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import action_require
+from common.arrays import columns_arrays, ids_array
 from common.errors import Conflict, InvalidInput
 from common.formats import day
 from common.workflow import transition, transition_start, transitions_sweep_check
@@ -29,7 +30,7 @@ from contracts.pricing import PriceLine, lines_total, request_lines
 from contracts.selectors import quote_issuer
 from contracts.services.money import money_in_range
 from notices.events import NoticeEvent
-from notices.services import SWEEP_GRACE, notice_create, notices_dispatch_many
+from notices.services import PEOPLE_TEXTS, SWEEP_GRACE, notice_create, notices_dispatch_many
 from relicensing.choices import REQUEST_WORKFLOW, ItemOutcome, RequestStatus
 from relicensing.models import Request, RequestItem
 from relicensing.services.lifecycle import (
@@ -242,11 +243,12 @@ def _quotes_expire_batch(due: list[tuple[int, int, int]], today: dt.date) -> int
 
 def requests_lock(request_ids: Sequence[int]) -> None:
     """Lock these requests, in id order (two sweeps lock in the same order, so never in a circle).
-    The ids go as one array: a `pk__in` filter of thousands costs Django more than the lock."""
+    The ids go as one array literal (common.arrays): a `pk__in` filter of thousands costs Django
+    more than the lock."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id FROM relicensing_request WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
-            [list(request_ids)],
+            [ids_array(request_ids)],
         )
 
 
@@ -315,8 +317,8 @@ def quotes_expiry_write(*, due: list[tuple[int, int, int]], today: dt.date) -> i
     types = ContentType.objects.get_for_models(Quote, Request)
     now = timezone.now()
     params: dict[str, Any] = {
-        "ids": [quote_id for quote_id, _, _ in due],
-        "request_ids": [request_id for _, request_id, _ in due],
+        "ids": ids_array(quote_id for quote_id, _, _ in due),
+        "request_ids": ids_array(request_id for _, request_id, _ in due),
         "today": today,
         "now": now,
         "due": now + SWEEP_GRACE,
@@ -330,7 +332,7 @@ def quotes_expiry_write(*, due: list[tuple[int, int, int]], today: dt.date) -> i
         "fixed": json.dumps(
             {"status": REQUEST_WORKFLOW.label(RequestStatus.SUBMITTED), **actor_context(None)}
         ),
-        **people,
+        **columns_arrays(people, texts=PEOPLE_TEXTS),
     }
     with connection.cursor() as cursor:
         cursor.execute(_EXPIRY_SQL, params)

@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from common import locks
+from common.arrays import columns_arrays, ids_array
 from common.formats import day
 from common.workflow import transitions_record, transitions_sweep
 from contracts.choices import ContractEventKind, RenewalQuoteStatus
@@ -31,7 +32,7 @@ from contracts.services.renewals import (
     renewal_terms,
 )
 from notices.events import NoticeEvent
-from notices.services import SWEEP_GRACE, notices_dispatch_many
+from notices.services import PEOPLE_TEXTS, SWEEP_GRACE, notices_dispatch_many
 from relicensing.models import Vendor
 from webhooks.choices import WebhookEvent
 from webhooks.services import webhook_events_record_many
@@ -42,11 +43,12 @@ SWEEP_BATCH = 5000
 
 def contracts_lock(contract_ids: Sequence[int]) -> None:
     """Lock these contracts, in id order (two sweeps lock in the same order, so never in a circle).
-    The ids go as one array: a `pk__in` filter of thousands costs Django more than the lock."""
+    The ids go as one array literal (common.arrays): a `pk__in` filter of thousands costs Django
+    more than the lock."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id FROM contracts_contract WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
-            [list(contract_ids)],
+            [ids_array(contract_ids)],
         )
 
 
@@ -212,9 +214,9 @@ def reminders_write(
         cursor.execute(
             _REMINDERS_SQL,
             {
-                "ids": contract_ids,
+                "ids": ids_array(contract_ids),
                 **terms,
-                **people,
+                **columns_arrays(people, texts=PEOPLE_TEXTS),
                 "today": today,
                 "now": now,
                 "due": now + SWEEP_GRACE,
@@ -277,7 +279,7 @@ def contracts_expire(*, today: dt.date | None = None) -> int:
 _EXPIRY_SQL = """
 WITH due AS (
     SELECT c.id, c.ends_on FROM contracts_contract c
-    WHERE c.id = ANY(%(ids)s) AND c.ends_on < %(today)s
+    WHERE c.id = ANY(%(ids)s::bigint[]) AND c.ends_on < %(today)s
       AND NOT EXISTS (SELECT 1 FROM contracts_contractexpiry x WHERE x.contract_id = c.id AND x.ends_on = c.ends_on)
 ), events AS (
     INSERT INTO contracts_contractevent (contract_id, kind, actor_id, note, at)
@@ -296,7 +298,7 @@ def _expiry_mark(contract_ids: list[int], today: dt.date) -> int:
         cursor.execute(
             _EXPIRY_SQL,
             {
-                "ids": contract_ids,
+                "ids": ids_array(contract_ids),
                 "today": today,
                 "kind": ContractEventKind.EXPIRED.value,
                 "now": timezone.now(),

@@ -5,7 +5,7 @@ serials reach the database intact whatever characters they hold."""
 import pytest
 from django.db import connection
 
-from relicensing.locks import ids_array, texts_array
+from common.arrays import ids_array, texts_array
 from relicensing.models import Equipment, EquipmentEvent, Registration
 from relicensing.services import imports
 from relicensing.services.imports import registrations as import_registrations

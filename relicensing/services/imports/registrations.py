@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from accounts.models import Organization, User
 from accounts.permissions import action_require
+from common.arrays import ids_array, texts_array
 from relicensing.choices import RegistrationStatus
 from relicensing.eligibility import Facts, eligibility
-from relicensing.locks import ids_array, products_share_lock, serials_lock, texts_array
+from relicensing.locks import products_share_lock, serials_lock
 from relicensing.models import Product, Registration
 from relicensing.services.imports import writes
 from relicensing.services.imports.files import Row

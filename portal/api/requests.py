@@ -122,7 +122,7 @@ class RequestOutputSerializer(serializers.ModelSerializer):
                 "product": item["product"],
                 "outcome": item["outcome"],
             }
-            for item in request.chassis  # type: ignore[attr-defined]
+            for item in request.chassis or ()  # type: ignore[attr-defined]
         ]
 
     def get_quote(self, request: Request) -> int | None:

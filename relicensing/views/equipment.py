@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +28,7 @@ _CHANNELS = dict(AcquisitionChannel.choices)
 _CONDITIONS = dict(Condition.choices)
 
 
+@transaction.non_atomic_requests  # it only reads: no transaction (as the dashboard)
 @installed_base_page
 def equipment_list(request: HttpRequest) -> HttpResponse:
     user = request.user

@@ -300,3 +300,20 @@ def test_dashboard_open_requests_read_with_thousands_separated(client, customer,
     )
     client.force_login(customer)
     assert "<strong>1,000</strong>" in text(client.get("/"))
+
+
+@pytest.mark.parametrize("path", ["/", "/equipment/"])
+def test_the_read_only_pages_open_no_transaction(client, customer, partner, acx2200, path):
+    # ATOMIC_REQUESTS wraps each view in a transaction (a savepoint inside the test's own); the
+    # dashboard and the equipment list only read, and are the pages asked most, so they opt out
+    # (transaction.non_atomic_requests). A page that writes keeps its transaction.
+    register(customer)
+    for user in (customer, partner):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        assert not [q["sql"] for q in queries if "SAVEPOINT" in q["sql"]]
+    # (On a write, pghistory's context prefixes the statement: "SELECT set_config(...); SAVEPOINT".)
+    with CaptureQueriesContext(connection) as queries:
+        client.post("/equipment/register/", {})
+    assert [q["sql"] for q in queries if "SAVEPOINT" in q["sql"]]

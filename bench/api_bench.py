@@ -54,6 +54,12 @@ def arguments() -> argparse.Namespace:
         "machine's load falls on the floor and on the endpoints alike",
     )
     parser.add_argument("--warmup", type=float, default=2, help="uncounted seconds before each turn")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="endpoints whose label holds one of these words, comma-separated (the floor always runs), "
+        "e.g. 'dashboard,partner requests': a quicker comparison of two versions on one machine",
+    )
     parser.add_argument("--write-results", action="store_true", help="append a section to bench/RESULTS.md")
     parser.add_argument(
         "--label", default="", help="a line for the section's heading, e.g. 'before the indexes'"
@@ -305,6 +311,9 @@ def main(args: argparse.Namespace) -> None:
     try:
         headers = credentials(base)
         endpoints = targets(args.serials, size["acme"])
+        if args.only:
+            wanted = [word.strip() for word in args.only.split(",")]
+            endpoints = [endpoints[0]] + [t for t in endpoints[1:] if any(w in t.label for w in wanted)]
         queries = [queries_per_request(t, headers[f"{t.who}:{t.auth}"]) for t in endpoints]
         turns: list[list[Turn]] = [[] for _ in endpoints]
         for round_ in range(args.rounds):
@@ -349,7 +358,9 @@ def results_write(args: argparse.Namespace, size: dict[str, int], results: list[
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"PostgreSQL {server}; load average {os.getloadavg()[0]:.1f} at the end (the machine is shared). "
         f"Command: `.venv/bin/python bench/api_bench.py --serials {args.serials} --users {args.users} "
-        f"--seconds {args.seconds:g} --rounds {args.rounds} --write-results` (with the bench's own `DATABASE_URL` and `REDIS_URL`).\n\n"
+        f"--seconds {args.seconds:g} --rounds {args.rounds}"
+        + (f" --only '{args.only}'" if args.only else "")
+        + " --write-results` (with the bench's own `DATABASE_URL` and `REDIS_URL`).\n\n"
         f"Data (`manage.py loadscale --serials {args.serials}` on `loaddemo`): {size['registrations']:,} "
         f"registrations, {size['acme']:,} of them Acme Networks' (the `customer` and, through NetReseller, "
         f"the `partner` below), {size['requests']:,} requests. Server: gunicorn as the Procfile's `web` line "

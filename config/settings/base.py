@@ -174,6 +174,8 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
+                # After `auth` (which the admin requires): `user` as the loaded object, not lazy.
+                "accounts.context_processors.signed_in",
                 "django.contrib.messages.context_processors.messages",
                 "notices.context_processors.unread_notices",
             ],

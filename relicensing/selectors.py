@@ -203,7 +203,8 @@ def request_status_counts(*, user: User, statuses: Iterable[str] | None = None) 
         .filter(status__in=wanted)
         .order_by()
         .values_list("status")
-        .annotate(n=Count("pk"))
+        # count(*), not count(id): read off the (customer, status) index alone, no row visited.
+        .annotate(n=Count("*"))
     )
     return {str(status): counts.get(status, 0) for status in wanted}
 

@@ -266,3 +266,36 @@ def test_each_email_carries_a_message_id_derived_from_its_notice(customer, mailb
     assert services.notice_deliver(notice_id=notice_id)
     first, again = mailbox
     assert first["Message-ID"] == again["Message-ID"] == f"<notice-{notice_id}.token-7@portal.example>"
+
+
+def test_a_sweeps_notices_keep_every_character_of_their_context(customer, partner):
+    # notices_create_many sends its columns as Postgres array literals (common.arrays): quotes,
+    # backslashes, braces, commas, line breaks, the word NULL and non-ASCII text must arrive as
+    # written, in the context and in the occurrence.
+    from django.contrib.contenttypes.models import ContentType
+
+    awkward = 'O\'Brien "HQ", {Unit 1}\\2\nNULL · Zürich'
+    drafts = [
+        services.NoticeDraft(
+            event="api_token_issued",
+            occurrence=f"sweep:{n}:{awkward}",
+            target_type_id=ContentType.objects.get_for_model(customer).pk,
+            target_id=customer.pk,
+            recipients=[customer, partner],
+            context={"username": awkward, "n": n, "list": ["a,b", "}"]},
+            link=f"/x/{n}/?q={awkward}",
+        )
+        for n in range(2)
+    ]
+    with held_in_outbox():
+        written = services.notices_create_many(drafts)
+    assert len(written) == 4
+    notices = list(Notice.objects.all())
+    assert {(n.occurrence, n.recipient_id) for n in notices} == {
+        (f"sweep:{n}:{awkward}", person.pk) for n in range(2) for person in (customer, partner)
+    }
+    for notice in notices:
+        n = int(notice.occurrence.split(":")[1])
+        assert notice.context == {"username": awkward, "n": n, "list": ["a,b", "}"]}
+    assert {n.link for n in notices} == {f"/x/0/?q={awkward}", f"/x/1/?q={awkward}"}
+    assert {n.to_email for n in notices} == {"customer@example.com", "partner@example.com"}

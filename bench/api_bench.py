@@ -312,8 +312,11 @@ def main(args: argparse.Namespace) -> None:
         headers = credentials(base)
         endpoints = targets(args.serials, size["acme"])
         if args.only:
-            wanted = [word.strip() for word in args.only.split(",")]
-            endpoints = [endpoints[0]] + [t for t in endpoints[1:] if any(w in t.label for w in wanted)]
+            wanted = [word.strip().lower() for word in args.only.split(",") if word.strip()]
+            chosen = [t for t in endpoints[1:] if any(word in t.label.lower() for word in wanted)]
+            if not chosen:
+                raise SystemExit(f"--only {args.only!r} names no endpoint: {[t.label for t in endpoints]}")
+            endpoints = [endpoints[0], *chosen]
         queries = [queries_per_request(t, headers[f"{t.who}:{t.auth}"]) for t in endpoints]
         turns: list[list[Turn]] = [[] for _ in endpoints]
         for round_ in range(args.rounds):
@@ -358,7 +361,7 @@ def results_write(args: argparse.Namespace, size: dict[str, int], results: list[
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"PostgreSQL {server}; load average {os.getloadavg()[0]:.1f} at the end (the machine is shared). "
         f"Command: `.venv/bin/python bench/api_bench.py --serials {args.serials} --users {args.users} "
-        f"--seconds {args.seconds:g} --rounds {args.rounds}"
+        f"--seconds {args.seconds:g} --rounds {args.rounds} --workers {args.workers} --warmup {args.warmup:g}"
         + (f" --only '{args.only}'" if args.only else "")
         + " --write-results` (with the bench's own `DATABASE_URL` and `REDIS_URL`).\n\n"
         f"Data (`manage.py loadscale --serials {args.serials}` on `loaddemo`): {size['registrations']:,} "

@@ -188,7 +188,8 @@ def request_answers(*, user: User) -> QuerySet[Request]:
     chassis (`chassis`, each as the API writes it), the current quote's id, the visit's id and the
     contract's number. A page of them is a fixed number of queries and builds no object for a
     unit, a product, a visit or a contract."""
-    return _requests_answered_all().visible_to(user).order_by("-created_at", "-id")
+    # A copy (`all()`) before anything else: `visible_to` returns its queryset as it is for staff.
+    return _requests_answered_all().all().visible_to(user).order_by("-created_at", "-id")
 
 
 @functools.cache

@@ -25,3 +25,13 @@ def test_a_page_for_nobody_gets_the_anonymous_user(client):
     user = response.context["user"]
     assert not isinstance(user, SimpleLazyObject)
     assert isinstance(user, AnonymousUser)
+
+
+def test_any_lazy_user_is_resolved_through_every_wrapper(rf, customer):
+    # Resolved from the objects themselves: no session needed, whatever wraps what.
+    from accounts.context_processors import signed_in
+
+    request = rf.get("/")
+    request.user = SimpleLazyObject(lambda: SimpleLazyObject(lambda: customer))
+    assert signed_in(request)["user"] is customer
+    assert signed_in(rf.get("/")) == {}  # a request no middleware gave a user

@@ -116,10 +116,6 @@ class NoticeDraft:
     link: str = ""
 
 
-# Of the people a sweep's statement joins (`people_...`, recipient_id, to_email), the column that
-# holds text (common.arrays.columns_arrays).
-PEOPLE_TEXTS = ("to_email",)
-
 # Notices handed to the worker per broker message when a sweep writes thousands at once.
 DISPATCH_CHUNK = 200
 
@@ -165,7 +161,7 @@ def notices_create_many(drafts: Iterable[NoticeDraft], *, fresh: bool = False) -
         for name in ("event", "occurrence", "target_type_id", "target_id", "context", "link", "audience")
     }
     audiences: dict[tuple[int, ...], int] = {}
-    people: dict[str, list[Any]] = {"people_audience": [], "recipient_id": [], "to_email": []}
+    members: list[tuple[int, Sequence[User]]] = []
     # Per recipients list and per event, not per draft: a sweep's drafts share a few of each. (The
     # drafts are held in a list, so no list of recipients is freed and its id() reused meanwhile.)
     drafts = list(drafts)
@@ -173,7 +169,7 @@ def notices_create_many(drafts: Iterable[NoticeDraft], *, fresh: bool = False) -
     events: dict[str, str] = {}
     for draft in drafts:
         if id(draft.recipients) not in audience_of:
-            audience_of[id(draft.recipients)] = _audience(draft.recipients, audiences, people)
+            audience_of[id(draft.recipients)] = _audience(draft.recipients, audiences, members)
         audience = audience_of[id(draft.recipients)]
         if audience is None:
             continue
@@ -194,7 +190,7 @@ def notices_create_many(drafts: Iterable[NoticeDraft], *, fresh: bool = False) -
             _MANY_SQL.format(on_conflict="" if fresh else "ON CONFLICT DO NOTHING"),
             {
                 **columns_arrays(rows, texts=("event", "occurrence", "context", "link")),
-                **columns_arrays(people, texts=PEOPLE_TEXTS),
+                **people_columns(members, key="people_audience"),
                 "now": now,
                 "due": now + SWEEP_GRACE,
             },
@@ -205,20 +201,32 @@ def notices_create_many(drafts: Iterable[NoticeDraft], *, fresh: bool = False) -
 
 
 def _audience(
-    recipients: Sequence["User"], audiences: dict[tuple[int, ...], int], people: dict[str, list[Any]]
+    recipients: Sequence["User"],
+    audiences: dict[tuple[int, ...], int],
+    members: list[tuple[int, Sequence["User"]]],
 ) -> int | None:
-    """The number of this audience (its people added to `people` the first time); None for nobody."""
+    """The number of this audience (its people added to `members` the first time); None for nobody."""
     users = {user.pk: user for user in recipients}
     if not users:
         return None
     key = tuple(users)
     if key not in audiences:
         audiences[key] = len(audiences)
-        for user in users.values():
-            people["people_audience"].append(audiences[key])
-            people["recipient_id"].append(user.pk)
-            people["to_email"].append(getattr(user, "email", ""))
+        members.append((audiences[key], list(users.values())))
     return audiences[key]
+
+
+def people_columns(groups: Iterable[tuple[int, Iterable["User"]]], *, key: str) -> dict[str, str]:
+    """The people a sweep's statement joins its rows to, by group (an audience, a customer, a
+    contract's owner): the parameters of `unnest(%(<key>)s::bigint[], %(recipient_id)s::bigint[],
+    %(to_email)s::text[])`, each person once per group, as array literals (common.arrays)."""
+    columns: dict[str, list[Any]] = {key: [], "recipient_id": [], "to_email": []}
+    for group, users in groups:
+        for user in {user.pk: user for user in users}.values():
+            columns[key].append(group)
+            columns["recipient_id"].append(user.pk)
+            columns["to_email"].append(getattr(user, "email", ""))
+    return columns_arrays(columns, texts=("to_email",))
 
 
 def notices_dispatch_many(notice_ids: Sequence[int]) -> None:

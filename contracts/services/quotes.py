@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import action_require
-from common.arrays import columns_arrays, ids_array
+from common.arrays import ids_array
 from common.errors import Conflict, InvalidInput
 from common.formats import day
 from common.workflow import transition, transition_start, transitions_sweep_check
@@ -30,7 +30,7 @@ from contracts.pricing import PriceLine, lines_total, request_lines
 from contracts.selectors import quote_issuer
 from contracts.services.money import money_in_range
 from notices.events import NoticeEvent
-from notices.services import PEOPLE_TEXTS, SWEEP_GRACE, notice_create, notices_dispatch_many
+from notices.services import SWEEP_GRACE, notice_create, notices_dispatch_many, people_columns
 from relicensing.choices import REQUEST_WORKFLOW, ItemOutcome, RequestStatus
 from relicensing.models import Request, RequestItem
 from relicensing.services.lifecycle import (
@@ -308,12 +308,13 @@ def quotes_expiry_write(*, due: list[tuple[int, int, int]], today: dt.date) -> i
     no earlier run wrote it). The notices go to the worker after commit. Returns quotes expired."""
     transitions_sweep_check(Quote, expected_from=QuoteStatus.ISSUED, to=QuoteStatus.EXPIRED)
     transitions_sweep_check(Request, expected_from=RequestStatus.QUOTED, to=RequestStatus.SUBMITTED)
-    people: dict[str, list[Any]] = {"people_customer": [], "recipient_id": [], "to_email": []}
-    for customer_id in sorted({customer_id for _, _, customer_id in due}):
-        for user in {user.pk: user for user in request_recipients(Request(customer_id=customer_id))}.values():
-            people["people_customer"].append(customer_id)
-            people["recipient_id"].append(user.pk)
-            people["to_email"].append(user.email)
+    people = people_columns(
+        (
+            (customer_id, request_recipients(Request(customer_id=customer_id)))
+            for customer_id in sorted({customer_id for _, _, customer_id in due})
+        ),
+        key="people_customer",
+    )
     types = ContentType.objects.get_for_models(Quote, Request)
     now = timezone.now()
     params: dict[str, Any] = {
@@ -332,7 +333,7 @@ def quotes_expiry_write(*, due: list[tuple[int, int, int]], today: dt.date) -> i
         "fixed": json.dumps(
             {"status": REQUEST_WORKFLOW.label(RequestStatus.SUBMITTED), **actor_context(None)}
         ),
-        **columns_arrays(people, texts=PEOPLE_TEXTS),
+        **people,
     }
     with connection.cursor() as cursor:
         cursor.execute(_EXPIRY_SQL, params)

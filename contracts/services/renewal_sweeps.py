@@ -19,7 +19,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from common import locks
-from common.arrays import columns_arrays, ids_array
+from common.arrays import ids_array
 from common.formats import day
 from common.workflow import transitions_record, transitions_sweep
 from contracts.choices import ContractEventKind, RenewalQuoteStatus
@@ -32,7 +32,7 @@ from contracts.services.renewals import (
     renewal_terms,
 )
 from notices.events import NoticeEvent
-from notices.services import PEOPLE_TEXTS, SWEEP_GRACE, notices_dispatch_many
+from notices.services import SWEEP_GRACE, notices_dispatch_many, people_columns
 from relicensing.models import Vendor
 from webhooks.choices import WebhookEvent
 from webhooks.services import webhook_events_record_many
@@ -137,12 +137,13 @@ def _reminders(batch: list[tuple[Any, ...]], vendor: Vendor, tiers: list[int], t
                 terms[name].append(value)
     if not terms["ends_on"]:
         return 0
-    people: dict[str, list[Any]] = {"people_owner": [], "recipient_id": [], "to_email": []}
-    for owner in sorted({row[4] for row in batch}):
-        for user in {user.pk: user for user in contract_recipients(Contract(owner_id=owner))}.values():
-            people["people_owner"].append(owner)
-            people["recipient_id"].append(user.pk)
-            people["to_email"].append(user.email)
+    people = people_columns(
+        (
+            (owner, contract_recipients(Contract(owner_id=owner)))
+            for owner in sorted({row[4] for row in batch})
+        ),
+        key="people_owner",
+    )
     locks.lock(locks.PERIODIC, REMINDERS_LOCK)
     return reminders_write(contract_ids=[row[0] for row in batch], terms=terms, people=people, today=today)
 
@@ -200,11 +201,11 @@ FROM written WHERE to_email <> ''
 
 
 def reminders_write(
-    *, contract_ids: list[int], terms: dict[str, list[Any]], people: dict[str, list[Any]], today: dt.date
+    *, contract_ids: list[int], terms: dict[str, list[Any]], people: dict[str, str], today: dt.date
 ) -> int:
     """The reminders of these contracts not yet in the outbox, for the terms of their end date
     (`terms`: ends_on, tier, phase, renew_by, a list each) to their owner's people (`people`:
-    people_owner, recipient_id, to_email). The caller holds REMINDERS_LOCK. The notices go to
+    notices.services.people_columns, by owner). The caller holds REMINDERS_LOCK. The notices go to
     the worker after commit. Returns the reminders written that have an address to send to."""
     now = timezone.now()
     with connection.cursor() as cursor:
@@ -216,7 +217,7 @@ def reminders_write(
             {
                 "ids": ids_array(contract_ids),
                 **terms,
-                **columns_arrays(people, texts=PEOPLE_TEXTS),
+                **people,
                 "today": today,
                 "now": now,
                 "due": now + SWEEP_GRACE,

@@ -9,7 +9,7 @@ from portal.dashboards import dashboard_context
 
 
 # It only reads, and its cards need no common snapshot: no transaction (ATOMIC_REQUESTS would open
-# one, which cost the most-visited page a tenth of its time at scale).
+# one: two round trips to the database on the most-visited page).
 @transaction.non_atomic_requests
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:

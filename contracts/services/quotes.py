@@ -259,6 +259,8 @@ def requests_lock(request_ids: Sequence[int]) -> None:
 # (4 Dec 2026); the notice's context is `_quote_context` and the request's part of
 # `request_notify`'s, with the fixed keys (status, actor) passed in. The requests are named by id
 # as well as by their quotes, so they are found by primary key, not by a scan of every quoted one.
+# Each request's notice context is built once (`contexts`, materialised) and shared by its
+# recipients' notices: built per notice, the JSON cost a tenth of the sweep.
 _EXPIRY_SQL = """
 WITH quotes AS (
     UPDATE contracts_quote q SET status = %(quote_to)s
@@ -279,20 +281,23 @@ WITH quotes AS (
     SELECT %(request_type)s, requests.id, %(request_from)s, %(request_to)s, NULL, requests.reason, %(now)s
     FROM requests
     RETURNING id, target_id
-), written AS (
-    INSERT INTO notices_notice (event, occurrence, target_type_id, target_id, recipient_id, to_email,
-        context, link, attachments, created_at, attempts, next_attempt_at, last_error)
-    SELECT %(event)s, 'transition:' || t.id, %(quote_type)s, rq.quote_id, people.recipient_id, people.to_email,
+), contexts AS MATERIALIZED (
+    SELECT rq.id, rq.quote_id, rq.customer_id, 'transition:' || t.id AS occurrence,
         %(fixed)s::jsonb || jsonb_build_object(
             'number', rq.number, 'customer', o.name, 'site', rq.site_name, 'reason', rq.reason,
             'quote_number', rq.quote_number, 'total', rq.total::text, 'currency', rq.currency,
-            'valid_until', to_char(rq.valid_until, 'YYYY-MM-DD')),
-        '/requests/' || rq.id || '/', '[]'::jsonb, %(now)s, 0, %(due)s, ''
+            'valid_until', to_char(rq.valid_until, 'YYYY-MM-DD')) AS context
     FROM request_timeline t
     JOIN requests rq ON rq.id = t.target_id
     JOIN accounts_organization o ON o.id = rq.customer_id
+), written AS (
+    INSERT INTO notices_notice (event, occurrence, target_type_id, target_id, recipient_id, to_email,
+        context, link, attachments, created_at, attempts, next_attempt_at, last_error)
+    SELECT %(event)s, c.occurrence, %(quote_type)s, c.quote_id, people.recipient_id, people.to_email,
+        c.context, '/requests/' || c.id || '/', '[]'::jsonb, %(now)s, 0, %(due)s, ''
+    FROM contexts c
     JOIN unnest(%(people_customer)s::bigint[], %(recipient_id)s::bigint[], %(to_email)s::text[])
-        AS people(customer_id, recipient_id, to_email) ON people.customer_id = rq.customer_id
+        AS people(customer_id, recipient_id, to_email) ON people.customer_id = c.customer_id
     WHERE %(event)s <> ''
     RETURNING id, to_email
 )

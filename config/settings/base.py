@@ -5,6 +5,7 @@ import logging
 from pathlib import Path
 
 import environ
+import orjson
 
 from common import schedule
 from config import logs
@@ -214,6 +215,15 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON written by orjson (a partner's page of 50 requests: a tenth of the time of the standard
+    # library's encoder); the browsable API for a person in a browser, as DRF's default.
+    "DEFAULT_RENDERER_CLASSES": [
+        "drf_orjson_renderer.renderers.ORJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # As DRF's own encoder writes them: a UTC time ends in Z; a dict keyed by numbers is written
+    # with text keys.
+    "ORJSON_RENDERER_OPTIONS": (orjson.OPT_UTC_Z, orjson.OPT_NON_STR_KEYS),
     # JSON with a depth limit first (400, not a RecursionError); forms and uploads as DRF's.
     "DEFAULT_PARSER_CLASSES": [
         "common.parsers.JSONParser",

@@ -59,6 +59,9 @@ def test_the_customer_dashboard_shows_the_tallied_counts(client, customer, acx22
     page = client.get("/").content.decode()
     assert registration_counts(user=customer) == {"total": 4, "eligible_count": 4, "attention": 0}
     assert ">4<" in page.replace(" ", "")
+    # Each figure links to the list it counts.
+    for link in ('href="/equipment/"', 'href="/equipment/?eligible=yes"', 'href="/equipment/?eligible=no"'):
+        assert f'<a class="stat" {link}>' in page, link
 
 
 @pytest.mark.django_db(transaction=True)

@@ -215,10 +215,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    # JSON written by orjson (a partner's page of 50 requests: a tenth of the time of the standard
-    # library's encoder); the browsable API for a person in a browser, as DRF's default.
+    # JSON written by orjson, as DRF's encoder would write it (common.renderers); the browsable API
+    # for a person in a browser, as DRF's default.
     "DEFAULT_RENDERER_CLASSES": [
-        "drf_orjson_renderer.renderers.ORJSONRenderer",
+        "common.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     # As DRF's own encoder writes them: a UTC time ends in Z; a dict keyed by numbers is written

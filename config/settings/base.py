@@ -5,7 +5,6 @@ import logging
 from pathlib import Path
 
 import environ
-import orjson
 
 from common import schedule
 from config import logs
@@ -221,9 +220,6 @@ REST_FRAMEWORK = {
         "common.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    # As DRF's own encoder writes them: a UTC time ends in Z; a dict keyed by numbers is written
-    # with text keys.
-    "ORJSON_RENDERER_OPTIONS": (orjson.OPT_UTC_Z, orjson.OPT_NON_STR_KEYS),
     # JSON with a depth limit first (400, not a RecursionError); forms and uploads as DRF's.
     "DEFAULT_PARSER_CLASSES": [
         "common.parsers.JSONParser",
